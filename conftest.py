@@ -1,0 +1,20 @@
+"""Environment for the test run, set before Django reads its settings.
+
+Tests run with production defaults (DEBUG off) except that no request is redirected to
+HTTPS (tests that check the redirect turn it back on), and Celery tasks run in-process
+unless a test starts a real worker.
+"""
+
+import os
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "traceobject.settings")
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-used-anywhere-else-0123456789")
+os.environ["DEBUG"] = "false"
+os.environ["SECURE_SSL_REDIRECT"] = "false"
+os.environ["CELERY_TASK_ALWAYS_EAGER"] = "true"
+os.environ.setdefault("CACHE_KEY_PREFIX", f"traceobject-test-{os.getpid()}")
+
+# Read the settings now, with the variables above: pytest-django then sets Django up.
+from django.conf import settings  # noqa: E402
+
+settings.INSTALLED_APPS  # noqa: B018

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from objects import views
+
+app_name = "objects"
+
+urlpatterns = [
+    path("", views.gallery, name="gallery"),
+]

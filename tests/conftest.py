@@ -1,0 +1,78 @@
+"""Fixtures shared by every test, and the rules for tests that need a real service.
+
+Locally a test that needs PostgreSQL, Redis, a Celery worker or Chromium is skipped with a
+reason when that service is missing; with CI=true it fails instead, so CI can never go
+green on a run that quietly skipped the tests that matter.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+from urllib.parse import urlsplit
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+
+
+def service_missing(reason: str) -> None:
+    """Skip locally, fail in CI: a missing service there is a broken CI machine."""
+    if IN_CI:
+        pytest.fail(f"CI=true but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def tcp_reachable(url: str, default_port: int) -> bool:
+    parts = urlsplit(url)
+    try:
+        with socket.create_connection((parts.hostname, parts.port or default_port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def require_postgres() -> None:
+    if connection.vendor != "postgresql":
+        service_missing("needs PostgreSQL: set DATABASE_URL=postgres://… to run this test")
+
+
+@pytest.fixture
+def redis_url() -> str:
+    url = settings.REDIS_URL
+    if not url:
+        service_missing("needs Redis: set REDIS_URL=redis://… to run this test")
+    if not tcp_reachable(url, 6379):
+        service_missing(f"needs Redis, but nothing answers at {url}")
+    return url
+
+
+@pytest.fixture
+def chromium_path() -> str:
+    if not shutil.which(CHROMIUM):
+        service_missing(f"needs Chromium at {CHROMIUM} (apt-get install chromium)")
+    return CHROMIUM
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    """Every test writes its media into its own temporary folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture(autouse=True, scope="session")
+def plain_static_storage():
+    """Production serves hashed static files from collectstatic's manifest; tests have no
+    manifest, so they use plain names (test_static.py checks the manifest build itself)."""
+    from django.test import override_settings
+
+    storages = {**settings.STORAGES}
+    storages["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+    with override_settings(STORAGES=storages):
+        yield

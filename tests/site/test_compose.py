@@ -1,0 +1,131 @@
+"""docker-compose.yml cannot run here (no Docker engine), so it is checked against the code:
+every command, module, file and variable it names must exist."""
+
+import importlib
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+import yaml
+from django.core.management import get_commands
+
+ROOT = Path(__file__).resolve().parents[2]
+APP_SERVICES = {"migrate", "web", "worker", "beat"}
+
+
+@pytest.fixture(scope="module")
+def compose():
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+def env_example_names() -> set[str]:
+    text = (ROOT / ".env.example").read_text()
+    return set(re.findall(r"^([A-Z][A-Z0-9_]*)=", text, re.MULTILINE))
+
+
+def settings_names() -> set[str]:
+    source = (ROOT / "traceobject" / "settings.py").read_text()
+    return set(re.findall(r"""env(?:str|bool|int|list)\(\s*["']([A-Z0-9_]+)["']""", source))
+
+
+def command_words(service: dict) -> list[str]:
+    command = service["command"]
+    words = command if isinstance(command, list) else shlex.split(command)
+    return [re.sub(r"\$\{(\w+):-([^}]*)\}", r"\2", word) for word in words]
+
+
+def test_it_has_the_services_a_deployment_needs(compose):
+    assert set(compose["services"]) == APP_SERVICES | {"postgres", "redis", "nginx"}
+    for name in APP_SERVICES:
+        assert compose["services"][name]["build"] == "."
+    assert (ROOT / "Dockerfile").exists()
+
+
+def test_exactly_one_beat_runs(compose):
+    beats = [
+        name
+        for name, service in compose["services"].items()
+        if "command" in service and "beat" in command_words(service)
+    ]
+    assert beats == ["beat"]
+    assert compose["services"]["beat"]["deploy"]["replicas"] == 1
+
+
+def test_gunicorn_serves_our_wsgi_application(compose):
+    words = command_words(compose["services"]["web"])
+    assert words[0] == "gunicorn"
+    module, attribute = words[1].split(":")
+    assert callable(getattr(importlib.import_module(module), attribute))
+
+
+@pytest.mark.parametrize("service", ["worker", "beat"])
+def test_celery_services_name_our_celery_app(compose, service):
+    words = command_words(compose["services"][service])
+    assert words[:3] == ["celery", "-A", "traceobject"]
+    assert importlib.import_module("traceobject").celery_app.main == "traceobject"
+
+
+def test_manage_py_commands_exist(compose):
+    for service in compose["services"].values():
+        if "command" not in service:
+            continue
+        words = command_words(service)
+        if words[:2] == ["python", "manage.py"]:
+            assert words[2] in get_commands(), words
+
+
+def test_health_checks_run_modules_that_exist(compose):
+    test = compose["services"]["web"]["healthcheck"]["test"]
+    assert test[1:4] == ["python", "-m", "traceobject.healthcheck"]
+    importlib.import_module("traceobject.healthcheck")
+    for name in ("postgres", "redis", "worker"):
+        assert "healthcheck" in compose["services"][name]
+
+
+def test_files_it_mounts_exist(compose):
+    for service in compose["services"].values():
+        for volume in service.get("volumes", []):
+            source = volume.split(":")[0]
+            if source.startswith("./"):
+                assert (ROOT / source).exists(), source
+
+
+def test_every_variable_it_uses_is_documented_and_read_by_the_code(compose):
+    text = (ROOT / "docker-compose.yml").read_text()
+    interpolated = set(re.findall(r"\$\{(\w+)", text))
+    documented = env_example_names()
+    assert interpolated <= documented, interpolated - documented
+    app_environment = compose["services"]["web"]["environment"]
+    assert set(app_environment) <= settings_names(), set(app_environment) - settings_names()
+
+
+def test_every_setting_read_from_the_environment_is_in_env_example_and_the_readme():
+    readme = (ROOT / "README.md").read_text()
+    missing_example = settings_names() - env_example_names()
+    missing_readme = {name for name in settings_names() if f"`{name}`" not in readme}
+    assert not missing_example, missing_example
+    assert not missing_readme, missing_readme
+
+
+def test_every_variable_in_env_example_is_used_somewhere():
+    used = (
+        settings_names()
+        | set(re.findall(r"\b([A-Z][A-Z0-9_]+)\b", (ROOT / "docker-compose.yml").read_text()))
+        | set(re.findall(r"\b([A-Z][A-Z0-9_]+)\b", (ROOT / "bin" / "serve").read_text()))
+    )
+    assert env_example_names() <= used, env_example_names() - used
+
+
+def test_the_compose_environment_points_at_its_own_services(compose):
+    environment = compose["services"]["web"]["environment"]
+    assert "@postgres:5432/" in environment["DATABASE_URL"]
+    assert environment["REDIS_URL"].startswith("redis://redis:6379/")
+    assert environment["TLS_TERMINATED_AT_PROXY"] == "true"
+
+
+def test_nginx_logs_no_client_address():
+    conf = (ROOT / "deploy" / "nginx.conf").read_text()
+    log_format = re.search(r"log_format[^;]+;", conf).group(0)
+    assert "$remote_addr" not in log_format and "$http_user_agent" not in log_format
+    assert "X-Forwarded-Proto https" in conf

@@ -1,0 +1,96 @@
+"""/healthz/ names the service that is down, fast, and never shows a traceback."""
+
+import socket
+import threading
+import time
+
+import pytest
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+DEAD_REDIS = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+
+
+def point_redis_at(settings, url):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+    settings.CELERY_BROKER_URL = url
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+
+
+def test_it_answers_200_when_everything_is_reachable(client):
+    response = client.get("/healthz/")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok" and body["failing"] == []
+    assert body["database"] == "ok"
+
+
+def test_it_answers_503_naming_redis_when_redis_is_down(client, settings):
+    point_redis_at(settings, DEAD_REDIS)
+    started = time.monotonic()
+    response = client.get("/healthz/")
+    elapsed = time.monotonic() - started
+    assert response.status_code == 503
+    body = response.json()
+    assert body["failing"] == ["broker", "cache"]
+    assert body["database"] == "ok"
+    assert "Traceback" not in response.content.decode()
+    assert elapsed < 2
+
+
+@pytest.fixture
+def silent_server():
+    """A TCP port that accepts connections and then never answers: a hung Redis."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    held = []
+    stop = threading.Event()
+
+    def accept():
+        server.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                held.append(server.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield f"redis://127.0.0.1:{server.getsockname()[1]}/0"
+    stop.set()
+    thread.join()
+    for conn in held:
+        conn.close()
+    server.close()
+
+
+def test_it_answers_within_2_seconds_when_redis_hangs(client, settings, silent_server):
+    point_redis_at(settings, silent_server)
+    started = time.monotonic()
+    response = client.get("/healthz/")
+    assert time.monotonic() - started < 2
+    assert response.status_code == 503
+    assert set(response.json()["failing"]) == {"broker", "cache"}
+
+
+@pytest.mark.services
+def test_it_answers_200_against_the_real_postgres_and_redis(
+    client, settings, require_postgres, redis_url
+):
+    point_redis_at(settings, redis_url)
+    response = client.get("/healthz/")
+    assert response.status_code == 200, response.json()
+    assert response.json() == {
+        "status": "ok",
+        "failing": [],
+        "database": "ok",
+        "cache": "ok",
+        "broker": "ok",
+    }

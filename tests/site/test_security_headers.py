@@ -1,0 +1,60 @@
+"""The security baseline on a public page: headers, no cookie, no third-party origin."""
+
+import re
+
+import pytest
+from django.test import override_settings
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def public_page(client):
+    return client.get("/", secure=True)
+
+
+def test_a_public_page_sends_the_security_headers(public_page):
+    headers = public_page.headers
+    assert public_page.status_code == 200
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["Referrer-Policy"] == "no-referrer"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Strict-Transport-Security"].startswith("max-age=31536000")
+    permissions = headers["Permissions-Policy"]
+    for feature in ("camera=()", "microphone=()", "geolocation=()"):
+        assert feature in permissions
+
+
+def test_the_content_security_policy_allows_only_our_own_origin(public_page):
+    policy = public_page.headers["Content-Security-Policy"]
+    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
+    assert re.search(r"https?://", policy) is None, policy
+    assert "script-src 'self'" in policy
+    assert "frame-ancestors 'none'" in policy
+
+
+def test_a_public_page_sets_no_cookie(public_page):
+    assert "Set-Cookie" not in public_page.headers
+    assert not public_page.cookies
+
+
+def test_the_page_loads_nothing_from_another_origin(public_page):
+    html = public_page.content.decode()
+    assert re.search(r"""(src|href)=["']?(https?:)?//""", html) is None
+    assert "<script>" not in html  # no inline script: every script is a file of ours
+
+
+def test_plain_http_is_redirected_to_https_when_debug_is_off(client):
+    with override_settings(SECURE_SSL_REDIRECT=True):
+        response = client.get("/about/")
+    assert response.status_code == 301
+    assert response.headers["Location"] == "https://testserver/about/"
+
+
+def test_healthz_is_not_redirected_so_internal_checks_work_over_http(client):
+    with override_settings(SECURE_SSL_REDIRECT=True):
+        assert client.get("/healthz/").status_code == 200
+
+
+def test_cookies_are_secure_when_debug_is_off(settings):
+    assert settings.SESSION_COOKIE_SECURE and settings.CSRF_COOKIE_SECURE

@@ -1,0 +1,45 @@
+"""The Celery application, configured from Django settings (every CELERY_* setting).
+
+Tasks are a thin interface: they take ids, load the row and call a service function. They
+must be idempotent, because acknowledgement is late and a task may run again after a crash.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from celery import Celery, Task
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "traceobject.settings")
+
+logger = logging.getLogger(__name__)
+
+app = Celery("traceobject")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+
+class RetryingTask(Task):
+    """Base for our tasks: bounded retries with backoff, then a failure recorded in the database.
+
+    Only errors worth retrying (a database or broker hiccup) are listed in `autoretry_for` by a
+    task; anything else fails at once and is recorded.
+    """
+
+    max_retries = 5
+    retry_backoff = 10
+    retry_backoff_max = 3600  # == settings.CELERY_MAX_COUNTDOWN (the visibility timeout needs it)
+    retry_jitter = True
+
+    def on_failure(self, exc, task_id, args, kwargs, einfo):  # noqa: D401 (Celery's hook name)
+        # Imported here: the Celery app is imported before Django's apps are ready.
+        from moderation.services import failed_task_record
+
+        logger.error("task %s[%s] failed for good: %r", self.name, task_id, exc)
+        try:
+            failed_task_record(
+                task_name=self.name, task_id=task_id or "", args=list(args), error=repr(exc)
+            )
+        except Exception:  # a database outage must not hide the original failure
+            logger.exception("could not record the failure of task %s[%s]", self.name, task_id)

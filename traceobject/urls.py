@@ -1,0 +1,20 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path
+
+from traceobject import health, views
+
+admin.site.site_header = settings.PORTAL_NAME + " back office"
+admin.site.site_title = settings.PORTAL_NAME
+
+urlpatterns = [
+    path("", include("objects.urls")),
+    path("about/", views.about, name="about"),
+    path("privacy/", views.privacy, name="privacy"),
+    path("healthz/", health.healthz, name="healthz"),
+    path("backoffice/", admin.site.urls),
+]
+
+if settings.SERVE_MEDIA:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
