@@ -77,8 +77,14 @@ def test_database_url_errors_never_show_the_password():
     assert "hunter2" not in str(excinfo.value)
 
 
-# conftest.py sets these for the test process; a subprocess must start from production defaults.
-CONFTEST_VARIABLES = {"SECRET_KEY", "DEBUG", "SECURE_SSL_REDIRECT", "CELERY_TASK_ALWAYS_EAGER"}
+# The conftest files set these for the test process; a subprocess must start from production defaults.
+CONFTEST_VARIABLES = {
+    "SECRET_KEY",
+    "DEBUG",
+    "SECURE_SSL_REDIRECT",
+    "CELERY_TASK_ALWAYS_EAGER",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",  # tests/browser/conftest.py
+}
 
 
 def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
