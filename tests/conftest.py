@@ -61,8 +61,9 @@ def chromium_path() -> str:
 
 @pytest.fixture(autouse=True)
 def media_root(settings, tmp_path):
-    """Every test writes its media into its own temporary folder."""
+    """Every test writes its media and intake files into its own temporary folder."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.INTAKE_ROOT = tmp_path / "intake"
     return settings.MEDIA_ROOT
 
 
@@ -76,3 +77,33 @@ def plain_static_storage():
     storages["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
     with override_settings(STORAGES=storages):
         yield
+
+
+@pytest.fixture
+def investigator(db):
+    from tests.factories import staff_user
+
+    return staff_user("ines")
+
+
+@pytest.fixture
+def second_investigator(db):
+    from tests.factories import staff_user
+
+    return staff_user("sam")
+
+
+@pytest.fixture
+def outsider_investigator(db):
+    from tests.factories import staff_user
+
+    return staff_user("olga")
+
+
+@pytest.fixture
+def case(investigator, second_investigator):
+    from objects.services import case_ensure
+
+    case = case_ensure(reference="CASE-2026-017", owner=investigator, title="Demo case")
+    case.owners.add(second_investigator)
+    return case

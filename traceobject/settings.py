@@ -147,7 +147,12 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # The beat schedule, all in one place. Exactly one beat process may run (docker-compose.yml).
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+CELERY_BEAT_SCHEDULE = {
+    "objects-requeue-stalled-intake": {
+        "task": "objects.tasks.requeue_stalled_intake",
+        "schedule": 600.0,  # seconds; see objects.services.STALLED_INTAKE_MINUTES
+    },
+}
 
 # --- Auth and sessions --------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -252,6 +257,18 @@ DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "traceobject@localhost")
 if EMBEDDED and envstr("EMAIL_HOST") is None:
     # Mail is printed to the console until a mail server is configured.
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+
+# --- Object intake ---------------------------------------------------------------------
+# Uploads wait here, outside MEDIA_ROOT (never served), until the intake task has made the
+# public derivatives; then they are deleted.
+INTAKE_ROOT = Path(envstr("INTAKE_ROOT", str(VAR_DIR / "intake")))
+OBJECT_MAX_UPLOAD_MB = envint("OBJECT_MAX_UPLOAD_MB", 25, minimum=1)
+OBJECT_MAX_MEGAPIXELS = envint("OBJECT_MAX_MEGAPIXELS", 50, minimum=1)
+# Crops whose perceptual hashes differ in at most this many of 64 bits are listed as
+# "looks like" each other (0 = identical; unrelated images differ in about 32).
+OBJECT_RESEMBLANCE_THRESHOLD = envint("OBJECT_RESEMBLANCE_THRESHOLD", 10, minimum=0)
+# Codes look like TAO-2026-0042.
+OBJECT_CODE_PREFIX = envstr("OBJECT_CODE_PREFIX", "TAO")
 
 # --- Portal -------------------------------------------------------------------------------
 PORTAL_NAME = envstr("PORTAL_NAME", "Trace an Object")

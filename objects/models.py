@@ -1,0 +1,182 @@
+"""Cases and the objects published from them.
+
+A case is internal (never shown publicly). A `TracedObject` is one sanitised crop with its
+lifecycle: draft (uploaded, being processed) → awaiting approval → published → identified →
+retired, or failed when the crop could not be processed. Transitions live in services.py.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Case(models.Model):
+    reference = models.CharField(_("reference"), max_length=64, unique=True)
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    owners = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="owned_cases", verbose_name=_("owning investigators")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["reference"]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class Category(models.TextChoices):
+    CLOTHING = "clothing", _("Clothing")
+    PACKAGING = "packaging", _("Packaging")
+    FURNITURE = "furniture", _("Furniture")
+    TEXTILE = "textile", _("Textile")
+    TOY = "toy", _("Toy")
+    PRINT = "print", _("Print or document")
+    BUILDING = "building", _("Building or landscape")
+    VEHICLE = "vehicle", _("Vehicle")
+    OTHER = "other", _("Other")
+
+
+class ObjectState(models.TextChoices):
+    DRAFT = "draft", _("Draft (processing)")
+    AWAITING_APPROVAL = "awaiting_approval", _("Awaiting approval")
+    PUBLISHED = "published", _("Published")
+    IDENTIFIED = "identified", _("Identified")
+    RETIRED = "retired", _("Retired")
+    FAILED = "failed", _("Failed")
+
+
+PUBLIC_STATES = (ObjectState.PUBLISHED, ObjectState.IDENTIFIED)
+
+
+class Outcome(models.TextChoices):
+    COUNTRY_NARROWED = "country_narrowed", _("Country narrowed")
+    LEAD_ELIMINATED = "lead_eliminated", _("Sold worldwide, lead eliminated")
+
+
+class TracedObjectQuerySet(models.QuerySet):
+    def public(self) -> TracedObjectQuerySet:
+        return self.filter(state__in=PUBLIC_STATES)
+
+    def visible_to(self, user) -> TracedObjectQuerySet:
+        """Staff see every public or retired object, and unpublished ones of their own cases."""
+        if user.is_superuser:
+            return self
+        return self.filter(
+            Q(state__in=(*PUBLIC_STATES, ObjectState.RETIRED)) | Q(case__owners=user)
+        ).distinct()
+
+
+class TracedObject(models.Model):
+    code = models.CharField(_("code"), max_length=20, unique=True, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="traced_objects")
+    title = models.CharField(_("title"), max_length=120)
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+    questions = models.TextField(
+        _("questions for the public"),
+        max_length=1000,
+        help_text=_("What should the public tell us? e.g. 'Where is this sold?'"),
+    )
+    region_hint = models.CharField(
+        _("region hint"),
+        max_length=80,
+        blank=True,
+        help_text=_("e.g. 'Europe' or 'South-East Asia'"),
+    )
+    alt_text = models.CharField(
+        _("alt text"), max_length=300, help_text=_("Describes the image for screen readers.")
+    )
+    state = models.CharField(
+        max_length=20, choices=ObjectState.choices, default=ObjectState.DRAFT, db_index=True
+    )
+    failure_reason = models.CharField(max_length=300, blank=True)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
+    outcome_public_line = models.CharField(_("public outcome"), max_length=200, blank=True)
+
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="uploaded_objects"
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="approved_objects",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    published_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    identified_at = models.DateTimeField(null=True, blank=True)
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    # The upload waiting for the intake task, outside MEDIA_ROOT; emptied once processed.
+    intake_path = models.CharField(max_length=255, blank=True, editable=False)
+    display = models.ImageField(upload_to="objects/", blank=True, editable=False)
+    display_width = models.PositiveIntegerField(null=True, editable=False)
+    display_height = models.PositiveIntegerField(null=True, editable=False)
+    thumbnail = models.ImageField(upload_to="objects/thumbs/", blank=True, editable=False)
+    thumbnail_width = models.PositiveIntegerField(null=True, editable=False)
+    thumbnail_height = models.PositiveIntegerField(null=True, editable=False)
+    phash = models.CharField(max_length=16, blank=True, editable=False)
+
+    objects = TracedObjectQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-created_at"]
+        verbose_name = _("object")
+        verbose_name_plural = _("objects")
+        permissions = [
+            ("publish_tracedobject", "Can approve and publish another investigator's object"),
+            ("identify_tracedobject", "Can mark an object identified"),
+            ("retire_tracedobject", "Can retire an object"),
+        ]
+        indexes = [models.Index(fields=["state", "category"])]
+        constraints = [
+            # Four eyes: nobody approves their own upload.
+            models.CheckConstraint(
+                condition=Q(approved_by__isnull=True) | ~Q(approved_by=F("uploaded_by")),
+                name="object_approver_is_not_uploader",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state__in=PUBLIC_STATES)
+                | Q(approved_by__isnull=False, published_at__isnull=False),
+                name="object_public_only_when_approved",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state=ObjectState.IDENTIFIED) | ~Q(outcome=""),
+                name="object_identified_has_outcome",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title}"
+
+    @property
+    def is_public(self) -> bool:
+        return self.state in PUBLIC_STATES
+
+
+class ObjectCodeCounter(models.Model):
+    """The last number handed out per year, for codes such as TAO-2026-0042."""
+
+    year = models.PositiveIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+
+class Resemblance(models.Model):
+    """A crop whose perceptual hash is close to an earlier one: maybe the same object."""
+
+    new = models.ForeignKey(TracedObject, on_delete=models.CASCADE, related_name="resembles")
+    existing = models.ForeignKey(
+        TracedObject, on_delete=models.CASCADE, related_name="resembled_by"
+    )
+    distance = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["distance"]
+        constraints = [
+            models.UniqueConstraint(fields=["new", "existing"], name="resemblance_unique_pair")
+        ]

@@ -1,0 +1,332 @@
+"""Writes for cases and objects: intake, and one function per lifecycle transition.
+
+Every transition is a conditional UPDATE on the current state, so doing it twice, or two
+people doing it at once, changes the row once. `check_*` functions validate and check access
+before the `object_*` functions change anything; views, admin actions, management commands
+and Celery tasks all call these same functions.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from objects.imaging import ImageRejected, Limits, phash_distance, sanitise
+from objects.models import (
+    Case,
+    ObjectCodeCounter,
+    ObjectState,
+    Outcome,
+    Resemblance,
+    TracedObject,
+)
+
+logger = logging.getLogger(__name__)
+
+# An upload still in draft after this long lost its task (broker or worker outage).
+STALLED_INTAKE_MINUTES = 10
+
+
+class TransitionError(Exception):
+    """The object is not in a state that allows this; str() says why, for a person."""
+
+
+@dataclass(frozen=True)
+class ObjectDetails:
+    title: str
+    category: str
+    questions: str
+    alt_text: str
+    region_hint: str = ""
+
+
+def intake_limits() -> Limits:
+    return Limits(
+        max_bytes=settings.OBJECT_MAX_UPLOAD_MB * 1024 * 1024,
+        max_pixels=settings.OBJECT_MAX_MEGAPIXELS * 1_000_000,
+    )
+
+
+# --- Cases ------------------------------------------------------------------------------
+
+
+def case_ensure(*, reference: str, owner: AbstractUser | None = None, title: str = "") -> Case:
+    case, _ = Case.objects.get_or_create(reference=reference.strip(), defaults={"title": title})
+    if owner is not None:
+        case.owners.add(owner)
+    return case
+
+
+# --- Intake -----------------------------------------------------------------------------
+
+
+def object_code_next(*, year: int) -> str:
+    """Hand out the next code of the year; the row lock makes it safe under concurrency."""
+    with transaction.atomic():
+        ObjectCodeCounter.objects.get_or_create(year=year)
+        counter = ObjectCodeCounter.objects.select_for_update().get(year=year)
+        counter.last = F("last") + 1
+        counter.save(update_fields=["last"])
+        counter.refresh_from_db(fields=["last"])
+    return f"{settings.OBJECT_CODE_PREFIX}-{year}-{counter.last:04d}"
+
+
+def _intake_store(upload: BinaryIO, max_bytes: int) -> Path:
+    """Copy the upload to a server-named file in INTAKE_ROOT, refusing it past the size cap."""
+    intake_root = Path(settings.INTAKE_ROOT)
+    intake_root.mkdir(parents=True, exist_ok=True)
+    path = intake_root / f"{secrets.token_hex(16)}.upload"
+    written = 0
+    try:
+        with open(path, "xb") as target:
+            while chunk := upload.read(1024 * 1024):
+                written += len(chunk)
+                if written > max_bytes:
+                    raise ImageRejected(
+                        f"file is larger than {max_bytes // (1024 * 1024)} MB, the limit"
+                    )
+                target.write(chunk)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    if written == 0:
+        path.unlink()
+        raise ImageRejected("file is empty")
+    return path
+
+
+def object_submit(
+    *,
+    case: Case,
+    uploaded_by: AbstractUser,
+    upload: BinaryIO,
+    details: ObjectDetails,
+    queue_intake: bool = True,
+) -> TracedObject:
+    """Create a draft from an upload and queue its intake once the transaction commits.
+
+    Raises ImageRejected (and creates nothing) when the file is empty or over the size cap;
+    every other check happens in the intake task.
+    """
+    path = _intake_store(upload, intake_limits().max_bytes)
+    try:
+        with transaction.atomic():
+            obj = TracedObject.objects.create(
+                code=object_code_next(year=timezone.now().year),
+                case=case,
+                uploaded_by=uploaded_by,
+                title=details.title,
+                category=details.category,
+                questions=details.questions,
+                region_hint=details.region_hint,
+                alt_text=details.alt_text,
+                intake_path=path.name,
+            )
+            if queue_intake:
+                transaction.on_commit(lambda: _queue_intake(obj.pk))
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return obj
+
+
+def _queue_intake(object_id: int) -> None:
+    from objects.tasks import intake_object
+
+    try:
+        intake_object.delay(object_id)
+    except Exception:
+        # The draft is saved; requeue_stalled_intake picks it up once the broker is back.
+        logger.exception("could not queue intake of object %s; it will be retried", object_id)
+
+
+def object_intake(*, object_id: int) -> TracedObject:
+    """Sanitise a draft's upload into its public derivatives. Safe to run twice."""
+    obj = TracedObject.objects.get(pk=object_id)
+    if obj.state != ObjectState.DRAFT:
+        return obj  # already processed
+    upload = Path(settings.INTAKE_ROOT) / obj.intake_path
+    if not obj.intake_path or not upload.exists():
+        _intake_fail(obj, "the uploaded file was lost before processing; upload it again")
+        return obj
+    try:
+        image = sanitise(upload, intake_limits())
+    except ImageRejected as exc:
+        _intake_fail(obj, str(exc))
+        return obj
+    token = secrets.token_hex(16)
+    saved: list[str] = []
+    try:
+        saved.append(default_storage.save(f"objects/{token}.jpg", ContentFile(image.display)))
+        saved.append(
+            default_storage.save(f"objects/thumbs/{token}.jpg", ContentFile(image.thumbnail))
+        )
+        updated = TracedObject.objects.filter(pk=obj.pk, state=ObjectState.DRAFT).update(
+            state=ObjectState.AWAITING_APPROVAL,
+            display=saved[0],
+            display_width=image.display_size[0],
+            display_height=image.display_size[1],
+            thumbnail=saved[1],
+            thumbnail_width=image.thumbnail_size[0],
+            thumbnail_height=image.thumbnail_size[1],
+            phash=image.phash,
+            intake_path="",
+            updated_at=timezone.now(),
+        )
+    except BaseException:
+        _delete_files(saved)
+        raise
+    if not updated:  # another run finished first: keep its files, not ours
+        _delete_files(saved)
+    upload.unlink(missing_ok=True)
+    obj.refresh_from_db()
+    if updated:
+        resemblances_record(obj=obj)
+    return obj
+
+
+def _intake_fail(obj: TracedObject, reason: str) -> None:
+    TracedObject.objects.filter(pk=obj.pk, state=ObjectState.DRAFT).update(
+        state=ObjectState.FAILED,
+        failure_reason=reason[:300],
+        intake_path="",
+        updated_at=timezone.now(),
+    )
+    if obj.intake_path:
+        (Path(settings.INTAKE_ROOT) / obj.intake_path).unlink(missing_ok=True)
+    obj.refresh_from_db()
+
+
+def _delete_files(names: list[str]) -> None:
+    for name in names:
+        default_storage.delete(name)
+
+
+def objects_stalled_intake() -> list[int]:
+    cutoff = timezone.now() - timezone.timedelta(minutes=STALLED_INTAKE_MINUTES)
+    return list(
+        TracedObject.objects.filter(state=ObjectState.DRAFT, created_at__lt=cutoff).values_list(
+            "pk", flat=True
+        )
+    )
+
+
+def resemblances_record(*, obj: TracedObject) -> list[Resemblance]:
+    """List every other crop, in any case, whose perceptual hash is close to this one's."""
+    threshold = settings.OBJECT_RESEMBLANCE_THRESHOLD
+    others = TracedObject.objects.exclude(pk=obj.pk).exclude(phash="").values_list("pk", "phash")
+    found = [
+        Resemblance(new=obj, existing_id=pk, distance=distance)
+        for pk, phash in others.iterator()
+        if (distance := phash_distance(obj.phash, phash)) <= threshold
+    ]
+    Resemblance.objects.bulk_create(found, ignore_conflicts=True)
+    return found
+
+
+# --- Transitions ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ApprovalChecklist:
+    no_person_visible: bool
+    no_identifying_text: bool
+    nothing_alerts_offender: bool
+
+    @property
+    def complete(self) -> bool:
+        return self.no_person_visible and self.no_identifying_text and self.nothing_alerts_offender
+
+
+def check_can_approve(*, obj: TracedObject, by: AbstractUser) -> None:
+    if not by.has_perm("objects.publish_tracedobject"):
+        raise PermissionDenied("You do not have the permission to publish objects.")
+    if obj.uploaded_by_id == by.pk:
+        raise PermissionDenied("Another investigator must approve an object you uploaded.")
+    if not (by.is_superuser or obj.case.owners.filter(pk=by.pk).exists()):
+        raise PermissionDenied("Only an investigator of this object's case can approve it.")
+    if obj.state != ObjectState.AWAITING_APPROVAL:
+        raise TransitionError(
+            f"{obj.code} is {obj.get_state_display().lower()}, not awaiting approval."
+        )
+
+
+def object_approve(
+    *, obj: TracedObject, by: AbstractUser, checklist: ApprovalChecklist
+) -> TracedObject:
+    check_can_approve(obj=obj, by=by)
+    if not checklist.complete:
+        raise TransitionError("Every item of the checklist must be confirmed before publishing.")
+    now = timezone.now()
+    updated = TracedObject.objects.filter(pk=obj.pk, state=ObjectState.AWAITING_APPROVAL).update(
+        state=ObjectState.PUBLISHED, approved_by=by, published_at=now, updated_at=now
+    )
+    if not updated:
+        raise TransitionError(f"{obj.code} was changed by someone else meanwhile.")
+    obj.refresh_from_db()
+    return obj
+
+
+def object_mark_identified(
+    *, obj: TracedObject, by: AbstractUser, outcome: str, public_line: str
+) -> TracedObject:
+    if not by.has_perm("objects.identify_tracedobject"):
+        raise PermissionDenied("You do not have the permission to mark objects identified.")
+    if outcome not in Outcome.values:
+        raise TransitionError("Choose an outcome.")
+    now = timezone.now()
+    updated = TracedObject.objects.filter(pk=obj.pk, state=ObjectState.PUBLISHED).update(
+        state=ObjectState.IDENTIFIED,
+        outcome=outcome,
+        outcome_public_line=public_line.strip()[:200],
+        identified_at=now,
+        updated_at=now,
+    )
+    obj.refresh_from_db()
+    if not updated and obj.state != ObjectState.IDENTIFIED:
+        raise TransitionError(f"{obj.code} is {obj.get_state_display().lower()}, not published.")
+    return obj
+
+
+def object_retire(*, obj: TracedObject, by: AbstractUser) -> TracedObject:
+    if not by.has_perm("objects.retire_tracedobject"):
+        raise PermissionDenied("You do not have the permission to retire objects.")
+    now = timezone.now()
+    TracedObject.objects.filter(pk=obj.pk).exclude(state=ObjectState.RETIRED).exclude(
+        state=ObjectState.DRAFT
+    ).update(state=ObjectState.RETIRED, retired_at=now, updated_at=now)
+    obj.refresh_from_db()
+    if obj.state == ObjectState.DRAFT:
+        raise TransitionError(f"{obj.code} is still being processed; retire it once it is done.")
+    return obj
+
+
+def intake_root_clear_orphans() -> int:
+    """Delete uploads no draft points at (left by a crash between the update and unlink)."""
+    root = Path(settings.INTAKE_ROOT)
+    if not root.exists():
+        return 0
+    wanted = set(
+        TracedObject.objects.filter(state=ObjectState.DRAFT).values_list("intake_path", flat=True)
+    )
+    # Young files may belong to a draft whose transaction has not committed yet.
+    cutoff = time.time() - STALLED_INTAKE_MINUTES * 60
+    removed = 0
+    for entry in root.iterdir():
+        if entry.is_file() and entry.name not in wanted and entry.stat().st_mtime < cutoff:
+            entry.unlink(missing_ok=True)
+            removed += 1
+    return removed

@@ -1,0 +1,24 @@
+"""Celery tasks for objects: thin wrappers that take ids and call services."""
+
+from __future__ import annotations
+
+from django.db import OperationalError
+
+from objects import services
+from traceobject.celery import RetryingTask
+from traceobject.celery import app as celery_app
+
+
+@celery_app.task(base=RetryingTask, autoretry_for=(OperationalError, OSError))
+def intake_object(object_id: int) -> str:
+    return services.object_intake(object_id=object_id).state
+
+
+@celery_app.task(base=RetryingTask, autoretry_for=(OperationalError,))
+def requeue_stalled_intake() -> int:
+    """Beat job: queue again the drafts whose intake task was lost, and clear orphan uploads."""
+    stalled = services.objects_stalled_intake()
+    for object_id in stalled:
+        intake_object.delay(object_id)
+    services.intake_root_clear_orphans()
+    return len(stalled)

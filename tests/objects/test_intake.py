@@ -1,0 +1,139 @@
+"""The intake pipeline around the sanitiser: drafts, derivatives, failures, idempotence."""
+
+import io
+from pathlib import Path
+
+import pytest
+from django.core.files.storage import default_storage
+from PIL import Image
+
+from objects.imaging import ImageRejected
+from objects.models import ObjectState, Resemblance, TracedObject
+from objects.services import object_intake, object_submit, objects_stalled_intake
+from objects.tasks import intake_object, requeue_stalled_intake
+from tests.factories import details, submitted_object, synthetic_png
+
+pytestmark = pytest.mark.django_db
+
+
+def files_in(folder: Path) -> list[Path]:
+    return (
+        sorted(p for p in Path(folder).rglob("*") if p.is_file()) if Path(folder).exists() else []
+    )
+
+
+def test_a_good_upload_ends_awaiting_approval_with_both_derivatives(case, investigator, settings):
+    obj = submitted_object(case, investigator)
+    assert obj.state == ObjectState.AWAITING_APPROVAL
+    assert obj.code.startswith("TAO-") and len(obj.code) == len("TAO-2026-0001")
+    with default_storage.open(obj.display.name) as f:
+        assert Image.open(f).size == (640, 480)
+    with default_storage.open(obj.thumbnail.name) as f:
+        assert Image.open(f).size == (480, 360)
+    assert len(obj.phash) == 16
+    # The original upload is gone: only the two derivatives remain anywhere.
+    assert files_in(settings.INTAKE_ROOT) == []
+    assert len(files_in(settings.MEDIA_ROOT)) == 2
+
+
+def test_stored_names_are_made_by_the_server(case, investigator):
+    obj = submitted_object(case, investigator, title="<script>x</script>.jpg")
+    assert Path(obj.display.name).name.endswith(".jpg")
+    assert "script" not in obj.display.name and len(Path(obj.display.name).stem) == 32
+
+
+def test_codes_are_unique_and_sequential(case, investigator):
+    first = submitted_object(case, investigator, seed=1)
+    second = submitted_object(case, investigator, seed=2)
+    assert int(second.code[-4:]) == int(first.code[-4:]) + 1
+
+
+def test_a_hostile_upload_fails_with_a_reason_and_leaves_nothing_on_disk(
+    case, investigator, settings
+):
+    obj = object_submit(
+        case=case,
+        uploaded_by=investigator,
+        upload=io.BytesIO(
+            b"<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>"
+        ),
+        details=details(),
+        queue_intake=False,
+    )
+    obj = object_intake(object_id=obj.pk)
+    assert obj.state == ObjectState.FAILED
+    assert "looks like SVG" in obj.failure_reason
+    assert files_in(settings.INTAKE_ROOT) == [] and files_in(settings.MEDIA_ROOT) == []
+
+
+def test_an_empty_upload_is_refused_before_anything_is_created(case, investigator, settings):
+    with pytest.raises(ImageRejected, match="empty"):
+        object_submit(
+            case=case, uploaded_by=investigator, upload=io.BytesIO(b""), details=details()
+        )
+    assert not TracedObject.objects.exists()
+    assert files_in(settings.INTAKE_ROOT) == []
+
+
+def test_an_oversized_upload_is_refused_while_it_is_copied(case, investigator, settings):
+    settings.OBJECT_MAX_UPLOAD_MB = 1
+    with pytest.raises(ImageRejected, match="limit"):
+        object_submit(
+            case=case,
+            uploaded_by=investigator,
+            upload=io.BytesIO(b"\xff" * (1024 * 1024 + 1)),
+            details=details(),
+        )
+    assert not TracedObject.objects.exists() and files_in(settings.INTAKE_ROOT) == []
+
+
+def test_running_the_intake_twice_changes_nothing_the_second_time(case, investigator, settings):
+    obj = submitted_object(case, investigator)
+    files_before = files_in(settings.MEDIA_ROOT)
+    again = intake_object.delay(obj.pk).get()
+    assert again == ObjectState.AWAITING_APPROVAL
+    assert files_in(settings.MEDIA_ROOT) == files_before
+    assert TracedObject.objects.get().display == obj.display
+
+
+def test_the_task_is_queued_when_the_upload_commits(
+    case, investigator, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        obj = object_submit(
+            case=case,
+            uploaded_by=investigator,
+            upload=io.BytesIO(synthetic_png()),
+            details=details(),
+        )
+    obj.refresh_from_db()
+    assert obj.state == ObjectState.AWAITING_APPROVAL
+
+
+def test_a_lost_task_is_requeued_by_the_beat_job(case, investigator):
+    obj = object_submit(
+        case=case,
+        uploaded_by=investigator,
+        upload=io.BytesIO(synthetic_png()),
+        details=details(),
+        queue_intake=False,
+    )
+    TracedObject.objects.filter(pk=obj.pk).update(created_at=obj.created_at.replace(year=2020))
+    assert objects_stalled_intake() == [obj.pk]
+    assert requeue_stalled_intake.delay().get() == 1
+    obj.refresh_from_db()
+    assert obj.state == ObjectState.AWAITING_APPROVAL
+
+
+def test_a_crop_that_looks_like_an_earlier_one_in_another_case_is_listed(
+    case, investigator, second_investigator
+):
+    from objects.services import case_ensure
+
+    other_case = case_ensure(reference="CASE-2025-003", owner=second_investigator)
+    first = submitted_object(other_case, second_investigator, seed=3)
+    again = submitted_object(case, investigator, seed=3)
+    unrelated = submitted_object(case, investigator, seed=9)
+    resemblance = Resemblance.objects.get(new=again)
+    assert resemblance.existing == first and resemblance.distance <= 2
+    assert not Resemblance.objects.filter(new=unrelated).exists()
