@@ -165,6 +165,9 @@ class ObjectCodeCounter(models.Model):
     year = models.PositiveIntegerField(primary_key=True)
     last = models.PositiveIntegerField(default=0)
 
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"
+
 
 class Resemblance(models.Model):
     """A crop whose perceptual hash is close to an earlier one: maybe the same object."""
@@ -180,3 +183,6 @@ class Resemblance(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["new", "existing"], name="resemblance_unique_pair")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.new_id} looks like {self.existing_id} (distance {self.distance})"

@@ -9,8 +9,8 @@ and Celery tasks all call these same functions.
 from __future__ import annotations
 
 import logging
-import time
 import secrets
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
