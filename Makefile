@@ -57,3 +57,6 @@ format: $(STAMP)
 
 clean:
 	rm -rf $(VENV) var/static
+
+bench: $(STAMP)
+	$(LOCAL) $(BIN)/python bench/intake.py

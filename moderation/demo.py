@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from moderation.roles import ROLE_GROUPS
 
 
 @dataclass(frozen=True)
@@ -12,11 +15,12 @@ class DemoPerson:
     username: str
     password: str
     role: str
-    is_superuser: bool = False
 
 
 DEMO_STAFF = [
-    DemoPerson("demo-admin", "demo-admin-local-only", "administrator", is_superuser=True),
+    DemoPerson("demo-admin", "demo-admin-local-only", "administrator"),
+    DemoPerson("demo-investigator-1", "demo-investigator-1-local-only", "investigator"),
+    DemoPerson("demo-investigator-2", "demo-investigator-2-local-only", "investigator"),
 ]
 
 
@@ -27,10 +31,17 @@ def demo_staff_ensure() -> int:
     for person in DEMO_STAFF:
         user, was_created = User.objects.get_or_create(
             username=person.username,
-            defaults={"is_staff": True, "is_superuser": person.is_superuser},
+            defaults={"is_staff": True, "is_superuser": person.role == "administrator"},
         )
         if was_created:
             user.set_password(person.password)
             user.save(update_fields=["password"])
+            group = ROLE_GROUPS.get(person.role)
+            if group:
+                user.groups.add(Group.objects.get(name=group))
             created += 1
     return created
+
+
+def demo_person(username: str):
+    return get_user_model().objects.get(username=username)

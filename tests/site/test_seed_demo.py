@@ -2,17 +2,40 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
+from objects.models import Case, ObjectState, TracedObject
+
 pytestmark = pytest.mark.django_db
 
 
 def test_seed_demo_twice_creates_nothing_twice(settings, capsys):
     settings.DEBUG = True
     call_command("seed_demo")
-    first = get_user_model().objects.count()
+    counts = (get_user_model().objects.count(), TracedObject.objects.count(), Case.objects.count())
     call_command("seed_demo")
-    assert get_user_model().objects.count() == first
+    assert (
+        get_user_model().objects.count(),
+        TracedObject.objects.count(),
+        Case.objects.count(),
+    ) == counts
     out = capsys.readouterr().out
-    assert "demo-admin" in out and "password:" in out
+    assert "0 staff and 0 objects created" in out
+    for username in ("demo-admin", "demo-investigator-1", "demo-investigator-2"):
+        assert f"{username}" in out
+    assert out.count("password: ") == 6
+
+
+def test_seed_demo_publishes_at_least_12_objects_in_several_categories(settings):
+    settings.DEBUG = True
+    call_command("seed_demo")
+    public = TracedObject.objects.public()
+    assert public.count() >= 12
+    assert public.values("category").distinct().count() >= 5
+    assert public.filter(state=ObjectState.IDENTIFIED).count() == 1
+    for obj in public:
+        # Four eyes even for the demo: uploaded by one investigator, approved by the other.
+        assert obj.uploaded_by.username == "demo-investigator-1"
+        assert obj.approved_by.username == "demo-investigator-2"
+        assert obj.display and obj.thumbnail and obj.alt_text
 
 
 def test_seed_demo_refuses_to_run_without_debug(settings):

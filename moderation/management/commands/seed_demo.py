@@ -1,4 +1,4 @@
-"""Demo data for a local try-out: staff accounts with known passwords, and demo content.
+"""Demo data for a local try-out: staff accounts with known passwords, and demo objects.
 
 Idempotent: every row is looked up by a natural key first, so running it twice creates
 nothing twice. It refuses to run without DEBUG, because its passwords are printed and public.
@@ -10,7 +10,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from moderation.demo import DEMO_STAFF, demo_staff_ensure
+from moderation.demo import DEMO_STAFF, demo_person, demo_staff_ensure
+from objects.demo import DEMO_CASE, demo_objects_ensure
 
 
 class Command(BaseCommand):
@@ -22,12 +23,17 @@ class Command(BaseCommand):
                 "seed_demo creates accounts with published passwords: it runs only with DEBUG=true"
             )
         with transaction.atomic():
-            created = demo_staff_ensure()
+            staff = demo_staff_ensure()
+            objects = demo_objects_ensure(
+                uploader=demo_person("demo-investigator-1"),
+                approver=demo_person("demo-investigator-2"),
+            )
         self.stdout.write(
-            f"Demo staff: {created} created, {len(DEMO_STAFF) - created} already there."
+            f"Demo data: {staff} staff and {objects} objects created (case {DEMO_CASE});"
+            " anything already there was left alone."
         )
-        self.stdout.write("Demo logins (local only):")
+        self.stdout.write("Demo logins for the back office (local only):")
         for person in DEMO_STAFF:
             self.stdout.write(
-                f"  {person.username:<20} password: {person.password}   ({person.role})"
+                f"  {person.username:<22} password: {person.password}  ({person.role})"
             )
