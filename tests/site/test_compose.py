@@ -129,3 +129,12 @@ def test_nginx_logs_no_client_address():
     log_format = re.search(r"log_format[^;]+;", conf).group(0)
     assert "$remote_addr" not in log_format and "$http_user_agent" not in log_format
     assert "X-Forwarded-Proto https" in conf
+
+
+def test_web_and_worker_share_the_media_and_intake_folders(compose):
+    web, worker = compose["services"]["web"], compose["services"]["worker"]
+    for name in ("MEDIA_ROOT", "INTAKE_ROOT"):
+        folder = web["environment"][name]
+        assert worker["environment"][name] == folder
+        assert any(volume.endswith(f":{folder}") for volume in web["volumes"])
+        assert any(volume.endswith(f":{folder}") for volume in worker["volumes"])
