@@ -6,4 +6,5 @@ app_name = "objects"
 
 urlpatterns = [
     path("", views.gallery, name="gallery"),
+    path("objects/<str:code>/", views.object_detail, name="detail"),
 ]

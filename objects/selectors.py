@@ -1,0 +1,87 @@
+"""Reads for the public pages: the gallery, its filters and counters, and one object.
+
+Each function runs a fixed number of queries, whatever the number of objects, so the
+public pages stay cheap on a launch day (tests pin the counts).
+"""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q
+
+from objects.models import ObjectState, TracedObject, TracedObjectQuerySet
+
+# The columns a gallery card shows; everything else stays in the database.
+_CARD_FIELDS = (
+    "code",
+    "title",
+    "category",
+    "region_hint",
+    "alt_text",
+    "state",
+    "published_at",
+    "thumbnail",
+    "thumbnail_width",
+    "thumbnail_height",
+)
+
+# The columns the object page shows: never the case, the uploader or internal notes.
+_PAGE_FIELDS = (
+    "code",
+    "title",
+    "category",
+    "questions",
+    "region_hint",
+    "alt_text",
+    "state",
+    "outcome",
+    "outcome_public_line",
+    "published_at",
+    "display",
+    "display_width",
+    "display_height",
+)
+
+
+def objects_public_list(
+    *, category: str = "", region: str = "", hide_identified: bool = False
+) -> TracedObjectQuerySet:
+    """Published and identified objects, newest first; an empty filter means "any"."""
+    objects = TracedObject.objects.public()
+    if category:
+        objects = objects.filter(category=category)
+    if region:
+        objects = objects.filter(region_hint=region)
+    if hide_identified:
+        objects = objects.exclude(state=ObjectState.IDENTIFIED)
+    # pk breaks ties, so an object never shows on two pages or on none.
+    return objects.only(*_CARD_FIELDS).order_by("-published_at", "-pk")
+
+
+def objects_public_regions() -> list[str]:
+    """The region hints public objects carry, for the gallery's region filter."""
+    return list(
+        TracedObject.objects.public()
+        .exclude(region_hint="")
+        .order_by("region_hint")
+        .values_list("region_hint", flat=True)
+        .distinct()
+    )
+
+
+def objects_public_counts() -> dict[str, int]:
+    """The public counters, from the data in one query: {"published": …, "identified": …}.
+
+    "published" counts every object on the site, identified ones included.
+    """
+    return TracedObject.objects.public().aggregate(
+        published=Count("pk"),
+        identified=Count("pk", filter=Q(state=ObjectState.IDENTIFIED)),
+    )
+
+
+def object_public_get(*, code: str) -> TracedObject | None:
+    """The public object with this code, or None (also for drafts, retired objects, …)."""
+    try:
+        return TracedObject.objects.public().only(*_PAGE_FIELDS).get(code=code)
+    except TracedObject.DoesNotExist:
+        return None
