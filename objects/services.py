@@ -12,6 +12,7 @@ import logging
 import secrets
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
@@ -23,6 +24,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from objects.imaging import ImageRejected, Limits, phash_distance, sanitise
 from objects.models import (
@@ -251,42 +253,87 @@ class ApprovalChecklist:
         return self.no_person_visible and self.no_identifying_text and self.nothing_alerts_offender
 
 
+EDITABLE_STATES = (ObjectState.DRAFT, ObjectState.AWAITING_APPROVAL, ObjectState.FAILED)
+
+
+def _check_owns_case(*, obj: TracedObject, by: AbstractUser, action: str) -> None:
+    if not (by.is_superuser or obj.case.owners.filter(pk=by.pk).exists()):
+        raise PermissionDenied(
+            _("Only an investigator of this object's case can %(action)s it.") % {"action": action}
+        )
+
+
 def check_can_approve(*, obj: TracedObject, by: AbstractUser) -> None:
     if not by.has_perm("objects.publish_tracedobject"):
-        raise PermissionDenied("You do not have the permission to publish objects.")
+        raise PermissionDenied(_("You do not have the permission to publish objects."))
     if obj.uploaded_by_id == by.pk:
-        raise PermissionDenied("Another investigator must approve an object you uploaded.")
-    if not (by.is_superuser or obj.case.owners.filter(pk=by.pk).exists()):
-        raise PermissionDenied("Only an investigator of this object's case can approve it.")
+        raise PermissionDenied(_("Another investigator must approve an object you uploaded."))
+    _check_owns_case(obj=obj, by=by, action=_("approve"))
     if obj.state != ObjectState.AWAITING_APPROVAL:
         raise TransitionError(
-            f"{obj.code} is {obj.get_state_display().lower()}, not awaiting approval."
+            _("%(code)s is %(state)s, not awaiting approval.")
+            % {"code": obj.code, "state": obj.get_state_display().lower()}
         )
 
 
 def object_approve(
-    *, obj: TracedObject, by: AbstractUser, checklist: ApprovalChecklist
+    *,
+    obj: TracedObject,
+    by: AbstractUser,
+    checklist: ApprovalChecklist,
+    expected_updated_at: datetime | None = None,
 ) -> TracedObject:
+    """Publish; with expected_updated_at, only the version the approver reviewed."""
     check_can_approve(obj=obj, by=by)
     if not checklist.complete:
-        raise TransitionError("Every item of the checklist must be confirmed before publishing.")
+        raise TransitionError(_("Every item of the checklist must be confirmed before publishing."))
     now = timezone.now()
-    updated = TracedObject.objects.filter(pk=obj.pk, state=ObjectState.AWAITING_APPROVAL).update(
+    current = TracedObject.objects.filter(pk=obj.pk, state=ObjectState.AWAITING_APPROVAL)
+    if expected_updated_at is not None:
+        current = current.filter(updated_at=expected_updated_at)
+    updated = current.update(
         state=ObjectState.PUBLISHED, approved_by=by, published_at=now, updated_at=now
     )
     if not updated:
-        raise TransitionError(f"{obj.code} was changed by someone else meanwhile.")
+        raise TransitionError(
+            _("%(code)s was changed by someone else meanwhile.") % {"code": obj.code}
+        )
     obj.refresh_from_db()
     return obj
+
+
+def object_update_details(
+    *, obj: TracedObject, by: AbstractUser, details: dict[str, str]
+) -> TracedObject:
+    """Change the public text while the object is not yet public (never silently after)."""
+    _check_owns_case(obj=obj, by=by, action=_("edit"))
+    allowed = {"title", "category", "questions", "region_hint", "alt_text"}
+    if set(details) - allowed:
+        raise ValueError(f"not editable: {sorted(set(details) - allowed)}")
+    updated = TracedObject.objects.filter(pk=obj.pk, state__in=EDITABLE_STATES).update(
+        **details, updated_at=timezone.now()
+    )
+    if not updated:
+        raise TransitionError(
+            _("%(code)s was published or retired meanwhile; its text was not changed.")
+            % {"code": obj.code}
+        )
+    obj.refresh_from_db()
+    return obj
+
+
+def check_can_identify(*, obj: TracedObject, by: AbstractUser) -> None:
+    if not by.has_perm("objects.identify_tracedobject"):
+        raise PermissionDenied(_("You do not have the permission to mark objects identified."))
+    _check_owns_case(obj=obj, by=by, action=_("mark identified"))
 
 
 def object_mark_identified(
     *, obj: TracedObject, by: AbstractUser, outcome: str, public_line: str
 ) -> TracedObject:
-    if not by.has_perm("objects.identify_tracedobject"):
-        raise PermissionDenied("You do not have the permission to mark objects identified.")
+    check_can_identify(obj=obj, by=by)
     if outcome not in Outcome.values:
-        raise TransitionError("Choose an outcome.")
+        raise TransitionError(_("Choose an outcome."))
     now = timezone.now()
     updated = TracedObject.objects.filter(pk=obj.pk, state=ObjectState.PUBLISHED).update(
         state=ObjectState.IDENTIFIED,
@@ -296,21 +343,37 @@ def object_mark_identified(
         updated_at=now,
     )
     obj.refresh_from_db()
-    if not updated and obj.state != ObjectState.IDENTIFIED:
-        raise TransitionError(f"{obj.code} is {obj.get_state_display().lower()}, not published.")
-    return obj
+    if updated:
+        return obj
+    if obj.state == ObjectState.IDENTIFIED and obj.outcome == outcome:
+        return obj  # the same click twice
+    if obj.state == ObjectState.IDENTIFIED:
+        raise TransitionError(
+            _("%(code)s is already identified with another outcome.") % {"code": obj.code}
+        )
+    raise TransitionError(
+        _("%(code)s is %(state)s, not published.")
+        % {"code": obj.code, "state": obj.get_state_display().lower()}
+    )
+
+
+def check_can_retire(*, obj: TracedObject, by: AbstractUser) -> None:
+    if not by.has_perm("objects.retire_tracedobject"):
+        raise PermissionDenied(_("You do not have the permission to retire objects."))
+    _check_owns_case(obj=obj, by=by, action=_("retire"))
 
 
 def object_retire(*, obj: TracedObject, by: AbstractUser) -> TracedObject:
-    if not by.has_perm("objects.retire_tracedobject"):
-        raise PermissionDenied("You do not have the permission to retire objects.")
+    check_can_retire(obj=obj, by=by)
     now = timezone.now()
     TracedObject.objects.filter(pk=obj.pk).exclude(state=ObjectState.RETIRED).exclude(
         state=ObjectState.DRAFT
     ).update(state=ObjectState.RETIRED, retired_at=now, updated_at=now)
     obj.refresh_from_db()
     if obj.state == ObjectState.DRAFT:
-        raise TransitionError(f"{obj.code} is still being processed; retire it once it is done.")
+        raise TransitionError(
+            _("%(code)s is still being processed; retire it once it is done.") % {"code": obj.code}
+        )
     return obj
 
 

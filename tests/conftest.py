@@ -60,6 +60,12 @@ def chromium_path() -> str:
 
 
 @pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Personas get passwords; the production hasher would spend 0.3 s on each."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def media_root(settings, tmp_path):
     """Every test writes its media and intake files into its own temporary folder."""
     settings.MEDIA_ROOT = tmp_path / "media"

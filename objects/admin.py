@@ -1,0 +1,595 @@
+"""The investigators' back office: cases, uploads and the object lifecycle.
+
+An investigator sees the cases they own, the unpublished objects of those cases, and every
+public or retired object (`TracedObject.objects.visible_to`); anything else answers 404.
+Every change of state goes through objects.services; this module only collects the input,
+checks who may ask, and reports the outcome.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.utils import flatten_fieldsets, unquote
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Count, Q
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from objects.forms import ApprovalForm, IdentifyForm, ObjectUploadForm
+from objects.imaging import ImageRejected
+from objects.models import Case, ObjectState, Resemblance, TracedObject
+from objects.services import (
+    EDITABLE_STATES,
+    TransitionError,
+    check_can_approve,
+    check_can_identify,
+    object_approve,
+    object_mark_identified,
+    object_retire,
+    object_submit,
+    object_update_details,
+)
+
+# The text an investigator may still correct. Once an object is public its text is what a
+# second investigator approved, so it is frozen: a change needs a new upload and approval.
+EDITABLE_FIELDS = ["title", "category", "questions", "region_hint", "alt_text"]
+
+THUMBNAIL_SIDE = 64  # pixels: the long side of a thumbnail in the list
+PREVIEW_SIDE = 480  # pixels: the long side of the image on the change page
+
+
+def fitted(width: int | None, height: int | None, side: int) -> tuple[int, int]:
+    """The size of an image scaled to `side` on its long side (no inline CSS under our CSP)."""
+    if not width or not height:
+        return side, side
+    scale = min(1.0, side / max(width, height))
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+# --- Cases --------------------------------------------------------------------------------
+
+
+@admin.register(Case)
+class CaseAdmin(admin.ModelAdmin):
+    list_display = ["reference", "title", "object_count", "created_at"]
+    search_fields = ["reference", "title"]
+    filter_horizontal = ["owners"]
+    fields = ["reference", "title", "owners", "created_at"]
+    readonly_fields = ["created_at"]
+
+    def get_queryset(self, request):
+        cases = super().get_queryset(request)
+        if not request.user.is_superuser:
+            cases = cases.filter(owners=request.user)
+        return cases.annotate(object_count=Count("traced_objects", distinct=True))
+
+    @admin.display(description=gettext_lazy("objects"), ordering="object_count")
+    def object_count(self, case):
+        url = reverse("admin:objects_tracedobject_changelist")
+        return format_html('<a href="{}?case={}">{}</a>', url, case.pk, case.object_count)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # Someone else's case is not found, rather than the admin's redirect home.
+        if self.get_object(request, unquote(object_id)) is None:
+            raise Http404(_("No such case."))
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_changeform_initial_data(self, request):
+        return {"owners": [request.user.pk], **super().get_changeform_initial_data(request)}
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # An investigator who creates a case owns it, or it would vanish from their list.
+        if not change and not request.user.is_superuser:
+            form.instance.owners.add(request.user)
+
+
+# --- Objects: list filters ---------------------------------------------------------------
+
+
+class CaseFilter(admin.SimpleListFilter):
+    """Only the cases the user owns: other cases' references are none of their business."""
+
+    title = gettext_lazy("case")
+    parameter_name = "case"
+
+    def lookups(self, request, model_admin):
+        cases = Case.objects.all()
+        if not request.user.is_superuser:
+            cases = cases.filter(owners=request.user)
+        return [(str(pk), reference) for pk, reference in cases.values_list("pk", "reference")]
+
+    def queryset(self, request, queryset):
+        if self.value() and self.value().isdigit():
+            return queryset.filter(case_id=self.value())
+        return queryset
+
+
+class FourEyesFilter(admin.SimpleListFilter):
+    title = gettext_lazy("four eyes")
+    parameter_name = "approval"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("mine", gettext_lazy("Awaiting my approval")),
+            ("others", gettext_lazy("My uploads awaiting someone else")),
+        ]
+
+    def queryset(self, request, queryset):
+        awaiting = queryset.filter(state=ObjectState.AWAITING_APPROVAL)
+        if self.value() == "mine":
+            return awaiting.filter(case__owners=request.user).exclude(uploaded_by=request.user)
+        if self.value() == "others":
+            return awaiting.filter(uploaded_by=request.user)
+        return queryset
+
+
+# --- Objects ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NearDuplicate:
+    line: str  # safe HTML: "looks like <a>TAO-2026-0007</a>, case CASE-2025-003 (distance 4)"
+
+
+@admin.register(TracedObject)
+class TracedObjectAdmin(admin.ModelAdmin):
+    list_display = [
+        "code",
+        "thumbnail_image",
+        "title",
+        "case",
+        "category",
+        "state",
+        "uploaded_by",
+        "published_at",
+    ]
+    list_display_links = ["code", "title"]
+    list_filter = [FourEyesFilter, "state", "category", CaseFilter]
+    list_select_related = ["case", "uploaded_by", "approved_by"]
+    search_fields = ["code", "title"]
+    ordering = ["-created_at"]
+    actions = ["retire_objects"]
+
+    # --- Who sees and changes what
+
+    def get_queryset(self, request):
+        return TracedObject.objects.visible_to(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or obj.state in EDITABLE_STATES)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # objects are retired, never deleted: tips and the audit refer to them
+
+    def has_retire_permission(self, request):
+        return request.user.has_perm("objects.retire_tracedobject")
+
+    def visible_object_or_404(self, request, object_id: str) -> TracedObject:
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404(_("No such object."))
+        if not self.has_view_permission(request, obj):
+            raise PermissionDenied
+        return obj
+
+    # --- Forms and fields
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = ObjectUploadForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return [
+                (None, {"fields": ["case", "image"]}),
+                (_("What the public will see"), {"fields": EDITABLE_FIELDS}),
+            ]
+        status = ["code", "state"]
+        if obj.state in (ObjectState.DRAFT, ObjectState.AWAITING_APPROVAL):
+            status.append("status_note")
+        if obj.state == ObjectState.FAILED:
+            status += ["status_note", "failure_reason"]
+        lifecycle = ["uploaded_by_name", "created_at", "approved_by_name", "published_at"]
+        if obj.outcome:
+            lifecycle += ["outcome", "outcome_public_line", "identified_at"]
+        if obj.retired_at:
+            lifecycle.append("retired_at")
+        return [
+            (None, {"fields": [*status, "case_reference"]}),
+            (_("What the public sees"), {"fields": [*EDITABLE_FIELDS, "display_image"]}),
+            (_("Lifecycle"), {"fields": lifecycle}),
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        fields = flatten_fieldsets(self.get_fieldsets(request, obj))
+        return [name for name in fields if name not in EDITABLE_FIELDS]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "case" and not request.user.is_superuser:
+            kwargs["queryset"] = Case.objects.filter(owners=request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    # --- Columns and read-only fields (all output escaped by format_html)
+
+    @admin.display(description=gettext_lazy("image"))
+    def thumbnail_image(self, obj):
+        if not obj.thumbnail:
+            return self.get_empty_value_display()
+        width, height = fitted(obj.thumbnail_width, obj.thumbnail_height, THUMBNAIL_SIDE)
+        return format_html(
+            '<img src="{}" alt="{}" width="{}" height="{}" loading="lazy">',
+            obj.thumbnail.url,
+            obj.alt_text,
+            width,
+            height,
+        )
+
+    @admin.display(description=gettext_lazy("image"))
+    def display_image(self, obj):
+        if not obj.display:
+            return _("No image yet: it appears once the upload is processed.")
+        width, height = fitted(obj.display_width, obj.display_height, PREVIEW_SIDE)
+        return format_html(
+            '<a href="{0}"><img src="{0}" alt="{1}" width="{2}" height="{3}"></a>',
+            obj.display.url,
+            obj.alt_text,
+            width,
+            height,
+        )
+
+    @admin.display(description=gettext_lazy("status"))
+    def status_note(self, obj):
+        if obj.state == ObjectState.DRAFT:
+            return _(
+                "This draft is being processed: the crop is checked, stripped of its "
+                "metadata and re-encoded in the background. Reload this page in a minute."
+            )
+        if obj.state == ObjectState.AWAITING_APPROVAL:
+            return _("Another investigator of this case must approve it before it is public.")
+        if obj.state == ObjectState.FAILED:
+            return _("This crop cannot be published. Upload a corrected file as a new object.")
+        return ""
+
+    @admin.display(description=gettext_lazy("case"))
+    def case_reference(self, obj):
+        return obj.case.reference
+
+    @admin.display(description=gettext_lazy("uploaded by"))
+    def uploaded_by_name(self, obj):
+        return obj.uploaded_by.get_username()
+
+    @admin.display(description=gettext_lazy("approved by"))
+    def approved_by_name(self, obj):
+        return obj.approved_by.get_username() if obj.approved_by else ""
+
+    # --- Upload (add view): object_submit creates the row, never ModelForm.save()
+
+    def add_view(self, request, form_url="", extra_context=None):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        fieldsets = self.get_fieldsets(request)
+        UploadForm = self.get_form(request, None, change=False, fields=flatten_fieldsets(fieldsets))
+        if request.method == "POST":
+            form = UploadForm(request.POST, request.FILES)
+            if form.is_valid() and (obj := self.submit_upload(request, form)):
+                return self.response_add(request, obj)
+        else:
+            form = UploadForm(initial=self.get_changeform_initial_data(request))
+        admin_form = helpers.AdminForm(form, fieldsets, {}, model_admin=self)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Upload an object"),
+            "adminform": admin_form,
+            "object_id": None,
+            "original": None,
+            "is_popup": False,
+            "to_field": None,
+            "media": self.media + admin_form.media,
+            "inline_admin_formsets": [],
+            "errors": helpers.AdminErrorList(form, []),
+            "preserved_filters": self.get_preserved_filters(request),
+            **(extra_context or {}),
+        }
+        return self.render_change_form(request, context, add=True, form_url=form_url)
+
+    def submit_upload(self, request, form) -> TracedObject | None:
+        try:
+            with transaction.atomic():
+                obj = object_submit(
+                    case=form.cleaned_data["case"],
+                    uploaded_by=request.user,
+                    upload=form.cleaned_data["image"],
+                    details=form.details(),
+                )
+                self.log_addition(request, obj, [{"added": {}}])
+        except ImageRejected as exc:
+            form.add_error("image", _("The file was refused: %(reason)s.") % {"reason": exc})
+            return None
+        return obj
+
+    def response_add(self, request, obj, post_url_continue=None):
+        self.message_user(
+            request,
+            _(
+                "%(code)s was uploaded. It is being processed in the background; this page "
+                "shows the result once it is done."
+            )
+            % {"code": obj.code},
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(self.change_url(obj))
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            raise RuntimeError("objects are created by object_submit, see add_view")
+        changed = {name: form.cleaned_data[name] for name in form.changed_data}
+        if changed:
+            # A conditional update of the edited text only (see object_update_details).
+            object_update_details(obj=obj, by=request.user, details=changed)
+
+    # --- Change page
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.visible_object_or_404(request, object_id)
+        context = {
+            "can_approve": self.may_approve(request, obj),
+            "can_identify": obj.state == ObjectState.PUBLISHED and self.may_identify(request, obj),
+            "near_duplicates": self.near_duplicates(request, obj),
+            **(extra_context or {}),
+        }
+        try:
+            return super().change_view(request, object_id, form_url, context)
+        except TransitionError as exc:  # from save_model: nothing was written
+            self.message_user(request, str(exc), messages.ERROR)
+            return HttpResponseRedirect(request.path)
+
+    def near_duplicates(self, request, obj) -> list[NearDuplicate]:
+        """Every resemblance in either direction; linked only where the user may look."""
+        rows = Resemblance.objects.filter(Q(new=obj) | Q(existing=obj)).select_related(
+            "new__case", "existing__case"
+        )
+        others: dict[int, tuple[TracedObject, int]] = {}
+        for row in rows:
+            other = row.existing if row.new_id == obj.pk else row.new
+            if other.pk not in others or row.distance < others[other.pk][1]:
+                others[other.pk] = (other, row.distance)
+        visible = set(self.get_queryset(request).filter(pk__in=others).values_list("pk", flat=True))
+        found = []
+        for other, distance in sorted(others.values(), key=lambda pair: pair[1]):
+            code = (
+                format_html('<a href="{}">{}</a>', self.change_url(other), other.code)
+                if other.pk in visible
+                else other.code
+            )
+            line = format_html(
+                _("looks like {code}, case {case} (distance {distance})"),
+                code=code,
+                case=other.case.reference,
+                distance=distance,
+            )
+            found.append(NearDuplicate(line=line))
+        return found
+
+    def change_url(self, obj) -> str:
+        return reverse("admin:objects_tracedobject_change", args=[obj.pk])
+
+    # --- Approve and publish, mark identified: one page each
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path(
+                "<path:object_id>/approve/",
+                wrap(self.approve_view),
+                name="objects_tracedobject_approve",
+            ),
+            path(
+                "<path:object_id>/identify/",
+                wrap(self.identify_view),
+                name="objects_tracedobject_identify",
+            ),
+            *super().get_urls(),
+        ]
+
+    def may_approve(self, request, obj) -> bool:
+        try:
+            check_can_approve(obj=obj, by=request.user)
+        except (PermissionDenied, TransitionError):
+            return False
+        return True
+
+    def may_identify(self, request, obj) -> bool:
+        try:
+            check_can_identify(obj=obj, by=request.user)
+        except PermissionDenied:
+            return False
+        return True
+
+    def approve_view(self, request, object_id):
+        obj = self.visible_object_or_404(request, object_id)
+        state_error = None
+        try:
+            check_can_approve(obj=obj, by=request.user)
+        except PermissionDenied as exc:
+            return self.refused(request, obj, exc)
+        except TransitionError as exc:
+            if request.method != "POST":
+                self.message_user(request, str(exc), messages.WARNING)
+                return HttpResponseRedirect(self.change_url(obj))
+            state_error = str(exc)  # e.g. a second click: already published
+        form = ApprovalForm(request.POST if request.method == "POST" else None, obj=obj)
+        if state_error:
+            form.add_error(None, state_error)
+        elif form.has_error("reviewed_version"):
+            # Reload the page so the approver reviews the object as it is now.
+            self.message_user(request, form.errors["reviewed_version"][0], messages.WARNING)
+            return HttpResponseRedirect(request.path)
+        elif form.is_valid():
+            try:
+                object_approve(
+                    obj=obj,
+                    by=request.user,
+                    checklist=form.checklist(),
+                    expected_updated_at=obj.updated_at,
+                )
+            except PermissionDenied as exc:
+                return self.refused(request, obj, exc)
+            except TransitionError as exc:
+                form.add_error(None, str(exc))
+            else:
+                self.log_change(request, obj, _("Approved and published."))
+                self.message_user(request, _("%(code)s is now public.") % {"code": obj.code})
+                return HttpResponseRedirect(self.change_url(obj))
+        return self.render_action(
+            request,
+            obj,
+            form,
+            title=_("Approve and publish %(code)s") % {"code": obj.code},
+            intro=_(
+                "Look at the image and the text below. Publish only if you can confirm "
+                "every item: once public, anyone can see this object."
+            ),
+            submit_label=_("Approve and publish"),
+        )
+
+    def identify_view(self, request, object_id):
+        obj = self.visible_object_or_404(request, object_id)
+        try:
+            check_can_identify(obj=obj, by=request.user)
+        except PermissionDenied as exc:
+            return self.refused(request, obj, exc)
+        not_published = _("%(code)s is %(state)s, not published.") % {
+            "code": obj.code,
+            "state": obj.get_state_display().lower(),
+        }
+        if obj.state != ObjectState.PUBLISHED and request.method != "POST":
+            self.message_user(request, not_published, messages.WARNING)
+            return HttpResponseRedirect(self.change_url(obj))
+        form = IdentifyForm(request.POST if request.method == "POST" else None)
+        if form.is_valid():
+            # The service treats a second identification as done; say so rather than
+            # pretend this outcome was recorded.
+            if obj.state != ObjectState.PUBLISHED:
+                form.add_error(None, not_published)
+            else:
+                try:
+                    object_mark_identified(
+                        obj=obj,
+                        by=request.user,
+                        outcome=form.cleaned_data["outcome"],
+                        public_line=form.cleaned_data["public_line"],
+                    )
+                except PermissionDenied as exc:
+                    return self.refused(request, obj, exc)
+                except TransitionError as exc:
+                    form.add_error(None, str(exc))
+                else:
+                    self.log_change(request, obj, _("Marked identified."))
+                    self.message_user(
+                        request, _("%(code)s is marked identified.") % {"code": obj.code}
+                    )
+                    return HttpResponseRedirect(self.change_url(obj))
+        return self.render_action(
+            request,
+            obj,
+            form,
+            title=_("Mark %(code)s identified") % {"code": obj.code},
+            intro=_("The outcome and its one line are shown on the object's public page."),
+            submit_label=_("Mark identified"),
+        )
+
+    def render_action(self, request, obj, form, *, title, intro, submit_label):
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": obj,
+            "title": title,
+            "intro": intro,
+            "form": form,
+            "submit_label": submit_label,
+            "change_url": self.change_url(obj),
+            "display_image": self.display_image(obj),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/objects/tracedobject/action_form.html", context)
+
+    def refused(self, request, obj, reason):
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": obj,
+            "title": _("Not allowed"),
+            "reason": str(reason),
+            "change_url": self.change_url(obj),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(
+            request, "admin/objects/tracedobject/refused.html", context, status=403
+        )
+
+    # --- Retire (changelist action, with a confirmation page)
+
+    @admin.action(description=gettext_lazy("Retire the selected objects"), permissions=["retire"])
+    def retire_objects(self, request, queryset):
+        if request.POST.get("post") != "yes":
+            context = {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "title": _("Retire objects"),
+                "queryset": queryset,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            }
+            request.current_app = self.admin_site.name
+            return TemplateResponse(
+                request, "admin/objects/tracedobject/retire_confirmation.html", context
+            )
+        retired, skipped = [], []
+        for obj in queryset:
+            reason = self.retire_one(request, obj)
+            if reason:
+                skipped.append(f"{obj.code}: {reason}")
+            else:
+                retired.append(obj.code)
+        if retired:
+            self.message_user(
+                request,
+                ngettext(
+                    "Retired %(count)d object: %(codes)s.",
+                    "Retired %(count)d objects: %(codes)s.",
+                    len(retired),
+                )
+                % {"count": len(retired), "codes": ", ".join(retired)},
+                messages.SUCCESS,
+            )
+        if skipped:
+            self.message_user(
+                request,
+                _("Skipped %(count)d: %(reasons)s")
+                % {"count": len(skipped), "reasons": "; ".join(skipped)},
+                messages.WARNING,
+            )
+        return None
+
+    def retire_one(self, request, obj) -> str | None:
+        """Retire one object; the reason it was skipped, or None."""
+        if obj.state == ObjectState.RETIRED:
+            return _("already retired")
+        try:
+            object_retire(obj=obj, by=request.user)
+        except (PermissionDenied, TransitionError) as exc:
+            return str(exc)
+        self.log_change(request, obj, _("Retired."))
+        return None
