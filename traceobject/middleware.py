@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from django.conf import settings
@@ -15,6 +16,10 @@ class SecurityHeadersMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        if re.match(settings.FORM_REFERRER_PATHS, request.path):
+            # Browsers send "Origin: null" on a form POST from a no-referrer page, which
+            # Django's CSRF check must refuse; same-origin still tells no other site anything.
+            response.headers["Referrer-Policy"] = "same-origin"
         # Nothing the portal serves is meant to be embedded or read by another origin.
         response.headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
         return response

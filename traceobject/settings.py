@@ -7,8 +7,11 @@ try the portal with one command.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from pathlib import Path
 
+from celery.schedules import crontab
 from xstatic.pkg import bootstrap as xstatic_bootstrap
 
 from traceobject.env import ConfigError, database_from_url, envbool, envint, envlist, envstr
@@ -41,6 +44,8 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "csp",
+    "django_countries",
+    "django_altcha",
     "objects",
     "tips",
     "moderation",
@@ -101,19 +106,35 @@ REDIS_URL = envstr("REDIS_URL")
 REDIS_SOCKET_TIMEOUT = 0.5
 CACHE_KEY_PREFIX = envstr("CACHE_KEY_PREFIX", "traceobject")
 if REDIS_URL:
+    _REDIS_OPTIONS = {
+        "socket_connect_timeout": REDIS_SOCKET_TIMEOUT,
+        "socket_timeout": REDIS_SOCKET_TIMEOUT,
+    }
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": CACHE_KEY_PREFIX,
-            "OPTIONS": {
-                "socket_connect_timeout": REDIS_SOCKET_TIMEOUT,
-                "socket_timeout": REDIS_SOCKET_TIMEOUT,
-            },
-        }
+            "OPTIONS": _REDIS_OPTIONS,
+        },
+        # Rate-limit counters and proof-of-work replay guards. While Redis is down this
+        # alias counts in each process's memory instead, so tips are still accepted and
+        # abuse stays bounded (see traceobject/cache.py and the README).
+        "ratelimit": {
+            "BACKEND": "traceobject.cache.FailoverRedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": CACHE_KEY_PREFIX + ":rl",
+            "OPTIONS": _REDIS_OPTIONS,
+        },
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "ratelimit": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "ratelimit",
+        },
+    }
 
 # --- Celery (read by traceobject/celery.py; every name starts with CELERY_) --------------
 CELERY_BROKER_URL = REDIS_URL or "memory://"
@@ -151,6 +172,14 @@ CELERY_BEAT_SCHEDULE = {
     "objects-requeue-stalled-intake": {
         "task": "objects.tasks.requeue_stalled_intake",
         "schedule": 600.0,  # seconds; see objects.services.STALLED_INTAKE_MINUTES
+    },
+    "tips-relay-outbox": {
+        "task": "tips.tasks.relay_outbox",
+        "schedule": 60.0,  # jobs written while the broker was down go out within a minute
+    },
+    "tips-apply-retention": {
+        "task": "tips.tasks.apply_retention",
+        "schedule": crontab(hour=3, minute=17),  # daily, off the hour
     },
 }
 
@@ -221,6 +250,8 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
 SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "no-referrer"
+# Pages holding a POST form send "same-origin" instead (see traceobject/middleware.py).
+FORM_REFERRER_PATHS = r"^/(backoffice/|report/|receipt/|objects/[^/]+/tip/)"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 PERMISSIONS_POLICY = (
@@ -269,6 +300,76 @@ OBJECT_MAX_MEGAPIXELS = envint("OBJECT_MAX_MEGAPIXELS", 50, minimum=1)
 OBJECT_RESEMBLANCE_THRESHOLD = envint("OBJECT_RESEMBLANCE_THRESHOLD", 10, minimum=0)
 # Codes look like TAO-2026-0042.
 OBJECT_CODE_PREFIX = envstr("OBJECT_CODE_PREFIX", "TAO")
+
+# --- Tips: abuse resistance -------------------------------------------------------------
+RATELIMIT_USE_CACHE = "ratelimit"
+RATELIMIT_FAIL_OPEN = False  # the failover cache above keeps counting while Redis is down
+# The client address is REMOTE_ADDR, unless REMOTE_ADDR is one of these proxies (addresses
+# or networks): then the last X-Forwarded-For entry that is not a trusted proxy. Anyone
+# else's X-Forwarded-For changes nothing. Addresses are only ever used as an HMAC of their
+# network (the /32 of IPv4, the /64 of IPv6) and never stored.
+TRUSTED_PROXIES = envlist("TRUSTED_PROXIES", [])
+# (name, what is counted, rate). Every POST counts, valid or not, so floods and guessing
+# are bounded too. Rates are "count/period" with periods s, m, h, d (e.g. 5/10m).
+TIP_RATE_LIMITS = [
+    ("tip-network-burst", "network", "5/10m"),  # 5 tips per network per 10 minutes
+    ("tip-network-day", "network", "20/d"),  # 20 tips per network per day
+    ("tip-object", "object", "300/h"),  # 300 tips per object per hour: a flood on one object
+    ("tip-global", "global", envstr("TIP_GLOBAL_RATE", "1000/h")),  # the global breaker
+]
+REPORT_RATE_LIMITS = [
+    ("report-network-burst", "network", "5/10m"),  # the same budget as tips, counted apart
+    ("report-network-day", "network", "20/d"),
+    ("report-global", "global", "500/h"),  # breaker for reports not about an object
+]
+RECEIPT_RATE_LIMITS = [
+    ("receipt-network", "network", "30/h"),  # 30 receipt look-ups or follow-ups per hour
+    ("receipt-global", "global", "5000/h"),  # breaker
+]
+# Wrong receipts are counted on their own and limited hard: guessing 16 digits at 10 a
+# day takes longer than any receipt lives.
+RECEIPT_WRONG_LIMITS = [
+    ("receipt-wrong-network", "network", "10/d"),  # 10 wrong receipts per network per day
+    ("receipt-wrong-global", "global", "1000/h"),  # a distributed guessing run trips this
+]
+# The self-hosted proof of work (django-altcha): the browser searches up to this number.
+ALTCHA_HMAC_KEY = hashlib.sha256(f"altcha:{SECRET_KEY}".encode()).hexdigest()
+ALTCHA_CACHE_ALIAS = "ratelimit"
+ALTCHA_MAX_NUMBER = envint("ALTCHA_MAX_NUMBER", 100_000, minimum=1000)
+ALTCHA_CHALLENGE_EXPIRE = 20 * 60 * 1000  # ms
+
+# --- Tips: privacy and retention ----------------------------------------------------------
+# Fernet keys (comma-separated) for contact details: the first encrypts, all decrypt, so a
+# new key goes first and `manage.py rotate_contact_keys` re-encrypts with it.
+TIP_CONTACT_KEYS = envlist("TIP_CONTACT_KEYS", [])
+if not TIP_CONTACT_KEYS:
+    if not DEBUG:
+        raise ConfigError(
+            'TIP_CONTACT_KEYS is not set: generate one with `python -c "from '
+            'cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`'
+        )
+    TIP_CONTACT_KEYS = [
+        base64.urlsafe_b64encode(hashlib.sha256(SECRET_KEY.encode()).digest()).decode()
+    ]
+# Days after which the retention job (daily, by beat) deletes or invalidates:
+TIP_CONTACT_RETENTION_DAYS = envint("TIP_CONTACT_RETENTION_DAYS", 30, minimum=0)  # after close
+TIP_REJECTED_RETENTION_DAYS = envint("TIP_REJECTED_RETENTION_DAYS", 30, minimum=0)
+TIP_RECEIPT_RETENTION_DAYS = envint("TIP_RECEIPT_RETENTION_DAYS", 90, minimum=0)  # after close
+# Shown at once when a visitor reports a child in danger now: "label=number" pairs.
+EMERGENCY_CONTACTS = [
+    tuple(part.strip() for part in entry.split("=", 1))
+    for entry in envlist(
+        "EMERGENCY_CONTACTS",
+        [
+            "Emergency services (Europe)=112",
+            "Child helpline (Europe)=116 111",
+            "Missing children hotline (Europe)=116 000",
+        ],
+    )
+]
+# Who is mailed at once about an urgent report (besides nobody: set it in production).
+URGENT_ALERT_EMAILS = envlist("URGENT_ALERT_EMAILS", [])
+SITE_URL = envstr("SITE_URL", "http://127.0.0.1:8000")
 
 # --- Portal -------------------------------------------------------------------------------
 PORTAL_NAME = envstr("PORTAL_NAME", "Trace an Object")

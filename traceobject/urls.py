@@ -10,6 +10,7 @@ admin.site.site_title = settings.PORTAL_NAME
 
 urlpatterns = [
     path("", include("objects.urls")),
+    path("", include("tips.urls")),
     path("about/", views.about, name="about"),
     path("privacy/", views.privacy, name="privacy"),
     path("healthz/", health.healthz, name="healthz"),

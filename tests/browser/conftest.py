@@ -50,7 +50,7 @@ def page(browser, live_server):
         "request",
         lambda request: (
             outside.append(request.url)
-            if not request.url.startswith((live_server.url, "data:"))
+            if not request.url.startswith((live_server.url, "data:", f"blob:{live_server.url}"))
             else None
         ),
     )

@@ -22,7 +22,6 @@ from tests.factories import bare_object, submitted_object, synthetic_png
 pytestmark = pytest.mark.django_db
 
 
-
 CHANGELIST = reverse("admin:objects_tracedobject_changelist")
 ADD = reverse("admin:objects_tracedobject_add")
 

@@ -18,7 +18,6 @@ from tests.factories import bare_object
 pytestmark = pytest.mark.django_db
 
 
-
 CHECKLIST = ["no_person_visible", "no_identifying_text", "nothing_alerts_offender"]
 
 

@@ -16,10 +16,9 @@ from objects.models import ObjectState, TracedObject
 from objects.services import object_submit
 from tests.factories import details, synthetic_png
 
-# serialized_rollback: the flush between transactional tests would drop the role groups.
 pytestmark = [
     pytest.mark.services,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 ROOT = Path(__file__).resolve().parents[2]

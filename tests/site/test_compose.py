@@ -138,3 +138,11 @@ def test_web_and_worker_share_the_media_and_intake_folders(compose):
         assert worker["environment"][name] == folder
         assert any(volume.endswith(f":{folder}") for volume in web["volumes"])
         assert any(volume.endswith(f":{folder}") for volume in worker["volumes"])
+
+
+def test_the_only_trusted_proxy_is_nginx(compose):
+    nginx_address = compose["services"]["nginx"]["networks"]["default"]["ipv4_address"]
+    assert compose["services"]["web"]["environment"]["TRUSTED_PROXIES"] == nginx_address
+    conf = (ROOT / "deploy" / "nginx.conf").read_text()
+    # nginx replaces any X-Forwarded-For a client sent with the address it saw.
+    assert "proxy_set_header X-Forwarded-For $remote_addr;" in conf

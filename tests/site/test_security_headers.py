@@ -58,3 +58,15 @@ def test_healthz_is_not_redirected_so_internal_checks_work_over_http(client):
 
 def test_cookies_are_secure_when_debug_is_off(settings):
     assert settings.SESSION_COOKIE_SECURE and settings.CSRF_COOKIE_SECURE
+
+
+@pytest.mark.parametrize("url", ["/report/", "/receipt/", "/backoffice/login/"])
+def test_pages_with_a_form_send_a_same_origin_referrer_policy(client, url):
+    # A POST from a no-referrer page carries "Origin: null", which CSRF must refuse;
+    # same-origin still sends nothing to any other site.
+    assert client.get(url).headers["Referrer-Policy"] == "same-origin"
+
+
+def test_public_pages_without_a_form_send_no_referrer(client):
+    for url in ("/", "/about/", "/privacy/"):
+        assert client.get(url).headers["Referrer-Policy"] == "no-referrer"

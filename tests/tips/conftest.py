@@ -1,0 +1,63 @@
+"""Helpers for posting to the public forms as a visitor would, proof of work included."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import altcha
+import pytest
+from django.conf import settings
+from django.core.cache import caches
+
+
+def solved_proof_of_work() -> str:
+    """What the browser widget sends: a solved, signed challenge (a small one, to be quick)."""
+    challenge = altcha.create_challenge(hmac_key=settings.ALTCHA_HMAC_KEY, max_number=50, number=7)
+    solution = altcha.solve_challenge(challenge.challenge, challenge.salt, max_number=50)
+    payload = {
+        "algorithm": challenge.algorithm,
+        "challenge": challenge.challenge,
+        "number": solution.number,
+        "salt": challenge.salt,
+        "signature": challenge.signature,
+    }
+    return base64.b64encode(json.dumps(payload).encode()).decode()
+
+
+def tip_data(**fields) -> dict:
+    return {
+        "body": "This is the Sunny brand sold in Lidl shops in Poland.",
+        "country": "PL",
+        "where": "Supermarkets",
+        "links": "https://example.org/sunny",
+        "contact": "",
+        "website": "",
+        "altcha": solved_proof_of_work(),
+        **fields,
+    }
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits():
+    """Every test starts with empty counters (Redis keys carry the run's own prefix)."""
+    caches["ratelimit"].clear()
+    yield
+    caches["ratelimit"].clear()
+
+
+@pytest.fixture
+def public_object(case, investigator, second_investigator):
+    from django.utils import timezone
+
+    from objects.models import ObjectState
+    from tests.factories import bare_object
+
+    return bare_object(
+        case,
+        investigator,
+        state=ObjectState.PUBLISHED,
+        approved_by=second_investigator,
+        published_at=timezone.now(),
+        thumbnail="objects/thumbs/x.jpg",
+    )

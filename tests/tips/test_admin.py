@@ -1,0 +1,493 @@
+"""The tips back office: the list, the status, escaping, contact details on demand,
+questions to the tipster, and the outbox.
+
+Personas, besides those in tests/conftest.py:
+- analyst ("ada"): a superuser, until the triage work gives analysts a role of their own.
+- viewer ("vic"): staff who may view tips but not change them.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from cryptography.fernet import Fernet
+from django.contrib.auth.models import Permission, User
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from tips.admin import TipAdmin
+from tips.models import OutboxMessage, Tip, TipFollowUp, TipKind, TipMessage, TipStatus
+from tips.services import TipContent, tip_add_follow_up, tip_receive
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = reverse("admin:tips_tip_changelist")
+OUTBOX = reverse("admin:tips_outboxmessage_changelist")
+CONTACT = "ada.tipster@example.org"
+
+SCRIPT = "<script>alert(1)</script>"
+JS_LINK = '<a href="javascript:alert(2)">click</a>'
+
+
+@pytest.fixture
+def analyst(db) -> User:
+    return User.objects.create_superuser("ada", password="ada-password-123")
+
+
+@pytest.fixture
+def viewer(db) -> User:
+    user = User.objects.create_user("vic", password="vic-password-123", is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="view_tip"))
+    return user
+
+
+@pytest.fixture
+def staff(client, analyst) -> Client:
+    client.force_login(analyst)
+    return client
+
+
+def received(traced_object=None, *, urgent: bool = False, **content):
+    values = {"body": "This is the Sunny brand sold in Lidl shops in Poland.", **content}
+    return tip_receive(
+        content=TipContent(**values), language="en", traced_object=traced_object, urgent=urgent
+    )
+
+
+def change_url(tip) -> str:
+    return reverse("admin:tips_tip_change", args=[tip.pk])
+
+
+def reveal_url(tip) -> str:
+    return reverse("admin:tips_tip_reveal_contact", args=[tip.pk])
+
+
+def ask_url(tip) -> str:
+    return reverse("admin:tips_tip_ask", args=[tip.pk])
+
+
+def status_post(status: str, **extra) -> dict:
+    """The change form as the browser sends it: the status, and empty inline formsets."""
+    data = {"status": status, "_save": "Save", **extra}
+    for prefix in ("follow_ups", "messages"):
+        data.update(
+            {
+                f"{prefix}-TOTAL_FORMS": "0",
+                f"{prefix}-INITIAL_FORMS": "0",
+                f"{prefix}-MIN_NUM_FORMS": "0",
+                f"{prefix}-MAX_NUM_FORMS": "1000",
+            }
+        )
+    return data
+
+
+# --- The list -----------------------------------------------------------------------------
+
+
+def test_the_list_shows_each_tip_with_its_object_status_contact_and_follow_up_count(
+    staff, public_object
+):
+    tip = received(public_object, contact=CONTACT).tip
+    tip_add_follow_up(tip=tip, body="It is also sold in Czechia.")
+    tip_add_follow_up(tip=tip, body="And in Slovakia.")
+    received(body="A report about a child in a video I saw online.", urgent=True)
+
+    response = staff.get(CHANGELIST)
+
+    assert response.status_code == 200
+    rows = list(response.context["cl"].result_list)
+    assert [row.kind for row in rows] == [TipKind.REPORT, TipKind.OBJECT]
+    assert rows[1].follow_up_count == 2 and rows[0].follow_up_count == 0
+    html = response.content.decode()
+    assert public_object.code in html and "New" in html
+    assert CONTACT not in html and "Lidl" not in html  # the list shows no tipster text
+
+
+def test_the_list_runs_a_bounded_number_of_queries_for_30_tips(
+    staff, public_object, django_assert_max_num_queries
+):
+    for number in range(30):
+        tip = received(
+            public_object if number % 2 else None, contact=CONTACT if number % 3 == 0 else ""
+        )
+        if number % 4 == 0:
+            tip_add_follow_up(tip=tip.tip, body="More information.")
+
+    with django_assert_max_num_queries(8):
+        response = staff.get(CHANGELIST)
+
+    assert response.status_code == 200
+    assert len(response.context["cl"].result_list) == 30
+
+
+def test_the_list_is_newest_first_and_filters_by_status_urgency_and_kind(staff, public_object):
+    old = received(public_object).tip
+    Tip.objects.filter(pk=old.pk).update(
+        received_at=timezone.now() - timezone.timedelta(days=2), status=TipStatus.IN_REVIEW
+    )
+    report = received(body="A report about something I saw on a forum.", urgent=True).tip
+    newest = received(public_object).tip
+
+    def listed(query: str = "") -> list[int]:
+        return [tip.pk for tip in staff.get(CHANGELIST + query).context["cl"].result_list]
+
+    assert listed() == [newest.pk, report.pk, old.pk]
+    assert listed("?status__exact=in_review") == [old.pk]
+    assert listed("?urgent__exact=1") == [report.pk]
+    assert listed("?kind__exact=object") == [newest.pk, old.pk]
+
+
+def test_the_list_searches_what_tipsters_wrote(staff, public_object):
+    received(public_object, body="Sold at Biedronka in Gdansk, I am sure.")
+    received(public_object, body="Looks like an IKEA wallpaper from 2019.")
+
+    found = staff.get(CHANGELIST, {"q": "ikea"}).context["cl"].result_list
+
+    assert [tip.body for tip in found] == ["Looks like an IKEA wallpaper from 2019."]
+
+
+# --- No adding, no deleting, only the status changes ---------------------------------------
+
+
+def test_tips_cannot_be_added_or_deleted_in_the_back_office(staff, public_object):
+    tip = received(public_object).tip
+
+    assert staff.get(reverse("admin:tips_tip_add")).status_code == 403
+    assert (
+        staff.post(reverse("admin:tips_tip_delete", args=[tip.pk]), {"post": "yes"}).status_code
+        == 403
+    )
+    assert "delete_selected" not in staff.get(CHANGELIST).content.decode()
+    assert Tip.objects.filter(pk=tip.pk).exists()
+
+
+def test_only_the_status_can_be_changed_never_what_the_tipster_wrote(staff, public_object):
+    tip = received(public_object, where="Supermarkets", links=["https://example.org/a"]).tip
+
+    response = staff.post(
+        change_url(tip),
+        status_post(
+            TipStatus.IN_REVIEW,
+            body="Rewritten by staff",
+            where="Elsewhere",
+            language="pl",
+            urgent="on",
+            kind=TipKind.REPORT,
+        ),
+    )
+
+    assert response.status_code == 302
+    tip.refresh_from_db()
+    assert tip.status == TipStatus.IN_REVIEW
+    assert tip.body == "This is the Sunny brand sold in Lidl shops in Poland."
+    assert (tip.where, tip.language, tip.urgent, tip.kind) == (
+        "Supermarkets",
+        "en",
+        False,
+        TipKind.OBJECT,
+    )
+    assert tip.links == ["https://example.org/a"]
+
+
+def test_a_tip_with_follow_ups_and_questions_saves_its_status_as_the_page_posts_it(
+    staff, analyst, public_object
+):
+    tip = received(public_object).tip
+    tip_add_follow_up(tip=tip, body="It is also sold in Czechia.")
+    TipMessage.objects.create(tip=tip, author=analyst, body="Which city?")
+    html = staff.get(change_url(tip)).content.decode()
+    form = html[html.index('id="tip_form"') : html.index("</form>", html.index('id="tip_form"'))]
+    posted = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form))
+
+    response = staff.post(
+        change_url(tip), {**posted, "status": TipStatus.FORWARDED, "_save": "Save"}
+    )
+
+    assert response.status_code == 302
+    tip.refresh_from_db()
+    assert tip.status == TipStatus.FORWARDED
+    assert TipFollowUp.objects.get().body == "It is also sold in Czechia."
+    assert TipMessage.objects.get().body == "Which city?"
+
+
+@pytest.mark.parametrize("closing", [TipStatus.CLOSED, TipStatus.REJECTED])
+def test_closing_a_tip_starts_the_retention_clock_and_reopening_stops_it(
+    staff, public_object, closing
+):
+    tip = received(public_object).tip
+
+    staff.post(change_url(tip), status_post(closing))
+    tip.refresh_from_db()
+    assert tip.status == closing and tip.closed_at is not None
+    assert timezone.now() - tip.closed_at < timezone.timedelta(minutes=1)
+
+    staff.post(change_url(tip), status_post(TipStatus.IN_REVIEW))
+    tip.refresh_from_db()
+    assert tip.status == TipStatus.IN_REVIEW and tip.closed_at is None
+
+
+def stale_load(monkeypatch, **as_it_was):
+    """The change page loads the tip as it was before someone else's write."""
+    load = TipAdmin.get_object
+
+    def load_as_it_was(self, request, object_id, from_field=None):
+        loaded = load(self, request, object_id, from_field)
+        for name, value in as_it_was.items():
+            setattr(loaded, name, value)
+        return loaded
+
+    monkeypatch.setattr(TipAdmin, "get_object", load_as_it_was)
+
+
+def test_saving_the_status_never_writes_back_a_contact_deleted_meanwhile(
+    staff, public_object, monkeypatch
+):
+    tip = received(public_object, contact=CONTACT).tip
+    Tip.objects.filter(pk=tip.pk).update(contact_encrypted="", contact_deleted_at=timezone.now())
+    stale_load(monkeypatch, contact_encrypted=tip.contact_encrypted, contact_deleted_at=None)
+
+    staff.post(change_url(tip), status_post(TipStatus.IN_REVIEW))
+
+    tip.refresh_from_db()
+    assert tip.status == TipStatus.IN_REVIEW
+    assert tip.contact_encrypted == "" and tip.contact_deleted_at is not None
+
+
+def test_a_status_changed_by_someone_else_meanwhile_is_not_overwritten(
+    staff, public_object, monkeypatch
+):
+    tip = received(public_object).tip
+    Tip.objects.filter(pk=tip.pk).update(status=TipStatus.FORWARDED)
+    stale_load(monkeypatch, status=TipStatus.NEW)
+
+    response = staff.post(change_url(tip), status_post(TipStatus.REJECTED), follow=True)
+
+    tip.refresh_from_db()
+    assert tip.status == TipStatus.FORWARDED and tip.closed_at is None
+    assert "changed this tip&#x27;s status meanwhile" in response.content.decode()
+
+
+# --- Escaping -------------------------------------------------------------------------------
+
+
+def test_everything_a_tipster_wrote_is_shown_escaped_and_links_are_not_clickable(
+    staff, public_object
+):
+    tip = received(
+        public_object,
+        body=f"Seen here {SCRIPT}",
+        where=JS_LINK,
+        links=["javascript:alert(3)", f"https://example.org/{SCRIPT}"],
+    ).tip
+    tip_add_follow_up(tip=tip, body=f"More: {SCRIPT} {JS_LINK}")
+
+    html = staff.get(change_url(tip)).content.decode()
+
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "&lt;a href=&quot;javascript:alert(2)&quot;&gt;click&lt;/a&gt;" in html
+    assert "javascript:alert(3)" in html and "https://example.org/&lt;script&gt;" in html
+    assert "<script>alert" not in html
+    assert 'href="javascript:' not in html
+    assert 'href="https://example.org/' not in html
+
+
+# --- Contact details on demand --------------------------------------------------------------
+
+
+def test_the_tip_page_says_contact_details_were_given_but_does_not_show_them(staff, public_object):
+    tip = received(public_object, contact=CONTACT).tip
+
+    html = staff.get(change_url(tip)).content.decode()
+
+    assert "Contact details given" in html and "yes" in html
+    assert CONTACT not in html and tip.contact_encrypted not in html
+    assert f'action="{reveal_url(tip)}"' in html and "Reveal contact details" in html
+
+
+def test_a_tip_without_contact_details_has_nothing_to_reveal(staff, public_object):
+    tip = received(public_object).tip
+
+    html = staff.get(change_url(tip)).content.decode()
+    assert "Reveal contact details" not in html
+
+    response = staff.post(reveal_url(tip))
+    assert "No contact details are stored for this tip" in response.content.decode()
+
+
+def test_revealing_contact_details_shows_them_escaped_on_a_page_no_one_may_store(
+    staff, public_object
+):
+    tip = received(public_object, contact=f"{CONTACT} {SCRIPT}").tip
+
+    response = staff.post(reveal_url(tip))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f"{CONTACT} &lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<script>alert" not in html
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_revealing_needs_a_post_with_a_csrf_token(analyst, public_object):
+    tip = received(public_object, contact=CONTACT).tip
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(analyst)
+
+    assert browser.get(reveal_url(tip)).status_code == 405
+    forged = browser.post(reveal_url(tip))
+    assert forged.status_code == 403 and CONTACT not in forged.content.decode()
+
+    page = browser.get(change_url(tip))
+    token = page.context["csrf_token"]
+    assert (
+        CONTACT
+        in browser.post(reveal_url(tip), {"csrfmiddlewaretoken": str(token)}).content.decode()
+    )
+
+
+def test_staff_who_may_only_view_tips_can_neither_reveal_nor_change(client, viewer, public_object):
+    tip = received(public_object, contact=CONTACT).tip
+    client.force_login(viewer)
+
+    html = client.get(change_url(tip)).content.decode()
+    assert "Reveal contact details" not in html and "Ask the tipster" not in html
+
+    response = client.post(reveal_url(tip))
+    assert response.status_code == 403 and CONTACT not in response.content.decode()
+    assert client.post(ask_url(tip), {"body": "Where exactly?"}).status_code == 403
+    assert not TipMessage.objects.exists()
+
+
+def test_a_contact_encrypted_with_a_removed_key_gets_a_clear_message(
+    staff, public_object, settings
+):
+    tip = received(public_object, contact=CONTACT).tip
+    settings.TIP_CONTACT_KEYS = [Fernet.generate_key().decode()]
+
+    response = staff.post(reveal_url(tip))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "the key they were encrypted with is missing from TIP_CONTACT_KEYS" in html
+    assert CONTACT not in html
+
+
+def test_an_unknown_tip_is_not_found(staff):
+    assert staff.post(reveal_url(Tip(pk=999))).status_code == 404
+    assert staff.get(ask_url(Tip(pk=999))).status_code == 404
+
+
+# --- Follow-ups and questions --------------------------------------------------------------
+
+
+def test_follow_ups_and_questions_are_shown_read_only(staff, analyst, public_object):
+    tip = received(public_object).tip
+    tip_add_follow_up(tip=tip, body="It is also sold in Czechia.")
+    TipMessage.objects.create(tip=tip, author=analyst, body="Which city exactly?")
+
+    response = staff.get(change_url(tip))
+
+    html = response.content.decode()
+    assert "It is also sold in Czechia." in html and "Which city exactly?" in html
+    assert 'name="follow_ups-0-body"' not in html and 'name="messages-0-body"' not in html
+    assert 'name="follow_ups-MAX_NUM_FORMS" value="0"' in html
+
+
+def test_asking_the_tipster_sets_needs_info_and_the_receipt_shows_the_question(
+    staff, analyst, public_object
+):
+    sent = received(public_object)
+
+    response = staff.post(ask_url(sent.tip), {"body": "Which city was it in? <b>bold</b>"})
+
+    assert response.status_code == 302 and response["Location"] == change_url(sent.tip)
+    message = TipMessage.objects.get()
+    assert message.author == analyst and message.tip == sent.tip
+    sent.tip.refresh_from_db()
+    assert sent.tip.status == TipStatus.NEEDS_INFO
+
+    visitor = Client()
+    html = visitor.post(reverse("tips:receipt"), {"receipt": sent.receipt}).content.decode()
+    assert "Which city was it in? &lt;b&gt;bold&lt;/b&gt;" in html
+
+
+def test_the_tip_page_has_a_form_to_ask_the_tipster(staff, public_object):
+    tip = received(public_object).tip
+
+    html = staff.get(change_url(tip)).content.decode()
+
+    assert f'action="{ask_url(tip)}"' in html and 'name="body"' in html
+
+
+def test_a_question_leaves_a_forwarded_tip_forwarded(staff, public_object):
+    tip = received(public_object).tip
+    Tip.objects.filter(pk=tip.pk).update(status=TipStatus.FORWARDED)
+
+    staff.post(ask_url(tip), {"body": "Do you have a photo of the label?"})
+
+    tip.refresh_from_db()
+    assert tip.status == TipStatus.FORWARDED and TipMessage.objects.count() == 1
+
+
+def test_a_closed_tip_cannot_be_asked_a_question(staff, public_object):
+    tip = received(public_object).tip
+    Tip.objects.filter(pk=tip.pk).update(status=TipStatus.CLOSED, closed_at=timezone.now())
+
+    response = staff.post(ask_url(tip), {"body": "Are you still there?"})
+
+    assert response.status_code == 200
+    assert "Reopen it before asking a question" in response.content.decode()
+    assert not TipMessage.objects.exists()
+    assert "Ask the tipster" not in staff.get(change_url(tip)).content.decode()
+
+
+def test_an_empty_question_is_refused_and_shown_again(staff, public_object):
+    tip = received(public_object).tip
+
+    response = staff.post(ask_url(tip), {"body": "  "})
+
+    assert response.status_code == 200 and response.context["form"].errors
+    tip.refresh_from_db()
+    assert tip.status == TipStatus.NEW and not TipMessage.objects.exists()
+
+
+# --- The outbox --------------------------------------------------------------------------
+
+
+def test_the_outbox_list_is_read_only_and_filters_sent_and_pending(staff):
+    sent = OutboxMessage.objects.create(
+        task="tips.tasks.alert_urgent_report", kwargs={"tip_id": 1}, sent_at=timezone.now()
+    )
+    pending = OutboxMessage.objects.create(
+        task="tips.tasks.alert_urgent_report",
+        kwargs={"tip_id": 2},
+        attempts=3,
+        last_error="ConnectionError('broker down')",
+    )
+
+    response = staff.get(OUTBOX)
+    assert response.status_code == 200
+    assert "broker down" in response.content.decode()
+    assert [m.pk for m in staff.get(OUTBOX, {"state": "pending"}).context["cl"].result_list] == [
+        pending.pk
+    ]
+    assert [m.pk for m in staff.get(OUTBOX, {"state": "sent"}).context["cl"].result_list] == [
+        sent.pk
+    ]
+    assert staff.get(reverse("admin:tips_outboxmessage_add")).status_code == 403
+    change = reverse("admin:tips_outboxmessage_change", args=[pending.pk])
+    staff.post(change, {"task": "something.else", "attempts": "0"})
+    pending.refresh_from_db()
+    assert pending.task == "tips.tasks.alert_urgent_report" and pending.attempts == 3
+    delete = reverse("admin:tips_outboxmessage_delete", args=[pending.pk])
+    assert staff.post(delete, {"post": "yes"}).status_code == 403
+
+
+def test_follow_ups_have_no_back_office_pages_of_their_own(staff, public_object):
+    tip = received(public_object).tip
+    tip_add_follow_up(tip=tip, body="More information.")
+
+    assert staff.get("/backoffice/tips/tipfollowup/").status_code == 404
+    assert TipFollowUp.objects.count() == 1

@@ -1,0 +1,120 @@
+"""Layered rate limits: per network, per object and global; every POST counts; only
+trusted proxies may name the client; the address itself is never kept."""
+
+import pytest
+from django.core.cache import caches
+
+from tests.tips.conftest import tip_data
+from tips.models import Tip
+from tips.ratelimits import network_key
+from traceobject.cache import FailoverRedisCache
+
+pytestmark = pytest.mark.django_db
+
+ALICE = "198.51.100.23"
+BOB = "203.0.113.99"
+
+
+def post_tip(client, obj, address=ALICE, **extra):
+    return client.post(f"/objects/{obj.code}/tip/", tip_data(), REMOTE_ADDR=address, **extra)
+
+
+def test_rapid_posts_from_one_network_get_the_429_page(client, public_object):
+    for _ in range(5):
+        assert post_tip(client, public_object).status_code == 200
+    response = post_tip(client, public_object)
+    assert response.status_code == 429
+    html = response.content.decode()
+    assert "Please wait a little" in html and "try again in about" in html
+    assert 'href="/privacy/"' in html  # in the site layout
+    assert 1 <= int(response.headers["Retry-After"]) <= 600
+    assert "This is the Sunny brand" in html  # what they wrote is given back, not lost
+    assert Tip.objects.count() == 5
+
+
+def test_invalid_posts_count_too(client, public_object):
+    for _ in range(5):
+        client.post(f"/objects/{public_object.code}/tip/", {"body": "x"}, REMOTE_ADDR=ALICE)
+    assert post_tip(client, public_object).status_code == 429
+    assert not Tip.objects.exists()
+
+
+def test_another_network_is_not_affected(client, public_object):
+    for _ in range(6):
+        post_tip(client, public_object)
+    assert post_tip(client, public_object, address=BOB).status_code == 200
+
+
+def test_a_forged_x_forwarded_for_changes_nothing(client, public_object):
+    for i in range(5):
+        post_tip(client, public_object, HTTP_X_FORWARDED_FOR=f"192.0.2.{i}")
+    response = post_tip(client, public_object, HTTP_X_FORWARDED_FOR="192.0.2.200")
+    assert response.status_code == 429
+
+
+def test_behind_a_trusted_proxy_the_forwarded_client_is_counted(client, public_object, settings):
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
+    proxy = "10.0.0.5"
+    for _ in range(5):
+        post_tip(client, public_object, address=proxy, HTTP_X_FORWARDED_FOR=f"evil, {ALICE}")
+    assert (
+        post_tip(client, public_object, address=proxy, HTTP_X_FORWARDED_FOR=ALICE).status_code
+        == 429
+    )
+    # Bob, behind the same proxy, has his own budget.
+    assert (
+        post_tip(client, public_object, address=proxy, HTTP_X_FORWARDED_FOR=BOB).status_code == 200
+    )
+
+
+def test_ipv6_addresses_are_counted_by_their_64_bit_network(rf, settings):
+    one = rf.post("/", REMOTE_ADDR="2001:db8:1:2::1")
+    same_network = rf.post("/", REMOTE_ADDR="2001:db8:1:2:ffff::9")
+    other = rf.post("/", REMOTE_ADDR="2001:db8:1:3::1")
+    assert network_key(one) == network_key(same_network) != network_key(other)
+    assert network_key(rf.post("/", REMOTE_ADDR="192.0.2.1")) != network_key(
+        rf.post("/", REMOTE_ADDR="192.0.2.2")
+    )
+
+
+def test_the_key_is_an_hmac_not_the_address(rf):
+    key = network_key(rf.post("/", REMOTE_ADDR=ALICE))
+    assert ALICE not in key and len(key) == 32
+
+
+def test_the_global_breaker_stops_a_distributed_flood(client, public_object, settings):
+    settings.TIP_RATE_LIMITS = [*settings.TIP_RATE_LIMITS[:3], ("tip-global", "global", "3/h")]
+    for i in range(3):
+        assert post_tip(client, public_object, address=f"192.0.2.{i}").status_code == 200
+    assert post_tip(client, public_object, address="192.0.2.77").status_code == 429
+
+
+def test_a_flood_on_one_object_does_not_close_the_others(
+    client, public_object, case, investigator, second_investigator, settings
+):
+    from django.utils import timezone
+
+    from objects.models import ObjectState
+    from tests.factories import bare_object
+
+    other = bare_object(
+        case,
+        investigator,
+        state=ObjectState.PUBLISHED,
+        approved_by=second_investigator,
+        published_at=timezone.now(),
+    )
+    settings.TIP_RATE_LIMITS = [("tip-object", "object", "2/h")]
+    for i in range(2):
+        post_tip(client, public_object, address=f"192.0.2.{i}")
+    assert post_tip(client, public_object, address="192.0.2.50").status_code == 429
+    assert post_tip(client, other, address="192.0.2.51").status_code == 200
+
+
+def test_no_rate_limit_key_holds_the_address(client, public_object):
+    for _ in range(6):
+        post_tip(client, public_object)
+    cache = caches["ratelimit"]
+    keys = cache.redis_keys() if isinstance(cache, FailoverRedisCache) else list(cache._cache)
+    assert keys, "the local rate-limit cache should hold counters"
+    assert not any(ALICE in key or "198.51.100" in key for key in keys)

@@ -1,0 +1,56 @@
+"""Reports about something else, with immediate guidance when a child is in danger now."""
+
+import pytest
+
+from tests.tips.conftest import tip_data
+from tips.models import OutboxMessage, Tip, TipKind
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_report_page_shows_the_emergency_numbers_from_settings(client, settings):
+    settings.EMERGENCY_CONTACTS = [("Politie", "112"), ("Kindertelefoon", "0800-0432")]
+    response = client.get("/report/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "If a child is in danger now" in html
+    assert "<strong>0800-0432</strong> – Kindertelefoon" in html
+    assert 'name="danger_now"' in html
+
+
+def test_a_report_is_stored_without_an_object(client):
+    response = client.post("/report/", tip_data(body="I saw this wallpaper in a hotel in Porto."))
+    assert 'id="receipt-code"' in response.content.decode()
+    tip = Tip.objects.get()
+    assert tip.kind == TipKind.REPORT and tip.traced_object is None and not tip.urgent
+    assert not OutboxMessage.objects.exists()
+
+
+def test_a_child_in_danger_now_marks_it_urgent_and_shows_guidance_at_once(
+    client, settings, django_capture_on_commit_callbacks
+):
+    settings.URGENT_ALERT_EMAILS = ["duty@police.example"]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/report/",
+            tip_data(danger_now="on", body="Someone is hurting a child next door now."),
+        )
+    html = response.content.decode()
+    assert "If a child is in danger now" in html and "<strong>112</strong>" in html
+    tip = Tip.objects.get()
+    assert tip.urgent
+    message = OutboxMessage.objects.get()
+    assert message.task == "tips.tasks.alert_urgent_report" and message.sent_at is not None
+    tip.refresh_from_db()
+    assert tip.urgent_alert_sent_at is not None
+
+
+def test_reports_have_their_own_rate_limits(client, public_object):
+    for _ in range(5):
+        client.post("/report/", tip_data(), REMOTE_ADDR="192.0.2.1")
+    assert client.post("/report/", tip_data(), REMOTE_ADDR="192.0.2.1").status_code == 429
+    # Tips about objects are counted apart.
+    response = client.post(
+        f"/objects/{public_object.code}/tip/", tip_data(), REMOTE_ADDR="192.0.2.1"
+    )
+    assert response.status_code == 200

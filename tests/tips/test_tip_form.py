@@ -1,0 +1,135 @@
+"""Sending a tip about an object: what is stored, what is refused, and what is never kept."""
+
+import re
+
+import pytest
+
+from objects.models import ObjectState
+from tests.factories import bare_object
+from tests.tips.conftest import tip_data
+from tips.crypto import contact_decrypt, receipt_hash
+from tips.models import OutboxMessage, Tip, TipKind, TipStatus
+
+pytestmark = pytest.mark.django_db
+
+
+def post_tip(client, obj, **fields):
+    return client.post(f"/objects/{obj.code}/tip/", tip_data(**fields), REMOTE_ADDR="198.51.100.23")
+
+
+def test_the_tip_page_shows_the_form_with_a_self_hosted_proof_of_work(client, public_object):
+    response = client.get(f"/objects/{public_object.code}/tip/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    for name in ("body", "country", "where", "links", "contact", "contact_consent", "altcha"):
+        assert f'name="{name}"' in html
+    assert "<altcha-widget" in html and "/static/altcha/altcha.min.js" in html
+    assert 'id="__altcha-css"' in html  # so the widget injects no inline <style>
+    assert re.search(r"""src=["']https?://""", html) is None
+    assert "no-store" in response.headers["Cache-Control"]
+    assert "worker-src 'self' blob:" in response.headers["Content-Security-Policy"]
+
+
+def test_a_visitor_sends_a_tip_and_gets_a_receipt_of_16_digits(client, public_object):
+    response = post_tip(client, public_object)
+    assert response.status_code == 200
+    receipt = re.search(r'id="receipt-code">([\d ]+)<', response.content.decode()).group(1)
+    assert re.fullmatch(r"\d{4} \d{4} \d{4} \d{4}", receipt)
+    tip = Tip.objects.get()
+    assert tip.kind == TipKind.OBJECT and tip.traced_object == public_object
+    assert tip.body == "This is the Sunny brand sold in Lidl shops in Poland."
+    assert (tip.country, tip.where, tip.links) == (
+        "PL",
+        "Supermarkets",
+        ["https://example.org/sunny"],
+    )
+    assert tip.status == TipStatus.NEW and not tip.urgent and tip.language == "en"
+    assert tip.received_at.second == 0 and tip.received_at.microsecond == 0
+    # Only a slow hash of the receipt is kept.
+    digits = receipt.replace(" ", "")
+    assert tip.receipt_hash == receipt_hash(digits) and digits not in tip.receipt_hash
+    assert "no-store" in response.headers["Cache-Control"]
+
+
+def test_contact_details_are_kept_only_with_consent_and_encrypted(client, public_object):
+    response = post_tip(client, public_object, contact="anna@example.org")
+    assert response.status_code == 200
+    assert "Tick this box if you want us to keep your contact details" in response.content.decode()
+    assert not Tip.objects.exists()
+
+    post_tip(client, public_object, contact="anna@example.org", contact_consent="on")
+    tip = Tip.objects.get()
+    assert "anna@example.org" not in tip.contact_encrypted
+    assert contact_decrypt(tip.contact_encrypted) == "anna@example.org"
+
+
+@pytest.mark.parametrize(
+    "fields, message",
+    [
+        ({"body": "short"}, "Ensure this value has at least 10 characters"),
+        ({"body": "x" * 5001}, "Ensure this value has at most 5000 characters"),
+        ({"body": ""}, "This field is required"),
+        (
+            {"links": "javascript:alert(1)"},
+            "is not a web address starting with http:// or https://",
+        ),
+        ({"links": "ftp://files.example.org/a"}, "is not a web address starting with http"),
+        ({"links": "\n".join(f"https://e.org/{i}" for i in range(6))}, "Give at most 5 links"),
+        ({"where": "w" * 501}, "at most 500 characters"),
+        ({"contact": "c" * 301, "contact_consent": "on"}, "at most 300 characters"),
+        ({"country": "XX"}, "Select a valid choice"),
+        ({"altcha": ""}, "Please tick the anti-spam check"),
+        ({"altcha": "bm90IGEgc29sdXRpb24="}, "The anti-spam check failed"),
+        ({"website": "http://spam.example"}, "Your message could not be sent"),
+    ],
+)
+def test_bad_input_gets_a_clear_message_and_stores_nothing(client, public_object, fields, message):
+    response = post_tip(client, public_object, **fields)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Tip.objects.exists()
+    assert not OutboxMessage.objects.exists()
+
+
+def test_a_proof_of_work_cannot_be_used_twice(client, public_object):
+    data = tip_data()
+    client.post(f"/objects/{public_object.code}/tip/", data)
+    response = client.post(f"/objects/{public_object.code}/tip/", data)
+    assert "already used" in response.content.decode()
+    assert Tip.objects.count() == 1
+
+
+def test_control_and_direction_override_characters_are_removed(client, public_object):
+    post_tip(
+        client,
+        public_object,
+        body="Sold in \u202eeracs\u202c shops\x00\x07 near the\u200b station\r\nsecond line",
+        where="Market\x1b[31m street",
+    )
+    tip = Tip.objects.get()
+    assert tip.body == "Sold in eracs shops near the station\nsecond line"
+    assert tip.where == "Market[31m street"
+
+
+def test_an_unknown_or_unpublished_object_is_a_404_and_stores_nothing(
+    client, case, investigator, public_object
+):
+    draft = bare_object(case, investigator, state=ObjectState.AWAITING_APPROVAL)
+    for code in ("TAO-2026-9999", draft.code):
+        assert client.get(f"/objects/{code}/tip/").status_code == 404
+        assert client.post(f"/objects/{code}/tip/", tip_data()).status_code == 404
+    assert not Tip.objects.exists()
+
+
+def test_other_methods_get_a_405_page(client, public_object):
+    response = client.put(f"/objects/{public_object.code}/tip/")
+    assert response.status_code == 405
+    assert "Not available this way" in response.content.decode()
+    response = client.get("/receipt/add/")
+    assert response.status_code == 405 and response.headers["Allow"] == "POST"
+    assert "Nothing was stored" in response.content.decode()
+
+
+def test_the_object_page_links_to_the_tip_page(client, public_object):
+    html = client.get(f"/objects/{public_object.code}/").content.decode()
+    assert f'href="/objects/{public_object.code}/tip/"' in html

@@ -1,0 +1,59 @@
+"""Encryption of contact details and the slow hash of receipts."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+from cryptography.fernet import Fernet, MultiFernet
+from django.conf import settings
+
+
+def _fernet() -> MultiFernet:
+    return MultiFernet([Fernet(key.encode()) for key in settings.TIP_CONTACT_KEYS])
+
+
+def contact_encrypt(contact: str) -> str:
+    return _fernet().encrypt(contact.encode()).decode()
+
+
+def contact_decrypt(token: str) -> str:
+    """Raises InvalidToken when no configured key opens it (a key was dropped too early)."""
+    return _fernet().decrypt(token.encode()).decode()
+
+
+def contact_reencrypt(token: str) -> str:
+    """The same contact under the first (newest) key."""
+    return _fernet().rotate(token.encode()).decode()
+
+
+# --- Receipts ---------------------------------------------------------------------------
+
+RECEIPT_DIGITS = 16
+
+
+def receipt_new() -> str:
+    return f"{secrets.randbelow(10**RECEIPT_DIGITS):0{RECEIPT_DIGITS}d}"
+
+
+def receipt_format(receipt: str) -> str:
+    """1234 5678 9012 3456: four groups are easier to copy and read out."""
+    return " ".join(receipt[i : i + 4] for i in range(0, RECEIPT_DIGITS, 4))
+
+
+def receipt_normalise(text: str) -> str | None:
+    """The 16 digits of what a visitor typed (spaces and dashes allowed), or None."""
+    digits = "".join(ch for ch in text if ch.isdigit() and ch.isascii())
+    if len(digits) != RECEIPT_DIGITS or len(text) > 40:
+        return None
+    return digits
+
+
+def receipt_hash(receipt: str) -> str:
+    """scrypt with a server-side salt: deterministic (so it can be looked up by index) but
+    slow and memory-hard, so a stolen database does not give receipts away cheaply."""
+    salt = hmac.new(settings.SECRET_KEY.encode(), b"traceobject-receipt", "sha256").digest()
+    return hashlib.scrypt(
+        receipt.encode(), salt=salt, n=2**14, r=8, p=1, maxmem=64 * 1024 * 1024, dklen=32
+    ).hex()

@@ -1,0 +1,213 @@
+"""Public forms: a tip about an object, a report about something else, receipts.
+
+Every field has a length limit and a clear message; control and bidirectional-override
+characters are removed; links are checked as http(s) URLs and never fetched.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.core.validators import URLValidator
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from django_altcha import AltchaField
+from django_countries import countries
+
+from tips.crypto import receipt_normalise
+from tips.services import TipContent
+from tips.text import clean_text
+
+MAX_LINKS = 5
+
+
+class CleanCharField(forms.CharField):
+    """A CharField that removes control and invisible direction characters first."""
+
+    def __init__(self, *args, multiline: bool = False, **kwargs):
+        self.multiline = multiline
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return clean_text(value, multiline=self.multiline) if value else value
+
+
+class HoneypotField(forms.CharField):
+    """Hidden from people (CSS and aria-hidden); bots that fill every field fill it too."""
+
+    def __init__(self):
+        super().__init__(
+            required=False,
+            label=_("Leave this empty"),
+            widget=forms.TextInput(
+                attrs={"autocomplete": "off", "tabindex": "-1", "class": "form-control"}
+            ),
+        )
+
+
+def proof_of_work_field() -> AltchaField:
+    return AltchaField(
+        label=_("Anti-spam check"),
+        maxnumber=settings.ALTCHA_MAX_NUMBER,
+        hidefooter=True,
+        hidelogo=True,
+        strings={
+            "label": str(_("I am a person, not a program")),
+            "verifying": str(_("Checking…")),
+            "verified": str(_("Checked")),
+            "waitAlert": str(_("Checking… please wait.")),
+            "error": str(_("The check failed. Please try again.")),
+            "expired": str(_("The check expired. Please try again.")),
+        },
+        error_messages={
+            "required": _("Please tick the anti-spam check and wait until it says Checked."),
+            "invalid": _("The anti-spam check failed. Please tick it again."),
+            "replay": _("The anti-spam check was already used. Please tick it again."),
+            "error": _("The anti-spam check failed. Please tick it again."),
+        },
+    )
+
+
+class PublicForm(forms.Form):
+    website = HoneypotField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["altcha"] = proof_of_work_field()
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("website"):
+            raise forms.ValidationError(_("Your message could not be sent."), code="honeypot")
+        return cleaned
+
+
+class TipForm(PublicForm):
+    body = CleanCharField(
+        label=_("What do you recognise?"),
+        help_text=_("For example the brand, the shop, the place, or what the object is called."),
+        min_length=10,
+        max_length=5000,
+        multiline=True,
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+    country = forms.ChoiceField(label=_("Country (if you know it)"), required=False)
+    where = CleanCharField(
+        label=_("Where is it sold or seen?"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    links = CleanCharField(
+        label=_("Links (optional)"),
+        help_text=_("Up to 5 web addresses, one per line. We do not open them automatically."),
+        required=False,
+        max_length=MAX_LINKS * 501,
+        multiline=True,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    contact = CleanCharField(
+        label=_("How can we contact you? (optional)"),
+        help_text=_("Only if you agree below. You can also stay anonymous and use your receipt."),
+        required=False,
+        max_length=300,
+    )
+    contact_consent = forms.BooleanField(
+        label=_(
+            "I agree that my contact details are stored, encrypted, and deleted after the case closes."
+        ),
+        required=False,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Country names in the page's language (django-countries follows the active one).
+        self.fields["country"].choices = [("", _("I don't know")), *countries]
+
+    def clean_links(self) -> list[str]:
+        lines = [line.strip() for line in self.cleaned_data.get("links", "").splitlines()]
+        links = [line for line in lines if line]
+        if len(links) > MAX_LINKS:
+            raise forms.ValidationError(
+                ngettext("Give at most %(n)d link.", "Give at most %(n)d links.", MAX_LINKS)
+                % {"n": MAX_LINKS}
+            )
+        validate = URLValidator(schemes=["http", "https"])
+        for link in links:
+            if len(link) > 500:
+                raise forms.ValidationError(_("Each link can be at most 500 characters."))
+            try:
+                validate(link)
+            except forms.ValidationError:
+                raise forms.ValidationError(
+                    _("“%(link)s” is not a web address starting with http:// or https://."),
+                    params={"link": link[:80]},
+                ) from None
+        return links
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("contact") and not cleaned.get("contact_consent"):
+            self.add_error(
+                "contact_consent",
+                _("Tick this box if you want us to keep your contact details, or leave them out."),
+            )
+        return cleaned
+
+    def content(self) -> TipContent:
+        data = self.cleaned_data
+        return TipContent(
+            body=data["body"],
+            country=data.get("country", ""),
+            where=data.get("where", ""),
+            links=data.get("links", []),
+            contact=data.get("contact", "") if data.get("contact_consent") else "",
+        )
+
+
+class ReportForm(TipForm):
+    """A report not about one of the objects; "a child is in danger now" makes it urgent."""
+
+    danger_now = forms.BooleanField(
+        label=_("A child is in danger now"),
+        help_text=_("Tick this if you think a child is at risk right now."),
+        required=False,
+    )
+    field_order = ["danger_now", "body", "country", "where", "links", "contact", "contact_consent"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["body"].label = _("What do you want to report?")
+        self.fields["body"].help_text = _("Describe what you saw and where. Do not send images.")
+
+
+class ReceiptForm(forms.Form):
+    receipt = forms.CharField(
+        label=_("Your receipt"),
+        help_text=_("The 16 digits you were given when you sent your tip."),
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+    )
+
+    def clean_receipt(self) -> str:
+        receipt = receipt_normalise(self.cleaned_data["receipt"])
+        if receipt is None:
+            raise forms.ValidationError(
+                _("A receipt is 16 digits, for example 1234 5678 9012 3456.")
+            )
+        return receipt
+
+
+class FollowUpForm(ReceiptForm):
+    body = CleanCharField(
+        label=_("Add information"),
+        min_length=2,
+        max_length=5000,
+        multiline=True,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["receipt"].widget = forms.HiddenInput()

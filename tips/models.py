@@ -1,0 +1,158 @@
+"""Tips from the public, what analysts ask back, and the outbox of work they cause.
+
+Nothing here identifies a tipster: no IP address, user agent or visitor id is stored, the
+time received is kept to the minute, the receipt only as a slow hash, and contact details
+(given only with consent) encrypted, and deleted on the retention schedule.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from objects.models import TracedObject
+
+
+class TipStatus(models.TextChoices):
+    NEW = "new", _("New")
+    IN_REVIEW = "in_review", _("In review")
+    NEEDS_INFO = "needs_info", _("Needs information")
+    FORWARDED = "forwarded", _("Forwarded")
+    DUPLICATE = "duplicate", _("Duplicate")
+    REJECTED = "rejected", _("Rejected")
+    CLOSED = "closed", _("Closed")
+
+
+class PublicStatus(models.TextChoices):
+    """What the tipster sees through the receipt: less detail than the analysts' states."""
+
+    RECEIVED = "received", _("Received")
+    IN_REVIEW = "in_review", _("In review")
+    FORWARDED = "forwarded", _("Forwarded to investigators")
+    CLOSED = "closed", _("Closed")
+
+
+PUBLIC_STATUS = {
+    TipStatus.NEW: PublicStatus.RECEIVED,
+    TipStatus.IN_REVIEW: PublicStatus.IN_REVIEW,
+    TipStatus.NEEDS_INFO: PublicStatus.IN_REVIEW,
+    TipStatus.DUPLICATE: PublicStatus.IN_REVIEW,
+    TipStatus.FORWARDED: PublicStatus.FORWARDED,
+    TipStatus.REJECTED: PublicStatus.CLOSED,
+    TipStatus.CLOSED: PublicStatus.CLOSED,
+}
+CLOSED_STATUSES = (TipStatus.CLOSED, TipStatus.REJECTED)
+
+
+class TipKind(models.TextChoices):
+    OBJECT = "object", _("Tip about an object")
+    REPORT = "report", _("Report about something else")
+
+
+class Tip(models.Model):
+    kind = models.CharField(max_length=10, choices=TipKind.choices, default=TipKind.OBJECT)
+    traced_object = models.ForeignKey(
+        TracedObject,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tips",
+        verbose_name=_("object"),
+    )
+    body = models.TextField(_("what you recognise"), max_length=5000)
+    country = models.CharField(_("country"), max_length=2, blank=True)
+    where = models.CharField(_("where it is sold or seen"), max_length=500, blank=True)
+    links = models.JSONField(_("links"), default=list, blank=True)
+    # Fernet token (see tips/crypto.py); empty when no contact was given or it was deleted.
+    contact_encrypted = models.TextField(blank=True, editable=False)
+    contact_deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    language = models.CharField(max_length=10, blank=True)
+    status = models.CharField(
+        max_length=12, choices=TipStatus.choices, default=TipStatus.NEW, db_index=True
+    )
+    urgent = models.BooleanField(default=False, db_index=True)
+    urgent_alert_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    received_at = models.DateTimeField(_("received (to the minute)"), db_index=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    # scrypt of the receipt: lets a tipster find their tip, tells an attacker nothing.
+    # NULL once invalidated: unique allows many NULLs, but not many empty strings.
+    receipt_hash = models.CharField(max_length=64, unique=True, null=True, editable=False)  # noqa: DJ001
+    receipt_invalidated_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="object", traced_object__isnull=False)
+                | Q(kind="report", traced_object__isnull=True),
+                name="tip_object_matches_kind",
+            ),
+            # Retention counts from closed_at: a closed tip without it would never age out.
+            models.CheckConstraint(
+                condition=~Q(status__in=["closed", "rejected"]) | Q(closed_at__isnull=False),
+                name="tip_closed_has_closed_at",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "received_at"])]
+
+    def __str__(self) -> str:
+        return f"Tip #{self.pk}"
+
+    @property
+    def public_status(self) -> PublicStatus:
+        return PUBLIC_STATUS[TipStatus(self.status)]
+
+    @property
+    def has_contact(self) -> bool:
+        return bool(self.contact_encrypted)
+
+
+class TipFollowUp(models.Model):
+    """Information the tipster added later through their receipt."""
+
+    tip = models.ForeignKey(Tip, on_delete=models.CASCADE, related_name="follow_ups")
+    body = models.TextField(max_length=5000)
+    received_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["received_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Follow-up to tip #{self.tip_id}"
+
+
+class TipMessage(models.Model):
+    """A question or note from an analyst that the tipster reads through their receipt."""
+
+    tip = models.ForeignKey(Tip, on_delete=models.CASCADE, related_name="messages")
+    body = models.TextField(max_length=2000)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Message on tip #{self.tip_id}"
+
+
+class OutboxMessage(models.Model):
+    """Work caused by a tip, written in the tip's own transaction and relayed to Celery.
+
+    A broker outage delays the work; it cannot lose it (tips/services.py, outbox_relay).
+    """
+
+    task = models.CharField(max_length=200)
+    kwargs = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.task} {self.kwargs}"

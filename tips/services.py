@@ -1,0 +1,186 @@
+"""Writes for tips: receiving a tip or report, follow-ups through the receipt, the outbox,
+and the retention schedule."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from objects.models import TracedObject
+from tips.crypto import contact_encrypt, receipt_hash, receipt_new
+from tips.models import CLOSED_STATUSES, OutboxMessage, Tip, TipFollowUp, TipKind, TipStatus
+
+logger = logging.getLogger(__name__)
+
+RETENTION_BATCH = 500
+OUTBOX_BATCH = 100
+
+
+@dataclass(frozen=True)
+class TipContent:
+    body: str
+    country: str = ""
+    where: str = ""
+    links: list[str] = field(default_factory=list)
+    contact: str = ""  # only ever passed when the visitor ticked the consent box
+
+
+@dataclass(frozen=True)
+class ReceivedTip:
+    tip: Tip
+    receipt: str  # shown to the visitor once; only its hash is stored
+
+
+def minute_now() -> datetime:
+    """The time to the minute: the exact second could help match a tip to a connection log."""
+    return timezone.now().replace(second=0, microsecond=0)
+
+
+def tip_receive(
+    *,
+    content: TipContent,
+    language: str,
+    traced_object: TracedObject | None = None,
+    urgent: bool = False,
+) -> ReceivedTip:
+    """Store a tip (or, without an object, a report) and its outbox work in one transaction."""
+    for _attempt in range(3):  # a receipt collision is astronomically rare; never fail on it
+        receipt = receipt_new()
+        try:
+            with transaction.atomic():
+                tip = Tip.objects.create(
+                    kind=TipKind.OBJECT if traced_object else TipKind.REPORT,
+                    traced_object=traced_object,
+                    body=content.body,
+                    country=content.country,
+                    where=content.where,
+                    links=content.links,
+                    contact_encrypted=contact_encrypt(content.contact) if content.contact else "",
+                    language=language[:10],
+                    urgent=urgent,
+                    received_at=minute_now(),
+                    receipt_hash=receipt_hash(receipt),
+                )
+                if urgent:
+                    outbox_put(task="tips.tasks.alert_urgent_report", kwargs={"tip_id": tip.pk})
+            return ReceivedTip(tip=tip, receipt=receipt)
+        except IntegrityError:
+            if Tip.objects.filter(receipt_hash=receipt_hash(receipt)).exists():
+                continue
+            raise
+    raise RuntimeError("could not draw an unused receipt")
+
+
+def tip_by_receipt(receipt: str) -> Tip | None:
+    return (
+        Tip.objects.filter(receipt_hash=receipt_hash(receipt), receipt_invalidated_at__isnull=True)
+        .prefetch_related("messages")
+        .first()
+    )
+
+
+def tip_add_follow_up(*, tip: Tip, body: str) -> TipFollowUp:
+    with transaction.atomic():
+        follow_up = TipFollowUp.objects.create(tip=tip, body=body, received_at=minute_now())
+        # A tip waiting for the tipster's answer goes back to the analysts.
+        Tip.objects.filter(pk=tip.pk, status=TipStatus.NEEDS_INFO).update(
+            status=TipStatus.IN_REVIEW
+        )
+    return follow_up
+
+
+# --- Outbox -----------------------------------------------------------------------------
+
+
+def outbox_put(*, task: str, kwargs: dict) -> OutboxMessage:
+    """Write work to do; it is relayed once the surrounding transaction commits."""
+    message = OutboxMessage.objects.create(task=task, kwargs=kwargs)
+    transaction.on_commit(outbox_relay_quietly)
+    return message
+
+
+def outbox_relay_quietly() -> None:
+    try:
+        outbox_relay()
+    except Exception:  # the beat job relays again; the request must not fail for this
+        logger.exception("outbox relay failed; it will be retried")
+
+
+def outbox_relay(*, limit: int = OUTBOX_BATCH) -> int:
+    """Send pending outbox messages to Celery; return how many went out.
+
+    Stops at the first broker error, leaving the rest pending for the next run. A message
+    could go out twice if the process dies between sending and marking it, so every task
+    it names is idempotent.
+    """
+    sent = 0
+    pending = OutboxMessage.objects.filter(sent_at__isnull=True).order_by("id")
+    for message in pending[:limit]:
+        try:
+            # The dotted path of one of our tasks (written by outbox_put, never by a visitor).
+            import_string(message.task).apply_async(kwargs=message.kwargs)
+        except Exception as exc:
+            OutboxMessage.objects.filter(pk=message.pk).update(
+                attempts=message.attempts + 1, last_error=repr(exc)[:300]
+            )
+            logger.warning("outbox: broker unavailable (%r); %s left pending", exc, message.task)
+            break
+        OutboxMessage.objects.filter(pk=message.pk).update(
+            sent_at=timezone.now(), attempts=message.attempts + 1
+        )
+        sent += 1
+    return sent
+
+
+# --- Retention --------------------------------------------------------------------------
+
+
+@dataclass
+class RetentionReport:
+    contacts_deleted: int = 0
+    rejected_deleted: int = 0
+    receipts_invalidated: int = 0
+
+
+def _in_batches(queryset: QuerySet, apply) -> int:
+    """Apply to primary keys in batches, so a backlog never holds one long lock."""
+    done = 0
+    while ids := list(queryset.values_list("pk", flat=True)[:RETENTION_BATCH]):
+        # Re-apply the conditions: a tip reopened since the ids were read is left alone.
+        done += apply(queryset.filter(pk__in=ids))
+    return done
+
+
+def retention_apply(*, now: datetime | None = None) -> RetentionReport:
+    """Delete contacts and rejected tips and invalidate receipts past their time. Idempotent."""
+    now = now or timezone.now()
+    report = RetentionReport()
+    closed = Tip.objects.filter(status__in=CLOSED_STATUSES, closed_at__isnull=False)
+    report.contacts_deleted = _in_batches(
+        closed.exclude(contact_encrypted="").filter(
+            closed_at__lte=now - timedelta(days=settings.TIP_CONTACT_RETENTION_DAYS)
+        ),
+        lambda batch: batch.update(contact_encrypted="", contact_deleted_at=now),
+    )
+    report.receipts_invalidated = _in_batches(
+        closed.filter(
+            receipt_hash__isnull=False,
+            closed_at__lte=now - timedelta(days=settings.TIP_RECEIPT_RETENTION_DAYS),
+        ),
+        lambda batch: batch.update(receipt_hash=None, receipt_invalidated_at=now),
+    )
+    report.rejected_deleted = _in_batches(
+        Tip.objects.filter(
+            status=TipStatus.REJECTED,
+            closed_at__lte=now - timedelta(days=settings.TIP_REJECTED_RETENTION_DAYS),
+        ),
+        lambda batch: batch.delete()[1].get("tips.Tip", 0),
+    )
+    return report
