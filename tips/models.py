@@ -80,6 +80,24 @@ class Tip(models.Model):
     # NULL once invalidated: unique allows many NULLs, but not many empty strings.
     receipt_hash = models.CharField(max_length=64, unique=True, null=True, editable=False)  # noqa: DJ001
     receipt_invalidated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Triage (the back office's queue).
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_tips",
+        verbose_name=_("assignee"),
+    )
+    duplicate_of = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="duplicates",
+        verbose_name=_("duplicate of"),
+    )
+    first_triaged_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-received_at", "-id"]
@@ -95,7 +113,10 @@ class Tip(models.Model):
                 name="tip_closed_has_closed_at",
             ),
         ]
-        indexes = [models.Index(fields=["status", "received_at"])]
+        indexes = [
+            models.Index(fields=["status", "received_at"]),
+            models.Index(fields=["assigned_to", "status"]),
+        ]
 
     def __str__(self) -> str:
         return f"Tip #{self.pk}"
@@ -136,6 +157,21 @@ class TipMessage(models.Model):
 
     def __str__(self) -> str:
         return f"Message on tip #{self.tip_id}"
+
+
+class TipNote(models.Model):
+    """An analyst's internal note on a tip; never shown to the tipster."""
+
+    tip = models.ForeignKey(Tip, on_delete=models.CASCADE, related_name="notes")
+    body = models.TextField(max_length=5000)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Note on tip #{self.tip_id}"
 
 
 class OutboxMessage(models.Model):
