@@ -34,6 +34,7 @@ run: $(STAMP)
 	$(LOCAL) $(BIN)/python manage.py seed_demo
 	@echo
 	@echo "  traceobject: http://127.0.0.1:$(PORT)/   back office: http://127.0.0.1:$(PORT)/backoffice/"
+	@echo "  (back office login: a demo username, its password, and its code above as the OTP token)"
 	@echo
 	$(LOCAL) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 

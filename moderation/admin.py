@@ -1,6 +1,56 @@
-from django.contrib import admin
+"""The back office for forwarding and the audit log.
 
-from moderation.models import FailedTask
+- Forwards: the case owner's inbox (an investigator sees only what was forwarded to them;
+  anything else answers 404) and the analysts' view of every forward and its outcome. The
+  recipient acknowledges a tip and records its outcome on the forward's page; analysts
+  forward tips from `forward/create/?tips=1,2,3`.
+- The audit log: read-only for everyone, superusers included, with a CSV export.
+
+Every change goes through moderation.forwarding; every export through moderation.exports.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.utils import unquote
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Q
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect, StreamingHttpResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html_join
+from django.utils.text import Truncator
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from moderation import exports
+from moderation.audit import log_action
+from moderation.forwarding import (
+    forward_acknowledge,
+    forward_recipients_default,
+    forward_record_outcome,
+    notify_mode,
+    staff_preference_set,
+    tip_forward,
+)
+from moderation.models import (
+    AuditEntry,
+    FailedTask,
+    Forward,
+    ForwardOutcome,
+    NotifyMode,
+)
+from moderation.roles import ROLE_GROUPS
+from objects.models import Case, ObjectState, TracedObject
+from objects.services import check_can_identify
+from tips.models import Tip
+
+MAX_TIPS_PER_FORWARD = 200  # one page of tips; a bigger batch is a mistake, not a workflow
 
 
 @admin.register(FailedTask)
@@ -14,3 +64,468 @@ class FailedTaskAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+# --- Forms ----------------------------------------------------------------------------------
+
+
+class ForwardCreateForm(forms.Form):
+    recipients = forms.ModelMultipleChoiceField(
+        label=gettext_lazy("Forward to"),
+        queryset=get_user_model().objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=gettext_lazy("The owners of the object's case are ticked for you."),
+    )
+    summary = forms.CharField(
+        label=gettext_lazy("Your summary for the investigator"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 6, "cols": 70}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        investigator = ROLE_GROUPS["investigator"]
+        self.fields["recipients"].queryset = (
+            get_user_model()
+            .objects.filter(is_active=True, is_staff=True)
+            .filter(Q(groups__name=investigator) | Q(owned_cases__isnull=False))
+            .distinct()
+            .order_by("username")
+        )
+
+
+class ForwardOutcomeForm(forms.Form):
+    outcome = forms.ChoiceField(label=gettext_lazy("Outcome"), choices=ForwardOutcome.choices)
+    note = forms.CharField(
+        label=gettext_lazy("Note for the analyst"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+    )
+
+
+class NotifyPreferenceForm(forms.Form):
+    notify = forms.ChoiceField(
+        label=gettext_lazy("Tell me about forwarded tips with"),
+        choices=NotifyMode.choices,
+        widget=forms.RadioSelect,
+    )
+
+
+# --- Forwards: list filters -------------------------------------------------------------
+
+
+class AcknowledgedFilter(admin.SimpleListFilter):
+    title = gettext_lazy("acknowledged")
+    parameter_name = "acknowledged"
+
+    def lookups(self, request, model_admin):
+        return [("yes", gettext_lazy("Yes")), ("no", gettext_lazy("No"))]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(acknowledged_at__isnull=self.value() == "no")
+        return queryset
+
+
+# --- Forwards ---------------------------------------------------------------------------
+
+
+@admin.register(Forward)
+class ForwardAdmin(admin.ModelAdmin):
+    list_display = [
+        "tip_number",
+        "object_code",
+        "summary_short",
+        "by",
+        "to",
+        "created_at",
+        "acknowledged_at",
+        "outcome",
+    ]
+    list_filter = [AcknowledgedFilter, "outcome"]
+    list_select_related = ["tip__traced_object", "by", "to"]
+    ordering = ["-created_at", "-id"]
+    fieldsets = [
+        (
+            gettext_lazy("The forward"),
+            {"fields": ["tip_number", "object_code", "by", "to", "created_at", "summary"]},
+        ),
+        (
+            gettext_lazy("What the tipster wrote"),
+            {"fields": ["tip_body", "tip_country", "tip_where", "tip_links", "tip_follow_ups"]},
+        ),
+        (
+            gettext_lazy("Outcome"),
+            {"fields": ["acknowledged_at", "outcome", "outcome_note", "outcome_at"]},
+        ),
+    ]
+    readonly_fields = [
+        "tip_number",
+        "object_code",
+        "by",
+        "to",
+        "created_at",
+        "summary",
+        "tip_body",
+        "tip_country",
+        "tip_where",
+        "tip_links",
+        "tip_follow_ups",
+        "acknowledged_at",
+        "outcome",
+        "outcome_note",
+        "outcome_at",
+    ]
+
+    # --- Who sees what
+
+    @staticmethod
+    def sees_every_forward(user) -> bool:
+        return user.is_superuser or user.has_perm("tips.change_tip")
+
+    def get_queryset(self, request):
+        forwards = super().get_queryset(request).select_related("tip__traced_object", "by", "to")
+        if not self.sees_every_forward(request.user):
+            forwards = forwards.filter(to=request.user)
+        return forwards
+
+    def has_add_permission(self, request):
+        return False  # forwards are made from tips, through create_view
+
+    def has_change_permission(self, request, obj=None):
+        return False  # read-only: the recipient acts through the buttons below
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_forward_permission(self, request) -> bool:
+        user = request.user
+        return user.has_perm("moderation.add_forward") and user.has_perm("tips.view_tip")
+
+    def forward_or_404(self, request, object_id: str) -> Forward:
+        forward = self.get_object(request, unquote(object_id))
+        if forward is None or not self.has_view_permission(request, forward):
+            raise Http404(_("No such forward."))
+        return forward
+
+    # --- Columns and read-only fields (escaped by the admin; links are plain text)
+
+    @admin.display(description=gettext_lazy("tip"), ordering="tip_id")
+    def tip_number(self, forward):
+        return f"#{forward.tip_id}"
+
+    @admin.display(description=gettext_lazy("object"))
+    def object_code(self, forward):
+        obj = forward.tip.traced_object
+        return obj.code if obj else _("(report, no object)")
+
+    @admin.display(description=gettext_lazy("summary"))
+    def summary_short(self, forward):
+        return Truncator(forward.summary).chars(80)
+
+    @admin.display(description=gettext_lazy("what they recognise"))
+    def tip_body(self, forward):
+        return forward.tip.body
+
+    @admin.display(description=gettext_lazy("country"))
+    def tip_country(self, forward):
+        return forward.tip.country or "-"
+
+    @admin.display(description=gettext_lazy("where it is sold or seen"))
+    def tip_where(self, forward):
+        return forward.tip.where or "-"
+
+    @admin.display(description=gettext_lazy("links (not opened, not clickable)"))
+    def tip_links(self, forward):
+        links = forward.tip.links if isinstance(forward.tip.links, list) else []
+        if not links:
+            return "-"
+        return format_html_join("\n", "<div>{}</div>", ((str(link),) for link in links))
+
+    @admin.display(description=gettext_lazy("added later by the tipster"))
+    def tip_follow_ups(self, forward):
+        follow_ups = forward.tip.follow_ups.all()
+        if not follow_ups:
+            return "-"
+        return format_html_join(
+            "\n",
+            "<p>{}: {}</p>",
+            ((f"{item.received_at:%Y-%m-%d %H:%M}", item.body) for item in follow_ups),
+        )
+
+    # --- Change page: read-only, with the recipient's buttons
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        forward = self.forward_or_404(request, object_id)
+        if request.method == "GET":
+            log_action(
+                "tip.viewed", user=request.user, target=forward.tip, data={"forward": forward.pk}
+            )
+        is_recipient = forward.to_id == request.user.pk
+        context = {
+            "is_recipient": is_recipient,
+            "outcome_form": ForwardOutcomeForm(
+                initial={"outcome": forward.outcome, "note": forward.outcome_note}
+            ),
+            "can_identify": self.may_identify(request, forward),
+            "can_export": self.may_export(request, forward),
+            **(extra_context or {}),
+        }
+        return super().change_view(request, object_id, form_url, context)
+
+    def may_identify(self, request, forward) -> bool:
+        obj = forward.tip.traced_object
+        if forward.outcome != ForwardOutcome.IDENTIFICATION or obj is None:
+            return False
+        if obj.state != ObjectState.PUBLISHED:
+            return False
+        try:
+            check_can_identify(obj=obj, by=request.user)
+        except PermissionDenied:
+            return False
+        return True
+
+    def may_export(self, request, forward) -> bool:
+        obj = forward.tip.traced_object
+        if obj is None:
+            return False
+        try:
+            exports.check_can_export_forwarded(by=request.user, case=obj.case)
+        except PermissionDenied:
+            return False
+        return True
+
+    def change_url(self, forward) -> str:
+        return reverse("admin:moderation_forward_change", args=[forward.pk])
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("create/", wrap(self.create_view), name="moderation_forward_create"),
+            path("preference/", wrap(self.preference_view), name="moderation_forward_preference"),
+            path("export/", wrap(self.export_view), name="moderation_forward_export"),
+            path(
+                "<path:object_id>/acknowledge/",
+                wrap(self.acknowledge_view),
+                name="moderation_forward_acknowledge",
+            ),
+            path(
+                "<path:object_id>/outcome/",
+                wrap(self.outcome_view),
+                name="moderation_forward_outcome",
+            ),
+            *super().get_urls(),
+        ]
+
+    def acknowledge_view(self, request, object_id):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        forward = self.forward_or_404(request, object_id)
+        forward_acknowledge(forward=forward, by=request.user)
+        self.message_user(request, _("You acknowledged tip #%(tip)s.") % {"tip": forward.tip_id})
+        return HttpResponseRedirect(self.change_url(forward))
+
+    def outcome_view(self, request, object_id):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        forward = self.forward_or_404(request, object_id)
+        form = ForwardOutcomeForm(request.POST)
+        if not form.is_valid():
+            self.message_user(request, _("Choose an outcome."), messages.ERROR)
+            return HttpResponseRedirect(self.change_url(forward))
+        forward_record_outcome(
+            forward=forward,
+            by=request.user,
+            outcome=form.cleaned_data["outcome"],
+            note=form.cleaned_data["note"],
+        )
+        self.message_user(
+            request,
+            _("The outcome of tip #%(tip)s is recorded: %(outcome)s.")
+            % {"tip": forward.tip_id, "outcome": forward.get_outcome_display()},
+        )
+        return HttpResponseRedirect(self.change_url(forward))
+
+    # --- Forward tips (reached from the tips list's "Forward…" action)
+
+    def selected_tips(self, request) -> list[Tip]:
+        raw = request.GET.get("tips", "")
+        ids = {int(part) for part in raw.split(",") if part.strip().isdigit()}
+        if not ids or len(ids) > MAX_TIPS_PER_FORWARD:
+            return []
+        return list(
+            Tip.objects.filter(pk__in=ids)
+            .select_related("traced_object__case")
+            .order_by("received_at", "id")
+        )
+
+    def create_view(self, request):
+        if not self.has_forward_permission(request):
+            raise PermissionDenied
+        tips_changelist = reverse("admin:tips_tip_changelist")
+        tips = self.selected_tips(request)
+        if not tips:
+            self.message_user(
+                request,
+                _("Select between 1 and %(max)d tips to forward.") % {"max": MAX_TIPS_PER_FORWARD},
+                messages.WARNING,
+            )
+            return HttpResponseRedirect(tips_changelist)
+        if request.method == "POST":
+            form = ForwardCreateForm(request.POST)
+            if form.is_valid():
+                recipients = list(form.cleaned_data["recipients"])
+                with transaction.atomic():
+                    for to in recipients:
+                        tip_forward(
+                            tips=tips, to=to, by=request.user, summary=form.cleaned_data["summary"]
+                        )
+                self.message_user(
+                    request,
+                    _("Forwarded %(count)d tip(s) to %(names)s.")
+                    % {
+                        "count": len(tips),
+                        "names": ", ".join(user.get_username() for user in recipients),
+                    },
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(tips_changelist)
+        else:
+            defaults = {user.pk for tip in tips for user in forward_recipients_default(tip=tip)}
+            form = ForwardCreateForm(initial={"recipients": sorted(defaults)})
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Forward tips"),
+            "tips": tips,
+            "form": form,
+            "tips_changelist": tips_changelist,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/moderation/forward/create.html", context)
+
+    # --- My notification preference
+
+    def preference_view(self, request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        if request.method == "POST":
+            form = NotifyPreferenceForm(request.POST)
+            if form.is_valid():
+                staff_preference_set(user=request.user, notify=form.cleaned_data["notify"])
+                self.message_user(request, _("Your notification preference is saved."))
+                return HttpResponseRedirect(reverse("admin:moderation_forward_changelist"))
+        else:
+            form = NotifyPreferenceForm(initial={"notify": notify_mode(user=request.user)})
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("My notification preference"),
+            "form": form,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/moderation/forward/preference.html", context)
+
+    # --- Export the forwarded tips of a case or an object
+
+    def export_view(self, request):
+        case_id, object_id = request.GET.get("case", ""), request.GET.get("object", "")
+        if case_id.isdigit():
+            target = {"case": get_object_or_404(Case, pk=case_id)}
+        elif object_id.isdigit():
+            target = {"traced_object": get_object_or_404(TracedObject, pk=object_id)}
+        else:
+            raise Http404(_("Export a case (?case=id) or an object (?object=id)."))
+        export = exports.forwarded_tips_export(by=request.user, **target)
+        return csv_response(export)
+
+
+def csv_response(export: exports.Export) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(export.lines, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+# --- Audit log --------------------------------------------------------------------------
+
+
+class ActionNamespaceFilter(admin.SimpleListFilter):
+    """By the part of the action before the dot: "tip.*", "object.*", "auth.*"."""
+
+    title = gettext_lazy("action")
+    parameter_name = "namespace"
+
+    def lookups(self, request, model_admin):
+        actions = AuditEntry.objects.order_by().values_list("action", flat=True).distinct()
+        namespaces = sorted({action.split(".", 1)[0] for action in actions})
+        return [(namespace, f"{namespace}.*") for namespace in namespaces]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(action__startswith=f"{self.value()}.")
+        return queryset
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    list_display = ["at", "action", "username", "target"]
+    list_filter = [ActionNamespaceFilter, "username"]
+    date_hierarchy = "at"
+    search_fields = ["=target_id", "username"]
+    fields = [
+        "at",
+        "action",
+        "username",
+        "user",
+        "target_type",
+        "target_id",
+        "target_repr",
+        "data",
+    ]
+    readonly_fields = fields
+
+    # Nobody changes the log, superusers included (the model and PostgreSQL refuse it too).
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_export_permission(self, request) -> bool:
+        return request.user.has_perm("moderation.export_auditentry")
+
+    @admin.display(description=gettext_lazy("target"))
+    def target(self, entry):
+        if not entry.target_type:
+            return "-"
+        return f"{entry.target_type} #{entry.target_id} {entry.target_repr}".strip()
+
+    def changelist_view(self, request, extra_context=None):
+        context = {"can_export": self.has_export_permission(request), **(extra_context or {})}
+        return super().changelist_view(request, context)
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("export/", wrap(self.export_view), name="moderation_auditentry_export"),
+            *super().get_urls(),
+        ]
+
+    def export_view(self, request):
+        """The entries the list shows with the same filters and search, as CSV."""
+        if not (self.has_view_permission(request) and self.has_export_permission(request)):
+            raise PermissionDenied
+        try:
+            changelist = self.get_changelist_instance(request)
+        except IncorrectLookupParameters as exc:
+            raise Http404(_("Unknown filter.")) from exc
+        entries = changelist.get_queryset(request)
+        export = exports.audit_export(
+            by=request.user, entries=entries, filters=dict(request.GET.items())
+        )
+        return csv_response(export)

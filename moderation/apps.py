@@ -1,6 +1,21 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class ModerationConfig(AppConfig):
     name = "moderation"
     verbose_name = "Back office"
+
+    def ready(self) -> None:
+        from axes.signals import user_locked_out
+        from django.contrib.auth.signals import user_logged_in, user_login_failed
+
+        from moderation import auth
+        from moderation.roles import staff_groups_ensure
+
+        # Runs after the permissions of objects, tips and this app exist (they come earlier
+        # in INSTALLED_APPS; auth's own handler runs first for each).
+        post_migrate.connect(staff_groups_ensure, sender=self)
+        user_logged_in.connect(auth.audit_login_succeeded, dispatch_uid="audit_login_succeeded")
+        user_login_failed.connect(auth.audit_login_failed, dispatch_uid="audit_login_failed")
+        user_locked_out.connect(auth.audit_locked_out, dispatch_uid="audit_locked_out")

@@ -26,6 +26,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from moderation.audit import log_action
 from objects.imaging import ImageRejected, Limits, phash_distance, sanitise
 from objects.models import (
     Case,
@@ -136,6 +137,9 @@ def object_submit(
                 region_hint=details.region_hint,
                 alt_text=details.alt_text,
                 intake_path=path.name,
+            )
+            log_action(
+                "object.uploaded", user=uploaded_by, target=obj, data={"case": case.reference}
             )
             if queue_intake:
                 transaction.on_commit(lambda: _queue_intake(obj.pk))
@@ -299,6 +303,8 @@ def object_approve(
             _("%(code)s was changed by someone else meanwhile.") % {"code": obj.code}
         )
     obj.refresh_from_db()
+    log_action("object.approved", user=by, target=obj, data={"checklist": "confirmed"})
+    log_action("object.published", user=by, target=obj)
     return obj
 
 
@@ -319,6 +325,7 @@ def object_update_details(
             % {"code": obj.code}
         )
     obj.refresh_from_db()
+    log_action("object.edited", user=by, target=obj, data={"fields": sorted(details)})
     return obj
 
 
@@ -344,6 +351,7 @@ def object_mark_identified(
     )
     obj.refresh_from_db()
     if updated:
+        log_action("object.identified", user=by, target=obj, data={"outcome": outcome})
         return obj
     if obj.state == ObjectState.IDENTIFIED and obj.outcome == outcome:
         return obj  # the same click twice
@@ -366,10 +374,15 @@ def check_can_retire(*, obj: TracedObject, by: AbstractUser) -> None:
 def object_retire(*, obj: TracedObject, by: AbstractUser) -> TracedObject:
     check_can_retire(obj=obj, by=by)
     now = timezone.now()
-    TracedObject.objects.filter(pk=obj.pk).exclude(state=ObjectState.RETIRED).exclude(
-        state=ObjectState.DRAFT
-    ).update(state=ObjectState.RETIRED, retired_at=now, updated_at=now)
+    retired = (
+        TracedObject.objects.filter(pk=obj.pk)
+        .exclude(state=ObjectState.RETIRED)
+        .exclude(state=ObjectState.DRAFT)
+        .update(state=ObjectState.RETIRED, retired_at=now, updated_at=now)
+    )
     obj.refresh_from_db()
+    if retired:
+        log_action("object.retired", user=by, target=obj)
     if obj.state == ObjectState.DRAFT:
         raise TransitionError(
             _("%(code)s is still being processed; retire it once it is done.") % {"code": obj.code}

@@ -85,6 +85,23 @@ def plain_static_storage():
         yield
 
 
+def staff_login(client, user):
+    """Log `user` into the back office as a person would be after both factors: a session
+    plus a verified OTP device (a test backup-code device), the state django-otp's login
+    leaves behind. Returns the client."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    device, _ = StaticDevice.objects.get_or_create(
+        user=user, name="test device", defaults={"confirmed": True}
+    )
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
+
+
 @pytest.fixture
 def investigator(db):
     from tests.factories import staff_user

@@ -1,43 +1,53 @@
-"""The tips back office, as far as staff need it now: read a tip, set its status, ask the
-tipster a question, open their contact details on demand, and watch the outbox drain.
+"""The tips back office: the analysts' triage queue.
+
+The list is the queue: filters an analyst works with all day, "take the next tip", and bulk
+actions that report what they changed and what they skipped. A tip's page shows what the
+tipster wrote, its group of duplicates, internal notes and small POST forms for each status
+change. Every write goes through tips.triage (one conditional update per transition, audited);
+every opening of a tip's page and of its contact details is audited too.
 
 Everything a tipster wrote is shown as escaped plain text (links are never made clickable).
 Contact details stay encrypted on every page but one: a POST to `<id>/reveal-contact/` by a
 user who may change tips, answered with a page no browser or proxy may keep. Tips are never
 added here, and never deleted here: the retention job does that (tips/services.py).
-
-The full triage queue (roles, assignment, bulk actions, the audit log) comes later; the
-writes below are shaped so they can move into tips/services.py unchanged.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
+from functools import cached_property
+
 from cryptography.fernet import InvalidToken
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
-from django.db.models import Count, OuterRef, Subquery
+from django.core.paginator import Paginator
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext_lazy
 from django.views.decorators.cache import never_cache
 from django_countries import countries
 
+from objects.models import TracedObject
+from tips import triage
 from tips.crypto import contact_decrypt
 from tips.forms import CleanCharField
 from tips.models import CLOSED_STATUSES, OutboxMessage, Tip, TipFollowUp, TipMessage, TipStatus
 
-# Statuses a question moves to "needs information"; a tip already forwarded or marked a
-# duplicate keeps its status (the question is still shown to the tipster).
-ASKABLE_STATUSES = (TipStatus.NEW, TipStatus.IN_REVIEW)
+# The page another engineer's forwarding work provides; the action degrades until it exists.
+FORWARD_CREATE_URL = "admin:moderation_forward_create"
+COUNT_CAP = 10_000  # rows the list counts at most: beyond that it says "more than 10,000"
+GROUP_SHOWN = 50  # members of a tip's duplicate group listed on its page
 
 
 class StatusChangedMeanwhile(Exception):
@@ -58,16 +68,65 @@ class TipQuestionForm(forms.Form):
     )
 
 
-def tip_ask(*, tip: Tip, by, body: str) -> TipMessage:
-    """Write a question the tipster sees through their receipt; a tip waiting for the
-    analysts now waits for the tipster (a conditional update, so a second question or a
-    tip forwarded meanwhile is left as it is)."""
-    with transaction.atomic():
-        message = TipMessage.objects.create(tip=tip, author=by, body=body)
-        Tip.objects.filter(pk=tip.pk, status__in=ASKABLE_STATUSES).update(
-            status=TipStatus.NEEDS_INFO
-        )
-    return message
+class TipNoteForm(forms.Form):
+    body = CleanCharField(
+        label=gettext_lazy("Note"),
+        help_text=gettext_lazy("For the analysts only: the tipster never sees notes."),
+        min_length=2,
+        max_length=5000,
+        multiline=True,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+    )
+
+
+class DuplicateOfForm(forms.Form):
+    original = forms.IntegerField(
+        label=gettext_lazy("Duplicate of tip number"),
+        help_text=gettext_lazy("The tip joins that tip's group of duplicates."),
+        min_value=1,
+    )
+
+    def clean_original(self) -> Tip:
+        try:
+            return Tip.objects.get(pk=self.cleaned_data["original"])
+        except Tip.DoesNotExist:
+            raise forms.ValidationError(_("There is no tip with this number.")) from None
+
+
+def forward_create_url(tip_ids) -> str | None:
+    """The forwarding page for these tips, or None while that page does not exist yet."""
+    try:
+        url = reverse(FORWARD_CREATE_URL)
+    except NoReverseMatch:
+        return None
+    return url + "?tips=" + ",".join(str(pk) for pk in tip_ids)
+
+
+def humanised_age(received_at, now) -> str:
+    age = now - received_at
+    if age < timedelta(hours=1):
+        return _("%(minutes)d min") % {"minutes": max(0, age // timedelta(minutes=1))}
+    if age < timedelta(days=1):
+        return _("%(hours)d h") % {"hours": age // timedelta(hours=1)}
+    return _("%(days)d d") % {"days": age.days}
+
+
+class CappedCountPaginator(Paginator):
+    """Counts at most COUNT_CAP rows, through a sliced subquery: a COUNT(*) over a queue of
+    a million tips on every page view would be the slowest thing in the back office."""
+
+    cap = COUNT_CAP
+
+    @cached_property
+    def count(self) -> int:
+        rows = self.object_list
+        if not hasattr(rows, "values_list"):
+            return len(rows)
+        return rows.order_by().values_list("pk", flat=True)[: self.cap + 1].count()
+
+    @property
+    def capped(self) -> bool:
+        return self.count > self.cap
 
 
 # --- Inlines: what the tipster added later, and what staff asked -------------------------
@@ -114,6 +173,80 @@ class TipMessageInline(ReadOnlyTipInline):
         return message.author.get_username()
 
 
+# --- The queue's filters -------------------------------------------------------------------
+
+
+class ObjectFilter(admin.SimpleListFilter):
+    """Objects that have tips, by code (an EXISTS per object, on the tip's object index)."""
+
+    title = gettext_lazy("object")
+    parameter_name = "object"
+
+    def lookups(self, request, model_admin):
+        with_tips = TracedObject.objects.filter(
+            Exists(Tip.objects.filter(traced_object=OuterRef("pk")))
+        ).order_by("code")
+        return [(str(pk), code) for pk, code in with_tips.values_list("pk", "code")]
+
+    def queryset(self, request, queryset):
+        if self.value() and self.value().isdigit():
+            return queryset.filter(traced_object_id=self.value())
+        return queryset
+
+
+class AssignedFilter(admin.SimpleListFilter):
+    title = gettext_lazy("assigned")
+    parameter_name = "assigned"
+
+    def lookups(self, request, model_admin):
+        return [("me", gettext_lazy("To me")), ("none", gettext_lazy("Unassigned"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "me":
+            return queryset.filter(assigned_to=request.user)
+        if self.value() == "none":
+            return queryset.filter(assigned_to__isnull=True)
+        return queryset
+
+
+class LanguageFilter(admin.SimpleListFilter):
+    """The site's languages (a tip records the page's language): no DISTINCT over all tips."""
+
+    title = gettext_lazy("language")
+    parameter_name = "language"
+
+    def lookups(self, request, model_admin):
+        return [(code, _(name)) for code, name in settings.LANGUAGES]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(language=self.value())
+        return queryset
+
+
+class AgeFilter(admin.SimpleListFilter):
+    title = gettext_lazy("age")
+    parameter_name = "age"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("day", gettext_lazy("Less than a day")),
+            ("week", gettext_lazy("1 to 7 days")),
+            ("older", gettext_lazy("More than 7 days")),
+        ]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        day_ago, week_ago = now - timedelta(days=1), now - timedelta(days=7)
+        if self.value() == "day":
+            return queryset.filter(received_at__gt=day_ago)
+        if self.value() == "week":
+            return queryset.filter(received_at__gt=week_ago, received_at__lte=day_ago)
+        if self.value() == "older":
+            return queryset.filter(received_at__lte=week_ago)
+        return queryset
+
+
 # --- Tips ---------------------------------------------------------------------------------
 
 
@@ -121,23 +254,59 @@ class TipMessageInline(ReadOnlyTipInline):
 class TipAdmin(admin.ModelAdmin):
     list_display = [
         "id",
-        "received_at",
-        "kind",
-        "object_code",
-        "urgent",
         "status",
-        "language",
-        "has_contact",
+        "object_code",
+        "age",
+        "urgent",
+        "group",
+        "assignee",
         "follow_up_count",
+        "has_contact",
     ]
-    list_display_links = ["id", "received_at"]
-    list_filter = ["status", "urgent", "kind"]
-    list_select_related = ["traced_object"]
+    list_display_links = ["id"]
+    list_filter = [
+        "status",
+        ObjectFilter,
+        "urgent",
+        AssignedFilter,
+        LanguageFilter,
+        AgeFilter,
+        "kind",
+    ]
+    list_select_related = ["traced_object", "assigned_to"]
+    list_per_page = 50
     search_fields = ["body"]
     ordering = ["-received_at", "-id"]
+    # The queue never counts the whole table, nor per filter option.
+    paginator = CappedCountPaginator
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    actions = [
+        "take_tips",
+        "mark_in_review",
+        "reject_as_spam",
+        "reject_as_irrelevant",
+        "close_tips",
+        "mark_duplicate",
+        "forward_tips",
+    ]
     inlines = [TipFollowUpInline, TipMessageInline]
     fieldsets = [
-        (None, {"fields": ["status", "kind", "object_code", "urgent", "received_at", "language"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "status",
+                    "kind",
+                    "object_code",
+                    "urgent",
+                    "received_at",
+                    "language",
+                    "assignee",
+                    "first_triaged_at",
+                ]
+            },
+        ),
         (
             gettext_lazy("What the tipster wrote"),
             {"fields": ["body", "country_name", "where", "links_text"]},
@@ -145,13 +314,15 @@ class TipAdmin(admin.ModelAdmin):
         (gettext_lazy("Contact"), {"fields": ["contact_given"]}),
         (gettext_lazy("Retention"), {"fields": ["closed_at", "receipt_state"]}),
     ]
-    # Only the status can be changed, for now; what the tipster wrote never.
+    # Only the status can be changed on the form; what the tipster wrote never.
     readonly_fields = [
         "kind",
         "object_code",
         "urgent",
         "received_at",
         "language",
+        "assignee",
+        "first_triaged_at",
         "body",
         "country_name",
         "where",
@@ -162,8 +333,8 @@ class TipAdmin(admin.ModelAdmin):
     ]
 
     def get_queryset(self, request):
-        # A subquery rather than Count() over a join: the list's COUNT(*) queries then stay
-        # plain counts of tips, without a join and a GROUP BY over every follow-up.
+        # A subquery rather than Count() over a join: the list's count stays a plain count
+        # of tips, without a join and a GROUP BY over every follow-up.
         follow_ups = (
             TipFollowUp.objects.filter(tip=OuterRef("pk"))
             .order_by()
@@ -177,11 +348,24 @@ class TipAdmin(admin.ModelAdmin):
             .annotate(follow_up_count=Coalesce(Subquery(follow_ups), 0))
         )
 
+    def changelist_view(self, request, extra_context=None):
+        context = {"can_take_next": self.has_change_permission(request), **(extra_context or {})}
+        return super().changelist_view(request, context)
+
+    def get_ordering(self, request):
+        # The "new" view is the work to do: urgent reports first, then the longest waiting.
+        if request.GET.get("status__exact") == TipStatus.NEW:
+            return ["-urgent", "received_at", "id"]
+        return super().get_ordering(request)
+
     def has_add_permission(self, request):
         return False  # tips come from the public forms only
 
     def has_delete_permission(self, request, obj=None):
         return False  # the retention job deletes tips, on the published schedule
+
+    def has_note_permission(self, request) -> bool:
+        return request.user.has_perm("tips.add_tipnote")
 
     def has_reveal_permission(self, request) -> bool:
         return request.user.has_perm("tips.change_tip")
@@ -192,14 +376,35 @@ class TipAdmin(admin.ModelAdmin):
             raise Http404(_("No such tip."))
         return tip
 
+    def changeable_tip_or_404(self, request, object_id: str) -> Tip:
+        tip = self.tip_or_404(request, object_id)
+        if not self.has_change_permission(request, tip):
+            raise PermissionDenied
+        return tip
+
     def change_url(self, tip) -> str:
         return reverse("admin:tips_tip_change", args=[tip.pk])
+
+    def changelist_url(self) -> str:
+        return reverse("admin:tips_tip_changelist")
 
     # --- Columns and read-only fields (escaped: format_html_join or plain strings)
 
     @admin.display(description=gettext_lazy("object"), ordering="traced_object__code")
     def object_code(self, tip):
-        return tip.traced_object.code if tip.traced_object else "-"
+        return tip.traced_object.code if tip.traced_object else _("report")
+
+    @admin.display(description=gettext_lazy("age"), ordering="received_at")
+    def age(self, tip):
+        return humanised_age(tip.received_at, timezone.now())
+
+    @admin.display(description=gettext_lazy("group"), ordering="duplicate_of")
+    def group(self, tip):
+        return f"#{tip.duplicate_of_id}" if tip.duplicate_of_id else "—"
+
+    @admin.display(description=gettext_lazy("assignee"), ordering="assigned_to__username")
+    def assignee(self, tip):
+        return tip.assigned_to.get_username() if tip.assigned_to else "—"
 
     @admin.display(description=gettext_lazy("contact"), boolean=True)
     def has_contact(self, tip):
@@ -240,34 +445,29 @@ class TipAdmin(admin.ModelAdmin):
             }
         return _("works: the tipster can read questions and add information")
 
-    # --- Status: a conditional update of the status alone, never a full save
+    # --- The status field: a conditional update of the status alone, never a full save
 
     def save_model(self, request, obj, form, change):
         if not change:
             raise RuntimeError("tips are created by tips.services.tip_receive only")
         if "status" not in form.changed_data:
             return
-        previous, status = form.initial["status"], form.cleaned_data["status"]
-        # The retention clock starts when a tip is closed or rejected; reopening stops it.
-        closed_at = timezone.now() if status in CLOSED_STATUSES else None
-        updated = Tip.objects.filter(pk=obj.pk, status=previous).update(
-            status=status, closed_at=closed_at
+        changed = triage.tip_set_status(
+            tip=obj,
+            by=request.user,
+            status=form.cleaned_data["status"],
+            expected=form.initial["status"],
         )
-        if not updated:
+        if not changed:
             raise StatusChangedMeanwhile
-        obj.closed_at = closed_at
 
-    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        if obj is not None:
-            context.update(
-                can_reveal=self.has_reveal_permission(request),
-                can_ask=self.has_change_permission(request, obj)
-                and obj.status not in CLOSED_STATUSES,
-                question_form=TipQuestionForm(),
-            )
-        return super().render_change_form(request, context, add, change, form_url, obj)
+    # --- The tip's page
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method == "GET":
+            tip = self.get_object(request, unquote(object_id))
+            if tip is not None and self.has_view_or_change_permission(request, tip):
+                triage.tip_open_logged(tip=tip, by=request.user)  # every view is audited
         try:
             return super().change_view(request, object_id, form_url, extra_context)
         except StatusChangedMeanwhile:  # from save_model: the transaction was rolled back
@@ -278,19 +478,149 @@ class TipAdmin(admin.ModelAdmin):
             )
             return HttpResponseRedirect(request.path)
 
-    # --- Contact details on demand, and questions to the tipster
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            can_change = self.has_change_permission(request, obj)
+            context.update(
+                can_reveal=self.has_reveal_permission(request),
+                can_change=can_change,
+                can_ask=can_change and obj.status not in CLOSED_STATUSES,
+                question_form=TipQuestionForm(),
+                can_add_note=self.has_note_permission(request),
+                note_form=TipNoteForm(),
+                duplicate_form=DuplicateOfForm(),
+                notes=obj.notes.select_related("author"),
+                group=self.group_of(obj),
+                buttons=self.status_buttons(obj) if can_change else [],
+            )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def group_of(self, tip) -> dict:
+        """The tip's group of duplicates: its root and the other members (capped)."""
+        root_id = tip.duplicate_of_id or tip.pk
+        members = (
+            Tip.objects.filter(Q(pk=root_id) | Q(duplicate_of_id=root_id))
+            .exclude(pk=tip.pk)
+            .order_by("received_at", "id")
+            .only("pk", "status", "received_at", "duplicate_of")
+        )
+        return {"root_id": root_id, "members": list(members[:GROUP_SHOWN])}
+
+    def status_buttons(self, tip) -> list[tuple[str, str]]:
+        """The transitions open from the tip's status, as (value, label) for small forms."""
+        status = tip.status
+        buttons = []
+        if tip.assigned_to_id is None and status in triage.ASSIGNABLE_FROM:
+            buttons.append(("assign_me", _("Assign to me")))
+        if status in triage.IN_REVIEW_FROM:
+            buttons.append(("in_review", _("Mark in review")))
+        if status in triage.REJECTABLE_FROM:
+            buttons.append(("reject_spam", _("Reject as spam")))
+            buttons.append(("reject_irrelevant", _("Reject as irrelevant")))
+        if status in triage.CLOSABLE_FROM:
+            buttons.append(("close", _("Close")))
+        if status in triage.REOPENABLE_FROM:
+            buttons.append(("reopen", _("Reopen")))
+        return buttons
+
+    # --- Extra pages: take the next tip, status buttons, notes, contact, questions
 
     def get_urls(self):
         wrap = self.admin_site.admin_view
         return [
+            path("take-next/", wrap(self.take_next_view), name="tips_tip_take_next"),
             path(
                 "<path:object_id>/reveal-contact/",
                 wrap(self.reveal_contact_view),
                 name="tips_tip_reveal_contact",
             ),
             path("<path:object_id>/ask/", wrap(self.ask_view), name="tips_tip_ask"),
+            path("<path:object_id>/note/", wrap(self.note_view), name="tips_tip_note"),
+            path("<path:object_id>/triage/", wrap(self.triage_view), name="tips_tip_triage"),
             *super().get_urls(),
         ]
+
+    def take_next_view(self, request):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        tip = triage.tip_take_next(by=request.user)
+        if tip is None:
+            self.message_user(request, _("No new tips are waiting."), messages.INFO)
+            return HttpResponseRedirect(self.changelist_url())
+        self.message_user(request, _("%(tip)s is yours now.") % {"tip": tip}, messages.SUCCESS)
+        return HttpResponseRedirect(self.change_url(tip))
+
+    def triage_view(self, request, object_id):
+        """One small POST form per button on the tip's page."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        tip = self.changeable_tip_or_404(request, object_id)
+        do = request.POST.get("do", "")
+        if do == "duplicate":
+            form = DuplicateOfForm(request.POST)
+            if not form.is_valid():
+                for error in form.errors.get("original", []):
+                    self.message_user(request, error, messages.ERROR)
+                return HttpResponseRedirect(self.change_url(tip))
+            return self.report_one(
+                request,
+                tip,
+                lambda: self.duplicate_one(request, tip, form.cleaned_data["original"]),
+            )
+        transitions = {
+            "assign_me": lambda: triage.tip_assign(tip=tip, to=request.user, by=request.user),
+            "in_review": lambda: triage.tip_mark_in_review(tip=tip, by=request.user),
+            "reject_spam": lambda: triage.tip_reject(tip=tip, by=request.user, reason="spam"),
+            "reject_irrelevant": lambda: triage.tip_reject(
+                tip=tip, by=request.user, reason="irrelevant"
+            ),
+            "close": lambda: triage.tip_close(tip=tip, by=request.user),
+            "reopen": lambda: triage.tip_reopen(tip=tip, by=request.user),
+        }
+        if do not in transitions:
+            return HttpResponseRedirect(self.change_url(tip))
+        return self.report_one(request, tip, transitions[do])
+
+    def report_one(self, request, tip, transition):
+        try:
+            changed = transition()
+        except triage.TriageError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+        else:
+            if changed:
+                self.message_user(
+                    request,
+                    _("%(tip)s: %(status)s.") % {"tip": tip, "status": tip.get_status_display()},
+                    messages.SUCCESS,
+                )
+            else:
+                self.message_user(
+                    request,
+                    _("Nothing changed: %(tip)s is %(status)s (changed by someone meanwhile?).")
+                    % {"tip": tip, "status": tip.get_status_display().lower()},
+                    messages.WARNING,
+                )
+        return HttpResponseRedirect(self.change_url(tip))
+
+    def duplicate_one(self, request, tip, original) -> bool:
+        return triage.tip_mark_duplicate(tip=tip, of=original, by=request.user)
+
+    def note_view(self, request, object_id):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        tip = self.tip_or_404(request, object_id)
+        if not self.has_note_permission(request):
+            raise PermissionDenied
+        form = TipNoteForm(request.POST)
+        if form.is_valid():
+            triage.tip_add_note(tip=tip, by=request.user, body=form.cleaned_data["body"])
+            self.message_user(request, _("The note was added."), messages.SUCCESS)
+        else:
+            for error in form.errors.get("body", []):
+                self.message_user(request, _("The note was not added: %s") % error, messages.ERROR)
+        return HttpResponseRedirect(self.change_url(tip) + "#tip-notes")
 
     @method_decorator(never_cache)  # the admin does this too; here it must never be missed
     def reveal_contact_view(self, request, object_id):
@@ -314,7 +644,7 @@ class TipAdmin(admin.ModelAdmin):
                     "with is missing from TIP_CONTACT_KEYS. Put that key back after the "
                     "current one and run manage.py rotate_contact_keys."
                 )
-            # audit: contact revealed
+        triage.tip_contact_reveal_logged(tip=tip, by=request.user, revealed=bool(contact))
         return self.render_tip_page(
             request,
             tip,
@@ -325,17 +655,14 @@ class TipAdmin(admin.ModelAdmin):
         )
 
     def ask_view(self, request, object_id):
-        tip = self.tip_or_404(request, object_id)
-        if not self.has_change_permission(request, tip):
-            raise PermissionDenied
+        tip = self.changeable_tip_or_404(request, object_id)
         form = TipQuestionForm(request.POST if request.method == "POST" else None)
         if form.is_valid():
-            if tip.status in CLOSED_STATUSES:
-                # The tipster of a closed tip cannot answer, and their receipt will expire.
+            try:
+                triage.tip_ask(tip=tip, by=request.user, body=form.cleaned_data["body"])
+            except triage.TriageError:
                 form.add_error(None, _("This tip is closed. Reopen it before asking a question."))
             else:
-                tip_ask(tip=tip, by=request.user, body=form.cleaned_data["body"])
-                self.log_change(request, tip, _("Asked the tipster a question."))
                 self.message_user(
                     request,
                     _("The question was saved. The tipster sees it when they check their receipt."),
@@ -363,6 +690,136 @@ class TipAdmin(admin.ModelAdmin):
                 **context,
             },
         )
+
+    # --- Bulk actions: each reports what it changed and what it left as it was
+
+    def apply_to_each(self, request, queryset, transition, *, done, skipped, **extra) -> None:
+        """Run `transition(tip)` on each selected tip and say how many changed and how many
+        were left as they were (`done`, `skipped`: ngettext_lazy keyed on "count")."""
+        changed = unchanged = 0
+        errors = []
+        for tip in queryset.select_related(None).only("pk", *triage.TRIAGE_FIELDS):
+            try:
+                if transition(tip):
+                    changed += 1
+                else:
+                    unchanged += 1
+            except triage.TriageError as exc:
+                errors.append(str(exc))
+        parts = [done % {"count": changed, **extra}]
+        if unchanged:
+            parts.append(skipped % {"count": unchanged, **extra})
+        level = messages.SUCCESS if changed and not (unchanged or errors) else messages.WARNING
+        self.message_user(request, "; ".join(parts + errors) + ".", level)
+
+    @admin.action(description=gettext_lazy("Assign to me"), permissions=["change"])
+    def take_tips(self, request, queryset):
+        self.apply_to_each(
+            request,
+            queryset,
+            lambda tip: triage.tip_assign(tip=tip, to=request.user, by=request.user),
+            done=ngettext_lazy("%(count)d assigned to you", "%(count)d assigned to you", "count"),
+            skipped=ngettext_lazy(
+                "%(count)d was already yours or is closed",
+                "%(count)d were already yours or are closed",
+                "count",
+            ),
+        )
+
+    @admin.action(description=gettext_lazy("Mark in review"), permissions=["change"])
+    def mark_in_review(self, request, queryset):
+        self.apply_to_each(
+            request,
+            queryset,
+            lambda tip: triage.tip_mark_in_review(tip=tip, by=request.user),
+            done=ngettext_lazy("%(count)d marked in review", "%(count)d marked in review", "count"),
+            skipped=ngettext_lazy(
+                "%(count)d was not new or waiting for information",
+                "%(count)d were not new or waiting for information",
+                "count",
+            ),
+        )
+
+    def reject(self, request, queryset, reason: str):
+        self.apply_to_each(
+            request,
+            queryset,
+            lambda tip: triage.tip_reject(tip=tip, by=request.user, reason=reason),
+            done=ngettext_lazy("%(count)d rejected", "%(count)d rejected", "count"),
+            skipped=ngettext_lazy(
+                "%(count)d was already rejected, closed or forwarded",
+                "%(count)d were already rejected, closed or forwarded",
+                "count",
+            ),
+        )
+
+    @admin.action(description=gettext_lazy("Reject as spam"), permissions=["change"])
+    def reject_as_spam(self, request, queryset):
+        self.reject(request, queryset, "spam")
+
+    @admin.action(description=gettext_lazy("Reject as irrelevant"), permissions=["change"])
+    def reject_as_irrelevant(self, request, queryset):
+        self.reject(request, queryset, "irrelevant")
+
+    @admin.action(description=gettext_lazy("Close"), permissions=["change"])
+    def close_tips(self, request, queryset):
+        self.apply_to_each(
+            request,
+            queryset,
+            lambda tip: triage.tip_close(tip=tip, by=request.user),
+            done=ngettext_lazy("%(count)d closed", "%(count)d closed", "count"),
+            skipped=ngettext_lazy(
+                "%(count)d was already closed or rejected",
+                "%(count)d were already closed or rejected",
+                "count",
+            ),
+        )
+
+    @admin.action(description=gettext_lazy("Mark as duplicate of…"), permissions=["change"])
+    def mark_duplicate(self, request, queryset):
+        form = DuplicateOfForm(request.POST if request.POST.get("post") == "yes" else None)
+        if form.is_valid():
+            original = form.cleaned_data["original"]
+            self.apply_to_each(
+                request,
+                queryset,
+                lambda tip: self.duplicate_one(request, tip, original),
+                done=ngettext_lazy(
+                    "%(count)d marked a duplicate in the group of tip #%(root)d",
+                    "%(count)d marked duplicates in the group of tip #%(root)d",
+                    "count",
+                ),
+                skipped=ngettext_lazy(
+                    "%(count)d was already in that group, closed or forwarded",
+                    "%(count)d were already in that group, closed or forwarded",
+                    "count",
+                ),
+                root=triage.tip_group_root(original).pk,
+            )
+            return None
+        request.current_app = self.admin_site.name
+        return TemplateResponse(
+            request,
+            "admin/tips/tip/mark_duplicate.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "title": _("Mark as duplicates"),
+                "queryset": queryset,
+                "form": form,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            },
+        )
+
+    @admin.action(description=gettext_lazy("Forward…"), permissions=["change"])
+    def forward_tips(self, request, queryset):
+        url = forward_create_url(queryset.order_by("pk").values_list("pk", flat=True))
+        if url is None:
+            self.message_user(
+                request, _("Forwarding is not available yet on this site."), messages.ERROR
+            )
+            return None
+        return HttpResponseRedirect(url)
 
 
 # --- Outbox ---------------------------------------------------------------------------------

@@ -116,6 +116,8 @@ class Tip(models.Model):
         indexes = [
             models.Index(fields=["status", "received_at"]),
             models.Index(fields=["assigned_to", "status"]),
+            # "Take the next tip" and the queue's default order: urgent first, then oldest.
+            models.Index(fields=["status", "-urgent", "received_at"], name="tip_queue_order"),
         ]
 
     def __str__(self) -> str:

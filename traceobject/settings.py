@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from datetime import timedelta
 from pathlib import Path
 
 from celery.schedules import crontab
@@ -46,6 +47,10 @@ INSTALLED_APPS = [
     "csp",
     "django_countries",
     "django_altcha",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     "objects",
     "tips",
     "moderation",
@@ -61,8 +66,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a lockout into the lockout page
 ]
 
 ROOT_URLCONF = "traceobject.urls"
@@ -177,6 +184,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tips.tasks.relay_outbox",
         "schedule": 60.0,  # jobs written while the broker was down go out within a minute
     },
+    "moderation-send-forward-digests": {
+        "task": "moderation.tasks.send_forward_digests",
+        "schedule": crontab(hour=7, minute=5),  # daily, before the working day
+    },
     "tips-apply-retention": {
         "task": "tips.tasks.apply_retention",
         "schedule": crontab(hour=3, minute=17),  # daily, off the hour
@@ -197,6 +208,36 @@ LOGIN_URL = "admin:login"
 SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", 30 * 60, minimum=60)
 SESSION_SAVE_EVERY_REQUEST = True  # the age above is an idle timeout, not a fixed lifetime
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# --- Staff authentication -----------------------------------------------------------------
+# Every staff login needs a password and a second factor (django-otp): a code from an
+# authenticator app (TOTP) or a single-use backup code. `manage.py create_staff` issues both.
+# The back office (django_otp.admin.OTPAdminSite, see traceobject/urls.py) treats staff
+# without a verified device as logged out.
+AUTHENTICATION_BACKENDS = [
+    # django-axes first: it refuses a locked-out username and network before any password check.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# The name authenticator apps show next to the code (PORTAL_NAME, read again here).
+OTP_TOTP_ISSUER = envstr("PORTAL_NAME", "Trace an Object")
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # device keys and backup codes never shown in the admin
+# django-axes: 5 failed logins (a wrong password or a wrong second factor) for one username
+# from one network lock that pair out for 30 minutes; another network, or another username,
+# is not affected. A successful login clears the count.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=30)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# Privacy: axes never sees an address. Its "ip_address" is the HMAC of the client's network
+# (tips.ratelimits.network_key, written as a private IPv6 address because axes keeps it in
+# an address column); our handler blanks the user agent and Accept header before axes
+# stores anything; no log of successful logins; the OTP token is masked in stored POST data.
+AXES_CLIENT_IP_CALLABLE = "moderation.auth.client_pseudonym"
+AXES_HANDLER = "moderation.auth.PrivateAxesHandler"
+AXES_DISABLE_ACCESS_LOG = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "otp_token"]
 
 # --- Internationalisation -----------------------------------------------------------------
 LANGUAGE_CODE = "en"

@@ -13,6 +13,7 @@ from django.test import Client
 from django.urls import reverse
 
 from objects.models import ObjectState, TracedObject
+from tests.conftest import staff_login
 from tests.factories import bare_object
 
 pytestmark = pytest.mark.django_db
@@ -61,7 +62,7 @@ def pat(case):
 
 def test_the_uploader_cannot_approve_their_own_object(client, awaiting, investigator):
     assert investigator.has_perm("objects.publish_tracedobject")
-    client.force_login(investigator)
+    staff_login(client, investigator)
     assert approve_url(awaiting) not in client.get(change_url(awaiting)).content.decode()
 
     response = client.get(approve_url(awaiting))
@@ -75,7 +76,7 @@ def test_the_uploader_cannot_approve_their_own_object(client, awaiting, investig
 def test_a_co_owner_approves_only_after_ticking_all_three_boxes(
     client, awaiting, second_investigator
 ):
-    client.force_login(second_investigator)
+    staff_login(client, second_investigator)
     assert approve_url(awaiting) in client.get(change_url(awaiting)).content.decode()
     page = client.get(approve_url(awaiting)).content.decode()
     assert "Striped wallpaper" in page and all(f'name="{name}"' in page for name in CHECKLIST)
@@ -94,7 +95,7 @@ def test_a_co_owner_approves_only_after_ticking_all_three_boxes(
 
 
 def test_an_investigator_without_the_publish_permission_cannot_approve(client, awaiting, pat):
-    client.force_login(pat)
+    staff_login(client, pat)
     assert approve_url(awaiting) not in client.get(change_url(awaiting)).content.decode()
     response = client.post(approve_url(awaiting), approval(awaiting))
     assert response.status_code == 403
@@ -105,7 +106,7 @@ def test_an_investigator_without_the_publish_permission_cannot_approve(client, a
 def test_an_outsider_cannot_see_a_draft_let_alone_approve_it(
     client, awaiting, outsider_investigator
 ):
-    client.force_login(outsider_investigator)
+    staff_login(client, outsider_investigator)
     assert client.get(change_url(awaiting)).status_code == 404
     assert client.get(approve_url(awaiting)).status_code == 404
     assert client.post(approve_url(awaiting), approval(awaiting)).status_code == 404
@@ -113,7 +114,7 @@ def test_an_outsider_cannot_see_a_draft_let_alone_approve_it(
 
 
 def test_approving_twice_is_harmless(client, awaiting, second_investigator):
-    client.force_login(second_investigator)
+    staff_login(client, second_investigator)
     data = approval(awaiting)
     assert client.post(approve_url(awaiting), data).status_code == 302
     first = TracedObject.objects.get(pk=awaiting.pk)
@@ -134,7 +135,7 @@ def test_an_object_still_being_processed_cannot_be_approved(
     client, case, investigator, second_investigator
 ):
     draft = bare_object(case, investigator, state=ObjectState.DRAFT)
-    client.force_login(second_investigator)
+    staff_login(client, second_investigator)
     response = client.post(approve_url(draft), approval(draft))
     assert response.status_code == 200 and "not awaiting approval" in response.content.decode()
     assert state_of(draft) == ObjectState.DRAFT
@@ -147,7 +148,7 @@ def test_an_edit_made_while_the_approver_reviews_must_be_reviewed_again(
     TracedObject.objects.filter(pk=awaiting.pk).update(
         title="Edited after review", updated_at=awaiting.updated_at.replace(year=2099)
     )
-    client.force_login(second_investigator)
+    staff_login(client, second_investigator)
     response = client.post(approve_url(awaiting), reviewed, follow=True)
     page = response.content.decode()
     assert "changed since you opened this page" in page and "Edited after review" in page
@@ -156,7 +157,34 @@ def test_an_edit_made_while_the_approver_reviews_must_be_reviewed_again(
 
 def test_approving_needs_the_csrf_token(awaiting, second_investigator):
     client = Client(enforce_csrf_checks=True)
-    client.force_login(second_investigator)
+    staff_login(client, second_investigator)
     response = client.post(approve_url(awaiting), approval(awaiting))
     assert response.status_code == 403
     assert state_of(awaiting) == ObjectState.AWAITING_APPROVAL
+
+
+def test_every_object_transition_is_in_the_audit_log(case, investigator, second_investigator):
+    from moderation.models import AuditEntry
+    from objects.models import Outcome
+    from objects.services import (
+        ApprovalChecklist,
+        object_approve,
+        object_mark_identified,
+        object_retire,
+    )
+    from tests.factories import submitted_object
+
+    obj = submitted_object(case, investigator)
+    object_approve(obj=obj, by=second_investigator, checklist=ApprovalChecklist(True, True, True))
+    object_mark_identified(
+        obj=obj, by=second_investigator, outcome=Outcome.COUNTRY_NARROWED, public_line="Narrowed."
+    )
+    object_retire(obj=obj, by=investigator)
+    entries = AuditEntry.objects.filter(target_type="objects.tracedobject", target_id=str(obj.pk))
+    assert list(entries.order_by("id").values_list("action", "username")) == [
+        ("object.uploaded", "ines"),
+        ("object.approved", "sam"),
+        ("object.published", "sam"),
+        ("object.identified", "sam"),
+        ("object.retired", "ines"),
+    ]

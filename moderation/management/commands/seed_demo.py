@@ -1,4 +1,5 @@
-"""Demo data for a local try-out: staff accounts with known passwords, and demo objects.
+"""Demo data for a local try-out: staff accounts with known passwords and backup codes, and
+demo objects.
 
 Idempotent: every row is looked up by a natural key first, so running it twice creates
 nothing twice. It refuses to run without DEBUG, because its passwords are printed and public.
@@ -10,7 +11,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from moderation.demo import DEMO_STAFF, demo_person, demo_staff_ensure
+from moderation.demo import DEMO_BACKUP_CODES, DEMO_STAFF, demo_person, demo_staff_ensure
 from objects.demo import DEMO_CASE, demo_objects_ensure
 
 
@@ -32,8 +33,13 @@ class Command(BaseCommand):
             f"Demo data: {staff} staff and {objects} objects created (case {DEMO_CASE});"
             " anything already there was left alone."
         )
-        self.stdout.write("Demo logins for the back office (local only):")
+        self.stdout.write(
+            "Demo logins for the back office (local only). Enter the code as the OTP token;"
+            f" each code works once, {DEMO_BACKUP_CODES[1]} to {DEMO_BACKUP_CODES[-1]} are"
+            " spares, and the next seed_demo (or make run) restores them all:"
+        )
         for person in DEMO_STAFF:
             self.stdout.write(
-                f"  {person.username:<22} password: {person.password}  ({person.role})"
+                f"  {person.username:<20} password: {person.password:<31}"
+                f" code: {DEMO_BACKUP_CODES[0]}  ({person.role})"
             )

@@ -1,0 +1,53 @@
+"""The back office's admin site: a password and a second factor for every staff login.
+
+traceobject/urls.py gives Django's default `admin.site` this class, so every ModelAdmin
+registered with `admin.site` is served by it. Staff without a verified OTP device are
+treated as logged out; the login form asks for the code from their authenticator app or
+one of their backup codes.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.signals import user_login_failed
+from django.core.exceptions import ValidationError
+from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+
+def device_for_token(user, token: str):
+    """The one device a token is meant for: six digits come from the authenticator app,
+    anything else is a backup code. Only that device counts the attempt (and is throttled
+    by a wrong one), never the person's other device."""
+    token = token.strip()
+    if token.isdigit() and len(token) == 6:
+        return TOTPDevice.objects.devices_for_user(user, confirmed=True).order_by("pk").first()
+    backups = StaticDevice.objects.devices_for_user(user, confirmed=True).order_by("pk")
+    return backups.filter(token_set__token=token).first() or backups.first()
+
+
+class StaffLoginForm(OTPAdminAuthenticationForm):
+    def _chosen_device(self, user):
+        # django-otp would make people pick a device from a list it shows only after a
+        # first failed attempt; the shape of the token tells us which one they used.
+        return super()._chosen_device(user) or device_for_token(
+            user, self.cleaned_data.get("otp_token") or ""
+        )
+
+    def clean_otp(self, user) -> None:
+        try:
+            super().clean_otp(user)
+        except ValidationError:
+            if self.cleaned_data.get("otp_token") and not self.cleaned_data.get("otp_challenge"):
+                # A wrong second factor counts as a failed login, so django-axes locks out
+                # someone guessing codes with a stolen password, and the audit log shows it.
+                user_login_failed.send(
+                    sender=__name__,
+                    credentials={"username": user.get_username(), "stage": "second factor"},
+                    request=self.request,
+                )
+            raise
+
+
+class StaffAdminSite(OTPAdminSite):
+    login_form = StaffLoginForm

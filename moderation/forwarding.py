@@ -1,0 +1,247 @@
+"""Writes for forwarding: an analyst passes tips to the investigators who own the object's
+case, the recipient is told (one mail per forward, or a daily digest), acknowledges the tip
+and records what it was worth.
+
+Every function checks who may act before it changes anything, changes state with a
+conditional update (so a repeated click is harmless) and writes the audit log. Mails hold a
+link to the back office only, never what a tipster wrote.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import PermissionDenied
+from django.core.mail import send_mail
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from moderation.audit import log_action
+from moderation.models import Forward, ForwardOutcome, NotifyMode, StaffPreference
+from tips.models import Tip, TipStatus
+from tips.services import outbox_put
+
+logger = logging.getLogger(__name__)
+
+# A forward moves a tip still being triaged to "forwarded"; a closed or rejected tip keeps
+# its status (forwarding it is allowed, but does not reopen it).
+FORWARDABLE_STATUSES = (
+    TipStatus.NEW,
+    TipStatus.IN_REVIEW,
+    TipStatus.NEEDS_INFO,
+    TipStatus.DUPLICATE,
+)
+
+
+def forward_recipients_default(*, tip: Tip) -> list[AbstractUser]:
+    """The active owners of the case of the tip's object; nobody for a report."""
+    if tip.traced_object_id is None:
+        return []
+    return list(
+        get_user_model()
+        .objects.filter(owned_cases__traced_objects=tip.traced_object_id, is_active=True)
+        .distinct()
+        .order_by("username")
+    )
+
+
+def check_can_forward(*, by: AbstractUser, to: AbstractUser) -> None:
+    if not by.has_perm("moderation.add_forward"):
+        raise PermissionDenied(_("You do not have the permission to forward tips."))
+    if not (to.is_active and to.is_staff):
+        raise PermissionDenied(
+            _("%(name)s is not an active staff member; tips can only go to staff.")
+            % {"name": to.get_username()}
+        )
+
+
+def notify_mode(*, user: AbstractUser) -> str:
+    mode = StaffPreference.objects.filter(user=user).values_list("notify", flat=True).first()
+    return mode or NotifyMode.IMMEDIATE
+
+
+def tip_forward(
+    *, tips: list[Tip], to: AbstractUser, by: AbstractUser, summary: str
+) -> list[Forward]:
+    """Forward each tip to `to`, once: forwarding a tip again to the same person returns the
+    forward that exists and changes, logs and mails nothing."""
+    check_can_forward(by=by, to=to)
+    summary = summary.strip()
+    if not summary:
+        raise ValueError("a forward needs the analyst's summary")
+    immediate = notify_mode(user=to) == NotifyMode.IMMEDIATE
+    forwards = []
+    with transaction.atomic():
+        for tip in tips:
+            forward, created = Forward.objects.get_or_create(
+                tip=tip, to=to, defaults={"by": by, "summary": summary[:2000]}
+            )
+            forwards.append(forward)
+            if not created:
+                continue
+            now = timezone.now()
+            Tip.objects.filter(pk=tip.pk, status__in=FORWARDABLE_STATUSES).update(
+                status=TipStatus.FORWARDED
+            )
+            Tip.objects.filter(pk=tip.pk, first_triaged_at__isnull=True).update(
+                first_triaged_at=now
+            )
+            log_action("tip.forwarded", user=by, target=tip, data={"to": to.get_username()})
+            if immediate:
+                # Written in this transaction and relayed to Celery once it commits: a broker
+                # outage delays the mail (the beat relays the outbox), it cannot lose it.
+                outbox_put(
+                    task="moderation.tasks.notify_forward", kwargs={"forward_id": forward.pk}
+                )
+            # A digest reader is told by send_forward_digests, from notified_at IS NULL.
+    for tip in tips:
+        tip.refresh_from_db(fields=["status", "first_triaged_at"])
+    return forwards
+
+
+def check_is_recipient(*, forward: Forward, by: AbstractUser) -> None:
+    if forward.to_id != by.pk:
+        raise PermissionDenied(_("Only the investigator this tip was forwarded to can do this."))
+
+
+def forward_acknowledge(*, forward: Forward, by: AbstractUser) -> Forward:
+    check_is_recipient(forward=forward, by=by)
+    updated = Forward.objects.filter(pk=forward.pk, acknowledged_at__isnull=True).update(
+        acknowledged_at=timezone.now()
+    )
+    if updated:
+        log_action("forward.acknowledged", user=by, target=forward, data={"tip": forward.tip_id})
+    forward.refresh_from_db()
+    return forward
+
+
+def forward_record_outcome(
+    *, forward: Forward, by: AbstractUser, outcome: str, note: str
+) -> Forward:
+    """Record (or correct) what the tip was worth; recording it also acknowledges the tip."""
+    check_is_recipient(forward=forward, by=by)
+    if outcome not in ForwardOutcome.values:
+        raise ValueError(f"not an outcome: {outcome!r}")
+    now = timezone.now()
+    with transaction.atomic():
+        Forward.objects.filter(pk=forward.pk).update(
+            outcome=outcome, outcome_note=note.strip()[:2000], outcome_at=now
+        )
+        Forward.objects.filter(pk=forward.pk, acknowledged_at__isnull=True).update(
+            acknowledged_at=now
+        )
+        # The note stays on the forward: it may name people or places of the case.
+        log_action(
+            "forward.outcome_recorded",
+            user=by,
+            target=forward,
+            data={"tip": forward.tip_id, "outcome": outcome},
+        )
+    forward.refresh_from_db()
+    return forward
+
+
+def staff_preference_set(*, user: AbstractUser, notify: str) -> StaffPreference:
+    if notify not in NotifyMode.values:
+        raise ValueError(f"not a notification mode: {notify!r}")
+    preference, _created = StaffPreference.objects.update_or_create(
+        user=user, defaults={"notify": notify}
+    )
+    log_action("staff.preference_changed", user=user, target=preference, data={"notify": notify})
+    return preference
+
+
+# --- Mail ---------------------------------------------------------------------------------
+
+
+def forward_link(forward_id: int) -> str:
+    return settings.SITE_URL.rstrip("/") + reverse(
+        "admin:moderation_forward_change", args=[forward_id]
+    )
+
+
+def forward_notify(*, forward_id: int) -> bool:
+    """Mail the recipient a link to one forward; False when already done or impossible.
+
+    The forward is claimed (notified_at set) before sending, so two runs send one mail; a
+    failed send releases the claim and the task retries.
+    """
+    forward = Forward.objects.select_related("to").filter(pk=forward_id).first()
+    if forward is None or forward.notified_at is not None or not forward.to.email:
+        return False
+    claimed_at = timezone.now()
+    if not Forward.objects.filter(pk=forward_id, notified_at__isnull=True).update(
+        notified_at=claimed_at
+    ):
+        return False
+    try:
+        send_mail(
+            subject=f"[{settings.PORTAL_NAME}] A tip was forwarded to you",
+            message=(
+                "An analyst forwarded a tip to you. Read it in the back office:\n\n"
+                f"{forward_link(forward_id)}\n\n"
+                "This mail holds no content of the tip on purpose."
+            ),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=[forward.to.email],
+        )
+    except BaseException:
+        Forward.objects.filter(pk=forward_id, notified_at=claimed_at).update(notified_at=None)
+        raise
+    return True
+
+
+def forward_digests_send() -> int:
+    """Mail each digest reader one list of links to the forwards they were not told about;
+    return the number of mails sent."""
+    readers = (
+        get_user_model()
+        .objects.filter(
+            staff_preference__notify=NotifyMode.DIGEST,
+            is_active=True,
+            received_forwards__notified_at__isnull=True,
+        )
+        .exclude(email="")
+        .distinct()
+    )
+    sent = 0
+    for reader in readers:
+        sent += _digest_send(reader)
+    return sent
+
+
+def _digest_send(reader: AbstractUser) -> int:
+    pending = list(
+        Forward.objects.filter(to=reader, notified_at__isnull=True)
+        .order_by("created_at", "id")
+        .values_list("pk", flat=True)
+    )
+    claimed_at = timezone.now()
+    claimed = Forward.objects.filter(pk__in=pending, notified_at__isnull=True).update(
+        notified_at=claimed_at
+    )
+    if not claimed:
+        return 0
+    ids = list(
+        Forward.objects.filter(pk__in=pending, notified_at=claimed_at).values_list("pk", flat=True)
+    )
+    links = "\n".join(forward_link(pk) for pk in ids)
+    try:
+        send_mail(
+            subject=f"[{settings.PORTAL_NAME}] {len(ids)} tip(s) forwarded to you",
+            message=(
+                "Analysts forwarded these tips to you. Read them in the back office:\n\n"
+                f"{links}\n\nThis mail holds no content of the tips on purpose."
+            ),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=[reader.email],
+        )
+    except BaseException:
+        Forward.objects.filter(pk__in=ids, notified_at=claimed_at).update(notified_at=None)
+        raise
+    return 1

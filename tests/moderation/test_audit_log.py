@@ -1,0 +1,163 @@
+"""The audit log: append-only in the model, in PostgreSQL and in the admin, with an export.
+
+Personas: admin ("root", a superuser); auditor ("aud"), staff who may view and export the
+log; ana, the analyst of test_forwarding.py, who may not export it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from django.contrib.auth.models import User
+from django.db import connection, transaction
+from django.urls import reverse
+
+from moderation.audit import log_action
+from moderation.models import AuditEntry
+from tests.conftest import staff_login
+from tests.moderation import test_forwarding as personas
+
+pytestmark = pytest.mark.django_db
+
+analyst = personas.analyst
+
+CHANGELIST = reverse("admin:moderation_auditentry_changelist")
+EXPORT = reverse("admin:moderation_auditentry_export")
+
+
+@pytest.fixture
+def root(db) -> User:
+    return User.objects.create_superuser("root", password="root-password-123")
+
+
+@pytest.fixture
+def auditor(db) -> User:
+    user = User.objects.create_user("aud", password="aud-password-123", is_staff=True)
+    return personas.grant(
+        user, ("moderation", "view_auditentry"), ("moderation", "export_auditentry")
+    )
+
+
+@pytest.fixture
+def entries(root):
+    return [
+        log_action("tip.viewed", user=root, target=root, data={"note": "=1+1"}),
+        log_action("object.published", user=root, target=root),
+        log_action("auth.login", user=root, data={"password": "hunter2-secret"}),
+    ]
+
+
+def csv_rows(response) -> list[list[str]]:
+    text = b"".join(response.streaming_content).decode()
+    return list(csv.reader(io.StringIO(text)))
+
+
+def test_an_entry_cannot_be_changed_or_deleted_through_the_model(entries):
+    entry = entries[0]
+    entry.action = "tip.nothing_happened"
+
+    with pytest.raises(PermissionError):
+        entry.save()
+    with pytest.raises(PermissionError):
+        entry.delete()
+
+    assert AuditEntry.objects.get(pk=entry.pk).action == "tip.viewed"
+
+
+def test_the_database_refuses_to_change_or_delete_an_entry(entries):
+    """On PostgreSQL a trigger refuses raw SQL too; elsewhere the model is the guard."""
+    entry = entries[0]
+    if connection.vendor == "postgresql":
+        for statement in (
+            "UPDATE moderation_auditentry SET action = 'tip.nothing' WHERE id = %s",
+            "DELETE FROM moderation_auditentry WHERE id = %s",
+        ):
+            with (
+                pytest.raises(Exception, match="append-only"),
+                transaction.atomic(),
+                connection.cursor() as cursor,
+            ):
+                cursor.execute(statement, [entry.pk])
+    else:
+        with pytest.raises(PermissionError):
+            AuditEntry.objects.get(pk=entry.pk).delete()
+    assert AuditEntry.objects.get(pk=entry.pk).action == "tip.viewed"
+
+
+def test_the_admin_offers_no_add_change_or_delete_even_to_a_superuser(client, root, entries):
+    staff_login(client, root)
+    entry = entries[0]
+    change = reverse("admin:moderation_auditentry_change", args=[entry.pk])
+
+    page = client.get(change)
+
+    assert page.status_code == 200  # read-only view
+    content = page.content.decode()
+    assert 'name="_save"' not in content
+    assert reverse("admin:moderation_auditentry_delete", args=[entry.pk]) not in content
+    assert client.post(change, {"action": "tip.nothing"}).status_code == 403
+    deleted = client.post(
+        reverse("admin:moderation_auditentry_delete", args=[entry.pk]), {"post": "yes"}
+    )
+    assert deleted.status_code == 403
+    assert client.get(reverse("admin:moderation_auditentry_add")).status_code == 403
+    listed = client.get(CHANGELIST)
+    assert "delete_selected" not in listed.content.decode()
+    assert AuditEntry.objects.filter(pk=entry.pk, action="tip.viewed").exists()
+
+
+def test_the_list_filters_by_action_namespace(client, root, entries):
+    staff_login(client, root)
+
+    response = client.get(CHANGELIST + "?namespace=object")
+
+    assert response.status_code == 200
+    actions = {entry.action for entry in response.context["cl"].result_list}
+    assert actions == {"object.published"}
+    assert "tip.*" in response.content.decode()
+
+
+def test_the_list_searches_by_target_id(client, root, analyst, entries):
+    other = log_action("tip.viewed", user=root, target=analyst)
+    staff_login(client, root)
+
+    response = client.get(CHANGELIST + f"?q={analyst.pk}")
+
+    assert list(response.context["cl"].result_list) == [other]
+
+
+def test_the_export_streams_the_filtered_log_and_is_audited(client, auditor, entries):
+    staff_login(client, auditor)
+    assert EXPORT in client.get(CHANGELIST).content.decode()
+
+    response = client.get(EXPORT + "?namespace=tip")
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert "attachment;" in response["Content-Disposition"]
+    rows = csv_rows(response)
+    assert rows[0][:3] == ["at", "action", "username"]
+    assert [row[1] for row in rows[1:]] == ["tip.viewed"]
+    assert rows[1][6] == '{"note": "=1+1"}'
+    exported = AuditEntry.objects.get(action="audit.exported")
+    assert exported.username == "aud"
+    assert exported.data["rows"] == 1
+
+
+def test_secrets_never_reach_the_log_or_its_export(client, auditor, entries):
+    staff_login(client, auditor)
+
+    text = b"".join(client.get(EXPORT).streaming_content).decode()
+
+    assert "hunter2" not in text
+
+
+def test_the_export_needs_its_own_permission(client, analyst, entries):
+    viewer = personas.grant(analyst, ("moderation", "view_auditentry"))
+    staff_login(client, viewer)
+
+    assert EXPORT not in client.get(CHANGELIST).content.decode()
+    assert client.get(EXPORT).status_code == 403
+    assert not AuditEntry.objects.filter(action="audit.exported").exists()

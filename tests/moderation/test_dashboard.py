@@ -1,0 +1,111 @@
+"""The dashboard: figures computed from the data in a few queries, a chart drawn as SVG."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from moderation.dashboard import chart, tips_per_day
+from moderation.models import Forward, ForwardOutcome
+from tests.tips.conftest import public_object  # noqa: F401 (a fixture)
+from tips.models import Tip, TipStatus
+from tips.services import TipContent, tip_receive
+
+pytestmark = pytest.mark.django_db
+
+DASHBOARD = "/backoffice/dashboard/"
+
+
+def tip_at(
+    days_ago: float, *, status=TipStatus.NEW, obj=None, urgent=False, triaged_after_hours=None
+):
+    tip = tip_receive(
+        content=TipContent(body="A tip for the dashboard."),
+        language="en",
+        traced_object=obj,
+        urgent=urgent,
+    ).tip
+    received = timezone.now() - timedelta(days=days_ago)
+    closed = received if status in (TipStatus.CLOSED, TipStatus.REJECTED) else None
+    triaged = received + timedelta(hours=triaged_after_hours) if triaged_after_hours else None
+    Tip.objects.filter(pk=tip.pk).update(
+        received_at=received, status=status, closed_at=closed, first_triaged_at=triaged
+    )
+    return tip
+
+
+@pytest.fixture
+def superuser_client(client, django_user_model):
+    from tests import conftest
+
+    admin = django_user_model.objects.create_superuser("boss", "boss@example.org", "pw-123456789")
+    login = getattr(conftest, "staff_login", None)
+    if login:
+        login(client, admin)
+    else:
+        client.force_login(admin)
+    return client
+
+
+def test_tips_per_day_covers_60_days_with_zeros(public_object):
+    tip_at(0, obj=public_object)
+    tip_at(0, obj=public_object)
+    tip_at(3, obj=public_object)
+    tip_at(90, obj=public_object)  # outside the window
+    series = tips_per_day(today=timezone.localdate())
+    assert len(series) == 60
+    assert series[-1][1] == 2 and series[-4][1] == 1
+    assert sum(count for _day, count in series) == 3
+
+
+def test_the_chart_scales_bars_to_the_busiest_day(public_object):
+    today = timezone.localdate()
+    laid_out = chart([(today - timedelta(days=1), 5), (today, 10)], width=236, height=136)
+    assert laid_out.peak == 10
+    assert laid_out.bars[1].height == 100 and laid_out.bars[0].height == 50
+
+
+def test_the_dashboard_shows_figures_from_the_data(
+    superuser_client, public_object, investigator, django_assert_max_num_queries
+):
+    tip_at(0.2, obj=public_object, urgent=True)
+    tip_at(3, status=TipStatus.IN_REVIEW, obj=public_object, triaged_after_hours=2)
+    tip_at(10, obj=public_object)
+    forwarded = tip_at(1, status=TipStatus.FORWARDED, obj=public_object, triaged_after_hours=4)
+    Forward.objects.create(
+        tip=forwarded,
+        to=investigator,
+        by=investigator,
+        summary="s",
+        outcome=ForwardOutcome.USEFUL,
+        acknowledged_at=timezone.now(),
+    )
+    with django_assert_max_num_queries(12):
+        response = superuser_client.get(DASHBOARD)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.count('<rect class="bar"') == 60
+    assert "4 in all" in html
+    new_row = re.search(r"<th scope=\"row\">New</th>(.*?)</tr>", html).group(1)
+    assert re.findall(r"<td>(\d+)</td>", new_row) == ["1", "0", "1", "1", "2"]
+    assert "Median over the last 90 days: 3.0 hours." in html
+    case_row = re.search(r"<th scope=\"row\">CASE-2026-017</th>(.*?)</tr>", html).group(1)
+    assert re.findall(r"<td>(\d+)</td>", case_row) == ["1", "1", "1", "0", "0", "0"]
+    assert "<script" not in html.split('<div id="content-main"')[1]
+
+
+def test_staff_who_may_not_read_tips_cannot_open_the_dashboard(client, investigator):
+    from tests import conftest
+
+    login = getattr(conftest, "staff_login", None)
+    if login:
+        login(client, investigator)
+    else:
+        client.force_login(investigator)
+    assert client.get(DASHBOARD).status_code == 403
+
+
+def test_visitors_are_sent_to_the_login_page(client):
+    response = client.get(DASHBOARD)
+    assert response.status_code == 302 and "/backoffice/login/" in response.headers["Location"]

@@ -1,0 +1,142 @@
+"""The CSV of tips forwarded for a case or an object: content, provenance, who may have it.
+
+Personas as in test_forwarding.py: analyst ana; ines and sam own the case; olga owns none.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from moderation.exports import FORWARDED_TIPS_HEADER, cell
+from moderation.forwarding import forward_record_outcome, tip_forward
+from moderation.models import AuditEntry, ForwardOutcome
+from tests.conftest import staff_login
+from tests.moderation import test_forwarding as personas
+
+pytestmark = pytest.mark.django_db
+
+public_object = personas.public_object
+analyst = personas.analyst
+ines = personas.ines
+sam = personas.sam
+olga = personas.olga
+received = personas.received
+
+EXPORT = reverse("admin:moderation_forward_export")
+CONTACT = "tipster.private@example.org"
+
+
+@pytest.fixture
+def forwarded(public_object, analyst, ines, sam):
+    tip = received(public_object, contact=CONTACT)
+    forwards = tip_forward(tips=[tip], to=ines, by=analyst, summary='=HYPERLINK("x")')
+    tip_forward(tips=[tip], to=sam, by=analyst, summary="@SUM(A1) lead")
+    forward_record_outcome(forward=forwards[0], by=ines, outcome=ForwardOutcome.USEFUL, note="")
+    return tip
+
+
+def rows_of(response) -> list[list[str]]:
+    text = b"".join(response.streaming_content).decode()
+    return list(csv.reader(io.StringIO(text)))
+
+
+def test_a_case_owner_exports_the_forwarded_tips_of_their_case(
+    client, forwarded, public_object, case, sam
+):
+    staff_login(client, sam)
+
+    response = client.get(EXPORT + f"?case={case.pk}")
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    today = timezone.localdate().isoformat()
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="forwarded-CASE-2026-017-{today}.csv"'
+    )
+    header, *rows = rows_of(response)
+    assert header == FORWARDED_TIPS_HEADER
+    assert len(rows) == 2
+    by_recipient = {row[6]: row for row in rows}
+    ines_row = by_recipient["ines"]
+    assert ines_row[0] == str(forwarded.pk)
+    assert ines_row[2] == public_object.code
+    assert ines_row[3] == "forwarded"
+    assert ines_row[5] == "ana"
+    assert ines_row[8] and ines_row[9] == "useful" and ines_row[10]
+    assert by_recipient["sam"][9] == ""
+
+
+def test_the_export_neutralises_spreadsheet_formulas(client, forwarded, case, analyst):
+    staff_login(client, analyst)
+
+    rows = rows_of(client.get(EXPORT + f"?case={case.pk}"))[1:]
+
+    summaries = sorted(row[7] for row in rows)
+    assert summaries == ['\'=HYPERLINK("x")', "'@SUM(A1) lead"]
+    assert [cell(value) for value in ("+1", "-2", "\tx", "ok", 5)] == [
+        "'+1",
+        "'-2",
+        "'\tx",
+        "ok",
+        "5",
+    ]
+
+
+def test_the_export_holds_no_contact_details_and_no_tip_text(client, forwarded, case, ines):
+    staff_login(client, ines)
+
+    text = b"".join(client.get(EXPORT + f"?case={case.pk}").streaming_content).decode()
+
+    assert CONTACT not in text
+    assert forwarded.contact_encrypted not in text
+    assert personas.TIP_TEXT not in text
+
+
+def test_an_object_export_is_named_after_the_object(client, forwarded, public_object, ines):
+    staff_login(client, ines)
+
+    response = client.get(EXPORT + f"?object={public_object.pk}")
+
+    assert response.status_code == 200
+    assert f"forwarded-{public_object.code}-" in response["Content-Disposition"]
+    assert len(rows_of(response)) == 3
+
+
+def test_the_export_is_audited_with_its_scope_and_row_count(client, forwarded, case, ines):
+    staff_login(client, ines)
+
+    b"".join(client.get(EXPORT + f"?case={case.pk}").streaming_content)
+
+    entry = AuditEntry.objects.get(action="tips.exported")
+    assert entry.username == "ines"
+    assert (entry.target_type, entry.target_id) == ("objects.case", str(case.pk))
+    assert entry.data == {"case": "CASE-2026-017", "rows": 2}
+
+
+def test_an_investigator_of_another_case_cannot_export(
+    client, forwarded, case, public_object, olga
+):
+    staff_login(client, olga)
+
+    assert client.get(EXPORT + f"?case={case.pk}").status_code == 403
+    assert client.get(EXPORT + f"?object={public_object.pk}").status_code == 403
+    assert not AuditEntry.objects.filter(action="tips.exported").exists()
+
+
+def test_an_unknown_case_or_a_missing_scope_is_not_found(client, forwarded, analyst):
+    staff_login(client, analyst)
+
+    assert client.get(EXPORT + "?case=999999").status_code == 404
+    assert client.get(EXPORT).status_code == 404
+
+
+def test_the_public_cannot_export(client, forwarded, case):
+    response = client.get(EXPORT + f"?case={case.pk}")
+
+    assert response.status_code == 302
+    assert "/login/" in response["Location"]

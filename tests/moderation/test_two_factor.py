@@ -1,0 +1,220 @@
+"""Staff logins: a password and a second factor, lockout after repeated failures, idle
+sessions ending, and every attempt in the audit log.
+
+Personas: ines, an investigator with a password; her authenticator app (TOTP) or backup
+codes are created per test. Logins go through the real back-office login form.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from axes.models import AccessAttempt, AccessLog
+from django.contrib import admin
+from django.contrib.sessions.models import Session
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+from django_otp.admin import OTPAdminSite
+from django_otp.oath import totp
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from moderation.models import AuditEntry
+from tests.conftest import staff_login
+
+pytestmark = pytest.mark.django_db
+
+LOGIN = reverse("admin:login")
+HOME = reverse("admin:index")
+PASSWORD = "ines-password-123"  # tests.factories.staff_user's
+HOME_NETWORK = "203.0.113.7"
+OTHER_NETWORK = "198.51.100.9"
+BROWSER = "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0"
+
+
+def log_in(client, username="ines", password=PASSWORD, token="", address=HOME_NETWORK):
+    return client.post(
+        LOGIN,
+        {"username": username, "password": password, "otp_token": token, "next": HOME},
+        REMOTE_ADDR=address,
+        HTTP_USER_AGENT=BROWSER,
+    )
+
+
+def reaches_back_office(client) -> bool:
+    return client.get(HOME).status_code == 200
+
+
+def backup_codes(user, *codes: str) -> StaticDevice:
+    device = StaticDevice.objects.create(user=user, name="backup codes", confirmed=True)
+    for code in codes:
+        StaticToken.objects.create(device=device, token=code)
+    return device
+
+
+def current_code(device: TOTPDevice) -> str:
+    return f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):06d}"
+
+
+def test_the_back_office_asks_for_a_second_factor():
+    assert isinstance(admin.site, OTPAdminSite)
+    assert 'name="otp_token"' in Client().get(LOGIN).content.decode()
+
+
+def test_staff_without_a_verified_device_are_sent_to_the_login(client, investigator):
+    client.force_login(investigator)  # a password login alone
+
+    response = client.get(HOME)
+
+    assert response.status_code == 302 and response["Location"].startswith(LOGIN)
+
+
+def test_the_login_refuses_staff_who_have_no_device(client, investigator):
+    assert log_in(client).status_code == 200
+    assert log_in(client, token="123456").status_code == 200
+    assert not reaches_back_office(client)
+
+
+def test_a_wrong_authenticator_code_is_refused(client, investigator):
+    app = TOTPDevice.objects.create(user=investigator, name="app", confirmed=True)
+    wrong = f"{(int(current_code(app)) + 1) % 1_000_000:06d}"
+
+    response = log_in(client, token=wrong)
+
+    assert response.status_code == 200 and "errornote" in response.content.decode()
+    assert not reaches_back_office(client)
+
+
+def test_the_current_authenticator_code_logs_in(client, investigator):
+    app = TOTPDevice.objects.create(user=investigator, name="app", confirmed=True)
+
+    response = log_in(client, token=current_code(app))
+
+    assert response.status_code == 302 and response["Location"] == HOME
+    assert reaches_back_office(client)
+
+
+def test_a_backup_code_works_once_only(client, investigator):
+    backup_codes(investigator, "k2wl3xgz", "wsya4jq2")
+
+    assert log_in(client, token="k2wl3xgz").status_code == 302
+    assert reaches_back_office(client)
+    client.logout()
+
+    assert log_in(client, token="k2wl3xgz").status_code == 200
+    assert not reaches_back_office(client)
+    assert list(StaticToken.objects.values_list("token", flat=True)) == ["wsya4jq2"]
+
+
+def test_the_test_helper_logs_in_with_a_verified_device(client, investigator):
+    assert reaches_back_office(staff_login(client, investigator))
+
+
+# --- Lockout (django-axes) ---------------------------------------------------------------
+
+
+def test_five_wrong_passwords_lock_that_username_on_that_network(client, investigator):
+    backup_codes(investigator, "k2wl3xgz")
+    for attempt in range(4):
+        assert log_in(client, password=f"guess-{attempt}").status_code == 200
+    assert log_in(client, password="guess-4").status_code == 429
+
+    # Now even the right password and a good code are refused from that network...
+    assert log_in(client, token="k2wl3xgz").status_code == 429
+    assert not reaches_back_office(client)
+    # ...but not from another one.
+    elsewhere = Client()
+    assert log_in(elsewhere, token="k2wl3xgz", address=OTHER_NETWORK).status_code == 302
+    assert reaches_back_office(elsewhere)
+
+
+def test_a_lockout_holds_for_thirty_minutes(client, investigator):
+    backup_codes(investigator, "k2wl3xgz")
+    for attempt in range(5):
+        log_in(client, password=f"guess-{attempt}")
+    AccessAttempt.objects.update(attempt_time=timezone.now() - timedelta(minutes=31))
+
+    assert log_in(client, token="k2wl3xgz").status_code == 302
+
+
+def test_wrong_second_factors_count_towards_the_lockout(client, investigator):
+    backup_codes(investigator, "k2wl3xgz")
+    for attempt in range(4):
+        assert log_in(client, token=f"wrong{attempt:03d}").status_code == 200
+    assert log_in(client, token="wrong004").status_code == 429
+    assert log_in(client, token="k2wl3xgz").status_code == 429
+
+
+def test_the_lockout_stores_no_address_and_no_user_agent(client, investigator):
+    for attempt in range(5):
+        log_in(client, password=f"guess-{attempt}", token="123456")
+
+    attempt = AccessAttempt.objects.get()
+    stored = " ".join(
+        str(value) for value in AccessAttempt.objects.values_list().get() if value is not None
+    )
+    assert HOME_NETWORK not in stored and "203.0.113" not in stored
+    assert attempt.ip_address.startswith("fd")  # the HMAC of the network, not an address
+    assert attempt.user_agent == "" and "Firefox" not in stored
+    assert "guess-" not in attempt.post_data and "123456" not in attempt.post_data
+    assert not AccessLog.objects.exists()
+
+
+# --- Sessions ----------------------------------------------------------------------------
+
+
+def test_every_request_pushes_the_session_end_thirty_minutes_ahead(client, investigator):
+    staff_login(client, investigator)
+    Session.objects.update(expire_date=timezone.now() + timedelta(minutes=1))
+
+    assert reaches_back_office(client)
+
+    expires = Session.objects.get().expire_date
+    assert timedelta(minutes=29) < expires - timezone.now() <= timedelta(minutes=30)
+
+
+def test_a_session_idle_for_thirty_minutes_has_ended(client, investigator):
+    staff_login(client, investigator)
+    Session.objects.update(expire_date=timezone.now() - timedelta(seconds=1))
+
+    response = client.get(HOME)
+
+    assert response.status_code == 302 and response["Location"].startswith(LOGIN)
+
+
+# --- Audit -------------------------------------------------------------------------------
+
+
+def test_a_successful_login_is_audited(client, investigator):
+    backup_codes(investigator, "k2wl3xgz")
+    log_in(client, token="k2wl3xgz")
+
+    entry = AuditEntry.objects.get(action="auth.login_succeeded")
+    assert entry.user == investigator and entry.username == "ines"
+
+
+def test_a_failed_login_is_audited_with_the_username_and_never_the_password(client, investigator):
+    log_in(client, password="my-secret-guess")
+
+    entry = AuditEntry.objects.get(action="auth.login_failed")
+    assert entry.data == {"username": "ines"} and entry.user is None
+    assert "my-secret-guess" not in str(entry.data)
+
+
+def test_a_wrong_second_factor_is_audited_as_a_failed_login(client, investigator):
+    backup_codes(investigator, "k2wl3xgz")
+    log_in(client, token="wrong000")
+
+    entry = AuditEntry.objects.get(action="auth.login_failed")
+    assert entry.data == {"username": "ines", "stage": "second factor"}
+    assert not AuditEntry.objects.filter(action="auth.login_succeeded").exists()
+
+
+def test_a_lockout_is_audited(client, investigator):
+    for attempt in range(5):
+        log_in(client, password=f"guess-{attempt}")
+
+    assert AuditEntry.objects.filter(action="auth.locked_out", data__username="ines").exists()
+    assert AuditEntry.objects.filter(action="auth.login_failed").count() == 5

@@ -1,0 +1,275 @@
+"""Triage: the analysts' writes on a tip, one function per transition.
+
+Each transition is a conditional UPDATE on the state it starts from, so doing it twice is
+harmless (the second call changes nothing, writes no audit entry and returns False) and two
+analysts acting on the same tip at once cannot both win. Every change, and every time a
+staff member opens a tip or its contact details, is written to the audit log through
+moderation.audit.log_action, in the same transaction as the change.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import connection, transaction
+from django.db.models import Case, DateTimeField, F, Value, When
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from moderation.audit import log_action
+from tips.models import CLOSED_STATUSES, Tip, TipMessage, TipNote, TipStatus
+
+S = TipStatus
+OPEN_STATUSES = (S.NEW, S.IN_REVIEW, S.NEEDS_INFO)
+# A question moves these to "needs information"; a tip already forwarded or marked a
+# duplicate keeps its status (the question is still shown to the tipster).
+ASKABLE_STATUSES = (S.NEW, S.IN_REVIEW)
+IN_REVIEW_FROM = (S.NEW, S.NEEDS_INFO)
+DUPLICABLE_FROM = (*OPEN_STATUSES, S.DUPLICATE)  # a duplicate may move to another group
+REJECTABLE_FROM = (*OPEN_STATUSES, S.DUPLICATE)
+CLOSABLE_FROM = (*OPEN_STATUSES, S.FORWARDED, S.DUPLICATE)
+REOPENABLE_FROM = (S.CLOSED, S.REJECTED, S.DUPLICATE)
+ASSIGNABLE_FROM = (*OPEN_STATUSES, S.FORWARDED, S.DUPLICATE)
+
+REJECT_REASONS = ("spam", "irrelevant")
+TAKE_NEXT_ATTEMPTS = 5  # candidates tried when others take them first (SQLite has no locks)
+GROUP_DEPTH_LIMIT = 20  # groups are kept flat; this only guards against a corrupt chain
+
+# The fields a transition may change, reloaded into the caller's instance afterwards.
+TRIAGE_FIELDS = ["status", "assigned_to", "duplicate_of", "closed_at", "first_triaged_at"]
+
+
+class TriageError(ValueError):
+    """A request no state could satisfy (a tip as a duplicate of itself, a bad reason)."""
+
+
+def _first_triaged(now) -> Coalesce:
+    """Set first_triaged_at once: the first time a tip leaves "new", never again."""
+    return Coalesce(F("first_triaged_at"), Value(now, output_field=DateTimeField()))
+
+
+def _transition(
+    *,
+    tip: Tip,
+    by: AbstractBaseUser,
+    action: str,
+    from_statuses,
+    data: dict | None = None,
+    **values,
+) -> bool:
+    """Apply `values` if the tip is in one of `from_statuses`; audit it if it changed."""
+    with transaction.atomic():
+        changed = Tip.objects.filter(pk=tip.pk, status__in=from_statuses).update(**values)
+        if changed:
+            tip.refresh_from_db(fields=TRIAGE_FIELDS)
+            log_action(action, user=by, target=tip, data={"status": tip.status, **(data or {})})
+    return bool(changed)
+
+
+# --- Reading a tip (audited too) -----------------------------------------------------------
+
+
+def tip_open_logged(*, tip: Tip, by: AbstractBaseUser) -> None:
+    log_action("tip.opened", user=by, target=tip)
+
+
+def tip_contact_reveal_logged(*, tip: Tip, by: AbstractBaseUser, revealed: bool) -> None:
+    # Logged on every attempt, also when nothing could be decrypted: the intent matters.
+    log_action("tip.contact_revealed", user=by, target=tip, data={"revealed": revealed})
+
+
+# --- Taking and assigning ------------------------------------------------------------------
+
+
+def _next_candidate_pk() -> int | None:
+    candidates = Tip.objects.filter(status=S.NEW, assigned_to__isnull=True).order_by(
+        "-urgent", "received_at", "id"
+    )
+    if connection.features.has_select_for_update_skip_locked:
+        # PostgreSQL: a row another analyst is taking right now is skipped, not waited for.
+        candidates = candidates.select_for_update(skip_locked=True)
+    return candidates.values_list("pk", flat=True).first()
+
+
+def tip_take_next(*, by: AbstractBaseUser) -> Tip | None:
+    """Assign the next unassigned new tip to `by` (urgent first, then oldest) and mark it in
+    review. None when no new tip is waiting."""
+    for _attempt in range(TAKE_NEXT_ATTEMPTS):
+        with transaction.atomic():
+            pk = _next_candidate_pk()
+            if pk is None:
+                return None
+            # Still conditional: without row locks (SQLite) someone may have taken it.
+            taken = Tip.objects.filter(pk=pk, status=S.NEW, assigned_to__isnull=True).update(
+                assigned_to=by,
+                status=S.IN_REVIEW,
+                first_triaged_at=_first_triaged(timezone.now()),
+            )
+            if taken:
+                tip = Tip.objects.get(pk=pk)
+                log_action("tip.taken", user=by, target=tip, data={"urgent": tip.urgent})
+                return tip
+    return None
+
+
+def tip_assign(*, tip: Tip, to: AbstractBaseUser | None, by: AbstractBaseUser) -> bool:
+    """Give the tip to `to` (None: to nobody). Closed tips are left alone."""
+    with transaction.atomic():
+        changed = (
+            Tip.objects.filter(pk=tip.pk, status__in=ASSIGNABLE_FROM)
+            .exclude(assigned_to=to)
+            .update(assigned_to=to)
+        )
+        if changed:
+            tip.refresh_from_db(fields=TRIAGE_FIELDS)
+            log_action(
+                "tip.assigned",
+                user=by,
+                target=tip,
+                data={"to": to.get_username() if to else None, "status": tip.status},
+            )
+    return bool(changed)
+
+
+# --- Status transitions --------------------------------------------------------------------
+
+
+def tip_mark_in_review(*, tip: Tip, by: AbstractBaseUser) -> bool:
+    return _transition(
+        tip=tip,
+        by=by,
+        action="tip.marked_in_review",
+        from_statuses=IN_REVIEW_FROM,
+        status=S.IN_REVIEW,
+        first_triaged_at=_first_triaged(timezone.now()),
+    )
+
+
+def tip_ask(*, tip: Tip, by: AbstractBaseUser, body: str) -> TipMessage:
+    """Write a question the tipster sees through their receipt; a tip waiting for the
+    analysts now waits for the tipster (conditionally: a second question, or a tip forwarded
+    meanwhile, keeps its status)."""
+    if tip.status in CLOSED_STATUSES:
+        # The tipster of a closed tip cannot answer, and their receipt will expire.
+        raise TriageError("This tip is closed. Reopen it before asking a question.")
+    with transaction.atomic():
+        message = TipMessage.objects.create(tip=tip, author=by, body=body)
+        waiting = Tip.objects.filter(pk=tip.pk, status__in=ASKABLE_STATUSES).update(
+            status=S.NEEDS_INFO, first_triaged_at=_first_triaged(timezone.now())
+        )
+        tip.refresh_from_db(fields=TRIAGE_FIELDS)
+        log_action(
+            "tip.asked",
+            user=by,
+            target=tip,
+            data={"message_id": message.pk, "status": tip.status, "now_waiting": bool(waiting)},
+        )
+    return message
+
+
+def tip_group_root(tip: Tip) -> Tip:
+    """The tip a group of duplicates points at (a tip that is no duplicate is its own root)."""
+    root = tip
+    for _depth in range(GROUP_DEPTH_LIMIT):
+        if root.duplicate_of_id is None:
+            return root
+        root = Tip.objects.only("pk", "duplicate_of").get(pk=root.duplicate_of_id)
+    raise TriageError(f"the duplicate chain of tip #{tip.pk} is too long or loops")
+
+
+def tip_mark_duplicate(*, tip: Tip, of: Tip, by: AbstractBaseUser) -> bool:
+    """Mark `tip` a duplicate of `of`'s group. Groups stay flat: the tip points at the
+    group's root, and tips that pointed at `tip` move with it."""
+    root = tip_group_root(of)
+    if root.pk == tip.pk:
+        raise TriageError(f"Tip #{tip.pk} cannot be a duplicate of itself or its own duplicate.")
+    with transaction.atomic():
+        changed = (
+            Tip.objects.filter(pk=tip.pk, status__in=DUPLICABLE_FROM)
+            .exclude(status=S.DUPLICATE, duplicate_of=root)
+            .update(
+                status=S.DUPLICATE,
+                duplicate_of=root,
+                first_triaged_at=_first_triaged(timezone.now()),
+            )
+        )
+        if changed:
+            moved = Tip.objects.filter(duplicate_of=tip).update(duplicate_of=root)
+            tip.refresh_from_db(fields=TRIAGE_FIELDS)
+            log_action(
+                "tip.marked_duplicate",
+                user=by,
+                target=tip,
+                data={"of": root.pk, "asked_of": of.pk, "moved": moved},
+            )
+    return bool(changed)
+
+
+def tip_reject(*, tip: Tip, by: AbstractBaseUser, reason: str) -> bool:
+    if reason not in REJECT_REASONS:
+        raise TriageError(f"unknown rejection reason {reason!r}")
+    now = timezone.now()
+    return _transition(
+        tip=tip,
+        by=by,
+        action="tip.rejected",
+        from_statuses=REJECTABLE_FROM,
+        data={"reason": reason},
+        status=S.REJECTED,
+        closed_at=now,  # the retention clock starts (a constraint requires it)
+        first_triaged_at=_first_triaged(now),
+    )
+
+
+def tip_close(*, tip: Tip, by: AbstractBaseUser) -> bool:
+    now = timezone.now()
+    return _transition(
+        tip=tip,
+        by=by,
+        action="tip.closed",
+        from_statuses=CLOSABLE_FROM,
+        status=S.CLOSED,
+        closed_at=now,
+        first_triaged_at=_first_triaged(now),
+    )
+
+
+def tip_reopen(*, tip: Tip, by: AbstractBaseUser) -> bool:
+    """Back to "in review": stops the retention clock; a duplicate leaves its group."""
+    return _transition(
+        tip=tip,
+        by=by,
+        action="tip.reopened",
+        from_statuses=REOPENABLE_FROM,
+        data={"from": tip.status},
+        status=S.IN_REVIEW,
+        closed_at=None,
+        duplicate_of=Case(When(status=S.DUPLICATE, then=Value(None)), default=F("duplicate_of")),
+    )
+
+
+def tip_set_status(*, tip: Tip, by: AbstractBaseUser, status: str, expected: str) -> bool:
+    """The change form's status field: any status, but only from the one the page showed
+    (False when someone else changed it meanwhile)."""
+    now = timezone.now()
+    values = {"status": status, "closed_at": now if status in CLOSED_STATUSES else None}
+    if status != S.NEW:
+        values["first_triaged_at"] = _first_triaged(now)
+    return _transition(
+        tip=tip,
+        by=by,
+        action="tip.status_changed",
+        from_statuses=[expected],
+        data={"from": expected},
+        **values,
+    )
+
+
+# --- Notes ---------------------------------------------------------------------------------
+
+
+def tip_add_note(*, tip: Tip, by: AbstractBaseUser, body: str) -> TipNote:
+    """An internal note; never shown to the tipster. The log records that, not what."""
+    with transaction.atomic():
+        note = TipNote.objects.create(tip=tip, author=by, body=body)
+        log_action("tip.note_added", user=by, target=tip, data={"note_id": note.pk})
+    return note
