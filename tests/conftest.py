@@ -130,3 +130,21 @@ def case(investigator, second_investigator):
     case = case_ensure(reference="CASE-2026-017", owner=investigator, title="Demo case")
     case.owners.add(second_investigator)
     return case
+
+
+@pytest.fixture
+def public_object(case, investigator, second_investigator):
+    """A published object of ines's and sam's case (no image files: fast)."""
+    from django.utils import timezone
+
+    from objects.models import ObjectState
+    from tests.factories import bare_object
+
+    return bare_object(
+        case,
+        investigator,
+        state=ObjectState.PUBLISHED,
+        approved_by=second_investigator,
+        published_at=timezone.now(),
+        thumbnail="objects/thumbs/x.jpg",
+    )

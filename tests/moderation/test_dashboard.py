@@ -8,7 +8,6 @@ from django.utils import timezone
 
 from moderation.dashboard import chart, tips_per_day
 from moderation.models import Forward, ForwardOutcome
-from tests.tips.conftest import public_object  # noqa: F401 (a fixture)
 from tips.models import Tip, TipStatus
 from tips.services import TipContent, tip_receive
 

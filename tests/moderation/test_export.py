@@ -20,7 +20,6 @@ from tests.moderation import test_forwarding as personas
 
 pytestmark = pytest.mark.django_db
 
-public_object = personas.public_object
 analyst = personas.analyst
 ines = personas.ines
 sam = personas.sam

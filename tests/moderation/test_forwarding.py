@@ -24,9 +24,7 @@ from moderation.forwarding import (
 )
 from moderation.models import AuditEntry, Forward, ForwardOutcome, NotifyMode
 from moderation.tasks import notify_forward, send_forward_digests
-from objects.models import ObjectState
 from tests.conftest import staff_login
-from tests.factories import bare_object
 from tips.models import Tip, TipStatus
 from tips.services import TipContent, tip_receive
 
@@ -48,18 +46,6 @@ def grant(user: User, *perms: tuple[str, str]) -> User:
             Permission.objects.get(content_type__app_label=app_label, codename=codename)
         )
     return User.objects.get(pk=user.pk)  # a fresh instance: permissions are cached
-
-
-@pytest.fixture
-def public_object(case, investigator, second_investigator):
-    """As in tests/tips/conftest.py: a published object of ines's and sam's case."""
-    return bare_object(
-        case,
-        investigator,
-        state=ObjectState.PUBLISHED,
-        approved_by=second_investigator,
-        published_at=timezone.now(),
-    )
 
 
 @pytest.fixture

@@ -16,7 +16,6 @@ from tests.moderation import test_forwarding as personas
 pytestmark = pytest.mark.django_db
 
 # The personas and fixtures of test_forwarding.py, shared without a conftest of our own.
-public_object = personas.public_object
 analyst = personas.analyst
 ines = personas.ines
 sam = personas.sam

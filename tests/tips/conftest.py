@@ -44,20 +44,3 @@ def fresh_rate_limits():
     caches["ratelimit"].clear()
     yield
     caches["ratelimit"].clear()
-
-
-@pytest.fixture
-def public_object(case, investigator, second_investigator):
-    from django.utils import timezone
-
-    from objects.models import ObjectState
-    from tests.factories import bare_object
-
-    return bare_object(
-        case,
-        investigator,
-        state=ObjectState.PUBLISHED,
-        approved_by=second_investigator,
-        published_at=timezone.now(),
-        thumbnail="objects/thumbs/x.jpg",
-    )
