@@ -94,7 +94,7 @@ class Forward(models.Model):
         indexes = [models.Index(fields=["to", "acknowledged_at"])]
 
     def __str__(self) -> str:
-        return f"Tip #{self.tip_id} to {self.to_id}"
+        return f"Tip #{self.tip_id} to {self.to.get_username()}"
 
 
 class NotifyMode(models.TextChoices):

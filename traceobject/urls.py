@@ -12,6 +12,7 @@ from traceobject import health, views
 admin.site.__class__ = StaffAdminSite
 admin.site.site_header = settings.PORTAL_NAME + " back office"
 admin.site.site_title = settings.PORTAL_NAME
+admin.site.index_template = "admin/traceobject_index.html"  # adds the dashboard and inbox
 
 urlpatterns = [
     path("", include("objects.urls")),

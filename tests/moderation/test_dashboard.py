@@ -108,3 +108,8 @@ def test_staff_who_may_not_read_tips_cannot_open_the_dashboard(client, investiga
 def test_visitors_are_sent_to_the_login_page(client):
     response = client.get(DASHBOARD)
     assert response.status_code == 302 and "/backoffice/login/" in response.headers["Location"]
+
+
+def test_the_back_office_home_links_to_the_dashboard(superuser_client):
+    html = superuser_client.get("/backoffice/").content.decode()
+    assert 'href="/backoffice/dashboard/"' in html

@@ -20,7 +20,7 @@ def test_seed_demo_twice_creates_nothing_twice(settings, capsys):
         Case.objects.count(),
     ) == counts
     out = capsys.readouterr().out
-    assert "0 staff and 0 objects created" in out
+    assert "0 staff, 0 objects and 0 tips created" in out
     for username in ("demo-admin", "demo-analyst", "demo-investigator-1", "demo-investigator-2"):
         assert f"{username}" in out
     assert out.count("password: ") == 8
@@ -69,3 +69,13 @@ def test_the_demo_staff_have_their_roles_and_only_demo_admin_is_a_superuser(sett
     analyst = users.get(username="demo-analyst")
     assert list(analyst.groups.values_list("name", flat=True)) == ["Analyst"]
     assert analyst.has_perm("tips.change_tip") and not analyst.has_perm("objects.add_tracedobject")
+
+
+def test_seed_demo_gives_the_analysts_queue_some_tips(settings):
+    from tips.demo import DEMO_TIPS
+    from tips.models import Tip, TipStatus
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+    call_command("seed_demo")
+    assert Tip.objects.filter(status=TipStatus.NEW).count() == len(DEMO_TIPS)

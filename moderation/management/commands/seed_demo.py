@@ -13,6 +13,7 @@ from django.db import transaction
 
 from moderation.demo import DEMO_BACKUP_CODES, DEMO_STAFF, demo_person, demo_staff_ensure
 from objects.demo import DEMO_CASE, demo_objects_ensure
+from tips.demo import demo_tips_ensure
 
 
 class Command(BaseCommand):
@@ -29,8 +30,10 @@ class Command(BaseCommand):
                 uploader=demo_person("demo-investigator-1"),
                 approver=demo_person("demo-investigator-2"),
             )
+            tips = demo_tips_ensure()
         self.stdout.write(
-            f"Demo data: {staff} staff and {objects} objects created (case {DEMO_CASE});"
+            f"Demo data: {staff} staff, {objects} objects and {tips} tips created"
+            f" (case {DEMO_CASE});"
             " anything already there was left alone."
         )
         self.stdout.write(
