@@ -16,6 +16,8 @@ from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
@@ -529,3 +531,42 @@ class AuditEntryAdmin(admin.ModelAdmin):
             by=request.user, entries=entries, filters=dict(request.GET.items())
         )
         return csv_response(export)
+
+
+# --- Staff accounts -------------------------------------------------------------------------
+# Django's stock user and group pages let anyone with auth.change_user tick "superuser
+# status" on their own account, set any user's password, or grant a group any permission.
+# Administrators manage staff and roles; only superusers may grant powers beyond the roles.
+
+User = get_user_model()
+admin.site.unregister(User)
+admin.site.unregister(Group)
+
+
+@admin.register(User)
+class StaffUserAdmin(UserAdmin):
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            readonly += ["is_superuser", "user_permissions"]
+        return readonly
+
+    def has_change_permission(self, request, obj=None):
+        # A superuser's account (its password page included) is for superusers only.
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_delete_permission(request, obj)
+
+
+@admin.register(Group)
+class RoleGroupAdmin(GroupAdmin):
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            readonly.append("permissions")  # roles' permissions are set by migrate
+        return readonly
