@@ -105,7 +105,16 @@ def test_a_tip_goes_from_the_visitor_through_the_analyst_to_the_case_owner(
     assert page.goto(f"/backoffice/tips/tip/{tip.pk}/change/").status in (403, 404)
     context.close()
 
-    # The audit log shows each step.
+    # The audit log shows each step, to an administrator in the back office too.
+    _adam, adam_device = staff_with_authenticator("adam", "Administrator")
+    context, page = log_in(browser, live_server, "adam", adam_device)
+    page.goto("/backoffice/moderation/auditentry/?namespace=forward")
+    log_page = page.content()
+    assert "forward.acknowledged" in log_page and "forward.outcome_recorded" in log_page
+    page.goto("/backoffice/moderation/auditentry/?namespace=tip")
+    assert "tip.forwarded" in page.content() and "tip.taken" in page.content()
+    screenshot(page, "backoffice-audit-log")
+    context.close()
     steps = list(AuditEntry.objects.order_by("id").values_list("action", "username"))
     for step in [
         ("auth.login_succeeded", "ana"),
