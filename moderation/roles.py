@@ -1,6 +1,6 @@
 """Staff roles are Django groups with permissions, kept in step on every migrate.
 
-Investigator: objects/roles.py (its own post_migrate handler). Analyst and Administrator:
+Investigator (its objects permissions listed in objects/roles.py), Analyst and Administrator:
 here, by `staff_groups_ensure` (connected in moderation/apps.py), which sets each group's
 permissions to exactly the list below, so a permission removed here is also taken away at
 the next migrate. Administrators manage staff and read the audit log; they are not
