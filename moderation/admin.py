@@ -50,6 +50,7 @@ from moderation.models import (
 from moderation.roles import ROLE_GROUPS
 from objects.models import Case, ObjectState, TracedObject
 from objects.services import check_can_identify
+from tips.display import links_as_text
 from tips.models import Tip
 
 MAX_TIPS_PER_FORWARD = 200  # one page of tips; a bigger batch is a mistake, not a workflow
@@ -240,10 +241,7 @@ class ForwardAdmin(admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("links (not opened, not clickable)"))
     def tip_links(self, forward):
-        links = forward.tip.links if isinstance(forward.tip.links, list) else []
-        if not links:
-            return "-"
-        return format_html_join("\n", "<div>{}</div>", ((str(link),) for link in links))
+        return links_as_text(forward.tip.links)
 
     @admin.display(description=gettext_lazy("added later by the tipster"))
     def tip_follow_ups(self, forward):

@@ -32,7 +32,6 @@ from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
-from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext_lazy
 from django.views.decorators.cache import never_cache
@@ -41,6 +40,7 @@ from django_countries import countries
 from objects.models import TracedObject
 from tips import triage
 from tips.crypto import contact_decrypt
+from tips.display import links_as_text
 from tips.forms import CleanCharField
 from tips.models import CLOSED_STATUSES, OutboxMessage, Tip, TipFollowUp, TipMessage, TipStatus
 
@@ -422,10 +422,7 @@ class TipAdmin(admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("links (not opened, not clickable)"))
     def links_text(self, tip):
-        links = tip.links if isinstance(tip.links, list) else []
-        if not links:
-            return "-"
-        return format_html_join("\n", "<div>{}</div>", ((str(link),) for link in links))
+        return links_as_text(tip.links)
 
     @admin.display(description=gettext_lazy("contact details given"))
     def contact_given(self, tip):
