@@ -17,11 +17,10 @@ from django.urls import reverse
 from moderation.audit import log_action
 from moderation.models import AuditEntry
 from tests.conftest import staff_login
-from tests.moderation import test_forwarding as personas
+from tests.moderation.conftest import grant
 
 pytestmark = pytest.mark.django_db
 
-analyst = personas.analyst
 
 CHANGELIST = reverse("admin:moderation_auditentry_changelist")
 EXPORT = reverse("admin:moderation_auditentry_export")
@@ -35,9 +34,7 @@ def root(db) -> User:
 @pytest.fixture
 def auditor(db) -> User:
     user = User.objects.create_user("aud", password="aud-password-123", is_staff=True)
-    return personas.grant(
-        user, ("moderation", "view_auditentry"), ("moderation", "export_auditentry")
-    )
+    return grant(user, ("moderation", "view_auditentry"), ("moderation", "export_auditentry"))
 
 
 @pytest.fixture
@@ -155,7 +152,7 @@ def test_secrets_never_reach_the_log_or_its_export(client, auditor, entries):
 
 
 def test_the_export_needs_its_own_permission(client, analyst, entries):
-    viewer = personas.grant(analyst, ("moderation", "view_auditentry"))
+    viewer = grant(analyst, ("moderation", "view_auditentry"))
     staff_login(client, viewer)
 
     assert EXPORT not in client.get(CHANGELIST).content.decode()

@@ -1,6 +1,6 @@
 """The CSV of tips forwarded for a case or an object: content, provenance, who may have it.
 
-Personas as in test_forwarding.py: analyst ana; ines and sam own the case; olga owns none.
+Personas in tests/moderation/conftest.py: analyst ana; ines and sam own the case; olga owns none.
 """
 
 from __future__ import annotations
@@ -16,15 +16,10 @@ from moderation.exports import FORWARDED_TIPS_HEADER, cell
 from moderation.forwarding import forward_record_outcome, tip_forward
 from moderation.models import AuditEntry, ForwardOutcome
 from tests.conftest import staff_login
-from tests.moderation import test_forwarding as personas
+from tests.moderation.conftest import TIP_TEXT, received
 
 pytestmark = pytest.mark.django_db
 
-analyst = personas.analyst
-ines = personas.ines
-sam = personas.sam
-olga = personas.olga
-received = personas.received
 
 EXPORT = reverse("admin:moderation_forward_export")
 CONTACT = "tipster.private@example.org"
@@ -93,7 +88,7 @@ def test_the_export_holds_no_contact_details_and_no_tip_text(client, forwarded, 
 
     assert CONTACT not in text
     assert forwarded.contact_encrypted not in text
-    assert personas.TIP_TEXT not in text
+    assert TIP_TEXT not in text
 
 
 def test_an_object_export_is_named_after_the_object(client, forwarded, public_object, ines):

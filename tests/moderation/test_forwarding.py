@@ -1,15 +1,12 @@
 """Forwarding tips to case owners: the services, the mails and the analysts' create page.
 
-Personas, besides those in tests/conftest.py (ines and sam own the case, olga owns none):
-- analyst ("ana"): staff who may change tips and forward them, but is not a superuser.
-The investigators are given `moderation.view_forward` here (their group does not have it
-yet) and mail addresses, so they can be notified.
+Personas in tests/moderation/conftest.py.
 """
 
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import Permission, User
+from django.contrib.auth.models import User
 from django.core import mail
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
@@ -25,59 +22,10 @@ from moderation.forwarding import (
 from moderation.models import AuditEntry, Forward, ForwardOutcome, NotifyMode
 from moderation.tasks import notify_forward, send_forward_digests
 from tests.conftest import staff_login
+from tests.moderation.conftest import TIP_TEXT, received
 from tips.models import Tip, TipStatus
-from tips.services import TipContent, tip_receive
 
 pytestmark = pytest.mark.django_db
-
-TIP_TEXT = "The Sunny brand shampoo, sold in Lidl shops in Poland."
-
-ANALYST_PERMISSIONS = [
-    ("tips", "view_tip"),
-    ("tips", "change_tip"),
-    ("moderation", "add_forward"),
-    ("moderation", "view_forward"),
-]
-
-
-def grant(user: User, *perms: tuple[str, str]) -> User:
-    for app_label, codename in perms:
-        user.user_permissions.add(
-            Permission.objects.get(content_type__app_label=app_label, codename=codename)
-        )
-    return User.objects.get(pk=user.pk)  # a fresh instance: permissions are cached
-
-
-@pytest.fixture
-def analyst(db) -> User:
-    user = User.objects.create_user("ana", password="ana-password-123", is_staff=True)
-    return grant(user, *ANALYST_PERMISSIONS)
-
-
-@pytest.fixture
-def ines(investigator) -> User:
-    investigator.email = "ines@police.example"
-    investigator.save(update_fields=["email"])
-    return grant(investigator, ("moderation", "view_forward"))
-
-
-@pytest.fixture
-def sam(second_investigator) -> User:
-    second_investigator.email = "sam@police.example"
-    second_investigator.save(update_fields=["email"])
-    return grant(second_investigator, ("moderation", "view_forward"))
-
-
-@pytest.fixture
-def olga(outsider_investigator) -> User:
-    outsider_investigator.email = "olga@police.example"
-    outsider_investigator.save(update_fields=["email"])
-    return grant(outsider_investigator, ("moderation", "view_forward"))
-
-
-def received(traced_object=None, **content) -> Tip:
-    values = {"body": TIP_TEXT, **content}
-    return tip_receive(content=TipContent(**values), language="en", traced_object=traced_object).tip
 
 
 def forwarded(tips, *, to, by, summary="Strong lead: the brand is Polish.") -> list[Forward]:

@@ -1,6 +1,6 @@
 """The case owner's inbox of forwarded tips, and the analyst's view of the outcome.
 
-Personas as in test_forwarding.py: analyst ana; ines and sam own the case; olga owns none.
+Personas in tests/moderation/conftest.py: analyst ana; ines and sam own the case; olga owns none.
 """
 
 from __future__ import annotations
@@ -8,19 +8,13 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from moderation.forwarding import forward_record_outcome, tip_forward
+from moderation.forwarding import forward_acknowledge, forward_record_outcome, tip_forward
 from moderation.models import AuditEntry, ForwardOutcome, NotifyMode, StaffPreference
 from tests.conftest import staff_login
-from tests.moderation import test_forwarding as personas
+from tests.moderation.conftest import received
 
 pytestmark = pytest.mark.django_db
 
-# The personas and fixtures of test_forwarding.py, shared without a conftest of our own.
-analyst = personas.analyst
-ines = personas.ines
-sam = personas.sam
-olga = personas.olga
-received = personas.received
 
 CHANGELIST = reverse("admin:moderation_forward_changelist")
 SCRIPT = "<script>alert(1)</script>"
@@ -159,7 +153,7 @@ def test_the_analyst_cannot_record_an_outcome(client, to_ines, analyst):
 
 
 def test_the_acknowledged_filter_splits_the_list(client, to_ines, to_sam, analyst, sam):
-    personas.forward_acknowledge(forward=to_sam, by=sam)
+    forward_acknowledge(forward=to_sam, by=sam)
     staff_login(client, analyst)
 
     done = client.get(CHANGELIST + "?acknowledged=yes").context["cl"].result_list
