@@ -11,7 +11,6 @@ Every change goes through moderation.forwarding; every export through moderation
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
@@ -19,19 +18,17 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
-from django.db.models import Q
-from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect, StreamingHttpResponse
+from django.http import Http404, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html_join
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from audit.models import AuditEntry, FailedTask
 from moderation import exports
-from moderation.audit import log_action
+from moderation.forms import ForwardCreateForm, ForwardOutcomeForm, NotifyPreferenceForm
 from moderation.forwarding import (
     forward_acknowledge,
     forward_recipients_default,
@@ -40,18 +37,14 @@ from moderation.forwarding import (
     staff_preference_set,
     tip_forward,
 )
-from moderation.models import (
-    AuditEntry,
-    FailedTask,
-    Forward,
-    ForwardOutcome,
-    NotifyMode,
-)
-from moderation.roles import ROLE_GROUPS
+from moderation.models import Forward, ForwardOutcome
 from objects.models import Case, ObjectState, TracedObject
 from objects.services import check_can_identify
+from outbox.models import OutboxMessage
+from tips import triage
 from tips.display import links_as_text
 from tips.models import Tip
+from traceobject.backoffice import BackOfficePages, post_only
 
 MAX_TIPS_PER_FORWARD = 200  # one page of tips; a bigger batch is a mistake, not a workflow
 
@@ -67,52 +60,6 @@ class FailedTaskAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
-
-
-# --- Forms ----------------------------------------------------------------------------------
-
-
-class ForwardCreateForm(forms.Form):
-    recipients = forms.ModelMultipleChoiceField(
-        label=gettext_lazy("Forward to"),
-        queryset=get_user_model().objects.none(),
-        widget=forms.CheckboxSelectMultiple,
-        help_text=gettext_lazy("The owners of the object's case are ticked for you."),
-    )
-    summary = forms.CharField(
-        label=gettext_lazy("Your summary for the investigator"),
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 6, "cols": 70}),
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        investigator = ROLE_GROUPS["investigator"]
-        self.fields["recipients"].queryset = (
-            get_user_model()
-            .objects.filter(is_active=True, is_staff=True)
-            .filter(Q(groups__name=investigator) | Q(owned_cases__isnull=False))
-            .distinct()
-            .order_by("username")
-        )
-
-
-class ForwardOutcomeForm(forms.Form):
-    outcome = forms.ChoiceField(label=gettext_lazy("Outcome"), choices=ForwardOutcome.choices)
-    note = forms.CharField(
-        label=gettext_lazy("Note for the analyst"),
-        max_length=2000,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
-    )
-
-
-class NotifyPreferenceForm(forms.Form):
-    notify = forms.ChoiceField(
-        label=gettext_lazy("Tell me about forwarded tips with"),
-        choices=NotifyMode.choices,
-        widget=forms.RadioSelect,
-    )
 
 
 # --- Forwards: list filters -------------------------------------------------------------
@@ -135,7 +82,7 @@ class AcknowledgedFilter(admin.SimpleListFilter):
 
 
 @admin.register(Forward)
-class ForwardAdmin(admin.ModelAdmin):
+class ForwardAdmin(BackOfficePages, admin.ModelAdmin):
     list_display = [
         "tip_number",
         "object_code",
@@ -259,9 +206,7 @@ class ForwardAdmin(admin.ModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         forward = self.forward_or_404(request, object_id)
         if request.method == "GET":
-            log_action(
-                "tip.viewed", user=request.user, target=forward.tip, data={"forward": forward.pk}
-            )
+            triage.tip_view_logged(tip=forward.tip, by=request.user, forward_id=forward.pk)
         is_recipient = forward.to_id == request.user.pk
         context = {
             "is_recipient": is_recipient,
@@ -318,17 +263,15 @@ class ForwardAdmin(admin.ModelAdmin):
             *super().get_urls(),
         ]
 
+    @post_only
     def acknowledge_view(self, request, object_id):
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
         forward = self.forward_or_404(request, object_id)
         forward_acknowledge(forward=forward, by=request.user)
         self.message_user(request, _("You acknowledged tip #%(tip)s.") % {"tip": forward.tip_id})
         return HttpResponseRedirect(self.change_url(forward))
 
+    @post_only
     def outcome_view(self, request, object_id):
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
         forward = self.forward_or_404(request, object_id)
         form = ForwardOutcomeForm(request.POST)
         if not form.is_valid():
@@ -376,11 +319,12 @@ class ForwardAdmin(admin.ModelAdmin):
             form = ForwardCreateForm(request.POST)
             if form.is_valid():
                 recipients = list(form.cleaned_data["recipients"])
-                with transaction.atomic():
-                    for to in recipients:
-                        tip_forward(
-                            tips=tips, to=to, by=request.user, summary=form.cleaned_data["summary"]
-                        )
+                tip_forward(
+                    tips=tips,
+                    recipients=recipients,
+                    by=request.user,
+                    summary=form.cleaned_data["summary"],
+                )
                 self.message_user(
                     request,
                     _("Forwarded %(count)d tip(s) to %(names)s.")
@@ -394,16 +338,14 @@ class ForwardAdmin(admin.ModelAdmin):
         else:
             defaults = {user.pk for tip in tips for user in forward_recipients_default(tip=tip)}
             form = ForwardCreateForm(initial={"recipients": sorted(defaults)})
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "title": _("Forward tips"),
-            "tips": tips,
-            "form": form,
-            "tips_changelist": tips_changelist,
-        }
-        request.current_app = self.admin_site.name
-        return TemplateResponse(request, "admin/moderation/forward/create.html", context)
+        return self.render_page(
+            request,
+            "admin/moderation/forward/create.html",
+            title=_("Forward tips"),
+            tips=tips,
+            form=form,
+            tips_changelist=tips_changelist,
+        )
 
     # --- My notification preference
 
@@ -418,14 +360,12 @@ class ForwardAdmin(admin.ModelAdmin):
                 return HttpResponseRedirect(reverse("admin:moderation_forward_changelist"))
         else:
             form = NotifyPreferenceForm(initial={"notify": notify_mode(user=request.user)})
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "title": _("My notification preference"),
-            "form": form,
-        }
-        request.current_app = self.admin_site.name
-        return TemplateResponse(request, "admin/moderation/forward/preference.html", context)
+        return self.render_page(
+            request,
+            "admin/moderation/forward/preference.html",
+            title=_("My notification preference"),
+            form=form,
+        )
 
     # --- Export the forwarded tips of a case or an object
 
@@ -497,7 +437,7 @@ class AuditEntryAdmin(admin.ModelAdmin):
         return False
 
     def has_export_permission(self, request) -> bool:
-        return request.user.has_perm("moderation.export_auditentry")
+        return request.user.has_perm("audit.export_auditentry")
 
     @admin.display(description=gettext_lazy("target"))
     def target(self, entry):
@@ -512,7 +452,7 @@ class AuditEntryAdmin(admin.ModelAdmin):
     def get_urls(self):
         wrap = self.admin_site.admin_view
         return [
-            path("export/", wrap(self.export_view), name="moderation_auditentry_export"),
+            path("export/", wrap(self.export_view), name="audit_auditentry_export"),
             *super().get_urls(),
         ]
 
@@ -529,6 +469,44 @@ class AuditEntryAdmin(admin.ModelAdmin):
             by=request.user, entries=entries, filters=dict(request.GET.items())
         )
         return csv_response(export)
+
+
+# --- Outbox ---------------------------------------------------------------------------------
+
+
+class OutboxStateFilter(admin.SimpleListFilter):
+    title = gettext_lazy("state")
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("pending", gettext_lazy("Pending")), ("sent", gettext_lazy("Sent"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "pending":
+            return queryset.filter(sent_at__isnull=True)
+        if self.value() == "sent":
+            return queryset.filter(sent_at__isnull=False)
+        return queryset
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    """For operators to watch jobs written while the broker was down go out (read only)."""
+
+    list_display = ["id", "task", "created_at", "sent_at", "attempts", "last_error"]
+    list_filter = [OutboxStateFilter, "task"]
+    ordering = ["-id"]
+    fields = ["task", "kwargs", "created_at", "sent_at", "attempts", "last_error"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # a pending row is work still to do
 
 
 # --- Staff accounts -------------------------------------------------------------------------

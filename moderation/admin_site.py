@@ -1,15 +1,17 @@
 """The back office's admin site: a password and a second factor for every staff login.
 
-traceobject/urls.py gives Django's default `admin.site` this class, so every ModelAdmin
-registered with `admin.site` is served by it. Staff without a verified OTP device are
+Django's `admin.site` is an instance of this class (moderation.apps.StaffAdminConfig sets
+`default_site`), so every ModelAdmin registered with `admin.site` is served by it. Staff without a verified OTP device are
 treated as logged out; the login form asks for the code from their authenticator app or
 one of their backup codes.
 """
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import ValidationError
+from django.urls import path
 from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -51,3 +53,14 @@ class StaffLoginForm(OTPAdminAuthenticationForm):
 
 class StaffAdminSite(OTPAdminSite):
     login_form = StaffLoginForm
+    site_header = settings.PORTAL_NAME + " back office"
+    site_title = settings.PORTAL_NAME
+    index_template = "admin/traceobject_index.html"  # adds the dashboard and inbox
+
+    def get_urls(self):
+        from moderation.dashboard import dashboard_view  # reads tips: imported once apps are ready
+
+        return [
+            path("dashboard/", self.admin_view(dashboard_view), name="dashboard"),
+            *super().get_urls(),
+        ]

@@ -1,5 +1,14 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 from django.db.models.signals import post_migrate
+
+
+class StaffAdminConfig(admin_apps.AdminConfig):
+    """Django's admin app, whose `admin.site` is our two-factor back office (Django's
+    supported hook for replacing the default site)."""
+
+    default = False  # this module's default config is ModerationConfig, the app itself
+    default_site = "moderation.admin_site.StaffAdminSite"
 
 
 class ModerationConfig(AppConfig):

@@ -13,8 +13,8 @@ import ipaddress
 from axes.handlers.database import AxesDatabaseHandler
 from django.http import HttpRequest
 
-from moderation.audit import log_action
-from tips.ratelimits import network_key
+from audit.services import log_action
+from traceobject.clients import network_key
 
 
 def client_pseudonym(request: HttpRequest) -> str:

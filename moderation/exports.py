@@ -21,8 +21,9 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from moderation.audit import log_action
-from moderation.models import AuditEntry, Forward
+from audit.models import AuditEntry
+from audit.services import log_action
+from moderation.models import Forward
 from objects.models import Case, TracedObject
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -137,7 +138,7 @@ def _forward_rows(forwards: QuerySet[Forward]) -> Iterator[list]:
 
 
 def check_can_export_audit(*, by: AbstractUser) -> None:
-    if not by.has_perm("moderation.export_auditentry"):
+    if not by.has_perm("audit.export_auditentry"):
         raise PermissionDenied(_("You do not have the permission to export the audit log."))
 
 

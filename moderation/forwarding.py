@@ -21,21 +21,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from moderation.audit import log_action
+from audit.services import log_action
 from moderation.models import Forward, ForwardOutcome, NotifyMode, StaffPreference
-from tips.models import Tip, TipStatus
-from tips.services import outbox_put
+from outbox.services import outbox_put
+from tips import triage
+from tips.models import Tip
 
 logger = logging.getLogger(__name__)
-
-# A forward moves a tip still being triaged to "forwarded"; a closed or rejected tip keeps
-# its status (forwarding it is allowed, but does not reopen it).
-FORWARDABLE_STATUSES = (
-    TipStatus.NEW,
-    TipStatus.IN_REVIEW,
-    TipStatus.NEEDS_INFO,
-    TipStatus.DUPLICATE,
-)
 
 
 def forward_recipients_default(*, tip: Tip) -> list[AbstractUser]:
@@ -66,41 +58,38 @@ def notify_mode(*, user: AbstractUser) -> str:
 
 
 def tip_forward(
-    *, tips: list[Tip], to: AbstractUser, by: AbstractUser, summary: str
+    *, tips: list[Tip], recipients: list[AbstractUser], by: AbstractUser, summary: str
 ) -> list[Forward]:
-    """Forward each tip to `to`, once: forwarding a tip again to the same person returns the
-    forward that exists and changes, logs and mails nothing."""
-    check_can_forward(by=by, to=to)
+    """Forward each tip to each recipient, all or nothing, once: forwarding a tip again to
+    the same person keeps the forward that exists and changes, logs and mails nothing."""
+    for to in recipients:
+        check_can_forward(by=by, to=to)
     summary = summary.strip()
     if not summary:
         raise ValueError("a forward needs the analyst's summary")
-    immediate = notify_mode(user=to) == NotifyMode.IMMEDIATE
     forwards = []
     with transaction.atomic():
-        for tip in tips:
-            forward, created = Forward.objects.get_or_create(
-                tip=tip, to=to, defaults={"by": by, "summary": summary[:2000]}
-            )
-            forwards.append(forward)
-            if not created:
-                continue
-            now = timezone.now()
-            Tip.objects.filter(pk=tip.pk, status__in=FORWARDABLE_STATUSES).update(
-                status=TipStatus.FORWARDED
-            )
-            Tip.objects.filter(pk=tip.pk, first_triaged_at__isnull=True).update(
-                first_triaged_at=now
-            )
-            log_action("tip.forwarded", user=by, target=tip, data={"to": to.get_username()})
-            if immediate:
-                # Written in this transaction and relayed to Celery once it commits: a broker
-                # outage delays the mail (the beat relays the outbox), it cannot lose it.
-                outbox_put(
-                    task="moderation.tasks.notify_forward", kwargs={"forward_id": forward.pk}
-                )
-            # A digest reader is told by send_forward_digests, from notified_at IS NULL.
+        for to in recipients:
+            forwards += _forward_to(tips=tips, to=to, by=by, summary=summary[:2000])
+    return forwards
+
+
+def _forward_to(*, tips: list[Tip], to: AbstractUser, by: AbstractUser, summary: str):
+    immediate = notify_mode(user=to) == NotifyMode.IMMEDIATE
+    forwards = []
     for tip in tips:
-        tip.refresh_from_db(fields=["status", "first_triaged_at"])
+        forward, created = Forward.objects.get_or_create(
+            tip=tip, to=to, defaults={"by": by, "summary": summary}
+        )
+        forwards.append(forward)
+        if not created:
+            continue
+        triage.tip_mark_forwarded(tip=tip, by=by, to=to)
+        if immediate:
+            # Relayed to Celery once the transaction commits: a broker outage delays the
+            # mail (the beat relays the outbox), it cannot lose it.
+            outbox_put(task="moderation.tasks.notify_forward", kwargs={"forward_id": forward.pk})
+        # A digest reader is told by send_forward_digests, from notified_at IS NULL.
     return forwards
 
 

@@ -22,12 +22,12 @@ ROLE_GROUPS = {
 }
 
 # Apps whose every model an administrator may view.
-ADMINISTRATOR_VIEWS_APPS = ("objects", "tips", "moderation")
+ADMINISTRATOR_VIEWS_APPS = ("audit", "outbox", "objects", "tips", "moderation")
 
 # group -> {app_label: {model: [actions or full codenames]}}
 GROUP_PERMISSIONS = {
-    # objects/roles.py creates the group on the objects app's migrate; here it also gets the
-    # inbox of tips forwarded to its members (moderation's permissions exist only by now).
+    # Its objects permissions are listed in objects/roles.py; here it also gets the inbox of
+    # tips forwarded to its members.
     INVESTIGATOR: {
         "objects": INVESTIGATOR_PERMISSIONS,
         "moderation": {"forward": ["view"]},
@@ -38,18 +38,15 @@ GROUP_PERMISSIONS = {
             "tipnote": ["add", "view"],
             "tipfollowup": ["view"],
             "tipmessage": ["view"],
-            "outboxmessage": ["view"],
         },
+        "outbox": {"outboxmessage": ["view"]},
         "moderation": {"forward": ["add", "view"]},
         "objects": {"tracedobject": ["view"], "case": ["view"]},
     },
     ADMINISTRATOR: {
         "auth": {"user": ["add", "change", "view"], "group": ["add", "change", "view"]},
-        "moderation": {
-            "auditentry": ["view", "export"],
-            "failedtask": ["view"],
-            "staffpreference": ["view", "change"],
-        },
+        "audit": {"auditentry": ["view", "export"], "failedtask": ["view"]},
+        "moderation": {"staffpreference": ["view", "change"]},
     },
 }
 

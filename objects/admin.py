@@ -17,7 +17,6 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponseRedirect
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
@@ -29,14 +28,17 @@ from objects.models import Case, ObjectState, Resemblance, TracedObject
 from objects.services import (
     EDITABLE_STATES,
     TransitionError,
+    case_create,
     check_can_approve,
     check_can_identify,
+    check_identifiable,
     object_approve,
     object_mark_identified,
     object_retire,
     object_submit,
     object_update_details,
 )
+from traceobject.backoffice import BackOfficePages
 
 # The text an investigator may still correct. Once an object is public its text is what a
 # second investigator approved, so it is frozen: a change needs a new upload and approval.
@@ -85,11 +87,21 @@ class CaseAdmin(admin.ModelAdmin):
     def get_changeform_initial_data(self, request):
         return {"owners": [request.user.pk], **super().get_changeform_initial_data(request)}
 
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        case = case_create(
+            reference=obj.reference,
+            title=obj.title,
+            owners=list(form.cleaned_data["owners"]),
+            by=request.user,
+        )
+        obj.pk, obj.created_at = case.pk, case.created_at
+        return None
+
     def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        # An investigator who creates a case owns it, or it would vanish from their list.
-        if not change and not request.user.is_superuser:
-            form.instance.owners.add(request.user)
+        if change:  # a new case's owners were set by case_create
+            super().save_related(request, form, formsets, change)
 
 
 # --- Objects: list filters ---------------------------------------------------------------
@@ -141,7 +153,7 @@ class NearDuplicate:
 
 
 @admin.register(TracedObject)
-class TracedObjectAdmin(admin.ModelAdmin):
+class TracedObjectAdmin(BackOfficePages, admin.ModelAdmin):
     list_display = [
         "code",
         "thumbnail_image",
@@ -469,39 +481,30 @@ class TracedObjectAdmin(admin.ModelAdmin):
         obj = self.visible_object_or_404(request, object_id)
         try:
             check_can_identify(obj=obj, by=request.user)
+            if request.method != "POST":
+                check_identifiable(obj=obj)
         except PermissionDenied as exc:
             return self.refused(request, obj, exc)
-        not_published = _("%(code)s is %(state)s, not published.") % {
-            "code": obj.code,
-            "state": obj.get_state_display().lower(),
-        }
-        if obj.state != ObjectState.PUBLISHED and request.method != "POST":
-            self.message_user(request, not_published, messages.WARNING)
+        except TransitionError as exc:
+            self.message_user(request, str(exc), messages.WARNING)
             return HttpResponseRedirect(self.change_url(obj))
         form = IdentifyForm(request.POST if request.method == "POST" else None)
         if form.is_valid():
-            # The service treats a second identification as done; say so rather than
-            # pretend this outcome was recorded.
-            if obj.state != ObjectState.PUBLISHED:
-                form.add_error(None, not_published)
+            try:
+                object_mark_identified(
+                    obj=obj,
+                    by=request.user,
+                    outcome=form.cleaned_data["outcome"],
+                    public_line=form.cleaned_data["public_line"],
+                )
+            except PermissionDenied as exc:
+                return self.refused(request, obj, exc)
+            except TransitionError as exc:
+                form.add_error(None, str(exc))
             else:
-                try:
-                    object_mark_identified(
-                        obj=obj,
-                        by=request.user,
-                        outcome=form.cleaned_data["outcome"],
-                        public_line=form.cleaned_data["public_line"],
-                    )
-                except PermissionDenied as exc:
-                    return self.refused(request, obj, exc)
-                except TransitionError as exc:
-                    form.add_error(None, str(exc))
-                else:
-                    self.log_change(request, obj, _("Marked identified."))
-                    self.message_user(
-                        request, _("%(code)s is marked identified.") % {"code": obj.code}
-                    )
-                    return HttpResponseRedirect(self.change_url(obj))
+                self.log_change(request, obj, _("Marked identified."))
+                self.message_user(request, _("%(code)s is marked identified.") % {"code": obj.code})
+                return HttpResponseRedirect(self.change_url(obj))
         return self.render_action(
             request,
             obj,
@@ -512,32 +515,27 @@ class TracedObjectAdmin(admin.ModelAdmin):
         )
 
     def render_action(self, request, obj, form, *, title, intro, submit_label):
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "original": obj,
-            "title": title,
-            "intro": intro,
-            "form": form,
-            "submit_label": submit_label,
-            "change_url": self.change_url(obj),
-            "display_image": self.display_image(obj),
-        }
-        request.current_app = self.admin_site.name
-        return TemplateResponse(request, "admin/objects/tracedobject/action_form.html", context)
+        return self.render_page(
+            request,
+            "admin/objects/tracedobject/action_form.html",
+            original=obj,
+            title=title,
+            intro=intro,
+            form=form,
+            submit_label=submit_label,
+            change_url=self.change_url(obj),
+            display_image=self.display_image(obj),
+        )
 
     def refused(self, request, obj, reason):
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "original": obj,
-            "title": _("Not allowed"),
-            "reason": str(reason),
-            "change_url": self.change_url(obj),
-        }
-        request.current_app = self.admin_site.name
-        return TemplateResponse(
-            request, "admin/objects/tracedobject/refused.html", context, status=403
+        return self.render_page(
+            request,
+            "admin/objects/tracedobject/refused.html",
+            status=403,
+            original=obj,
+            title=_("Not allowed"),
+            reason=str(reason),
+            change_url=self.change_url(obj),
         )
 
     # --- Retire (changelist action, with a confirmation page)
@@ -545,16 +543,12 @@ class TracedObjectAdmin(admin.ModelAdmin):
     @admin.action(description=gettext_lazy("Retire the selected objects"), permissions=["retire"])
     def retire_objects(self, request, queryset):
         if request.POST.get("post") != "yes":
-            context = {
-                **self.admin_site.each_context(request),
-                "opts": self.opts,
-                "title": _("Retire objects"),
-                "queryset": queryset,
-                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-            }
-            request.current_app = self.admin_site.name
-            return TemplateResponse(
-                request, "admin/objects/tracedobject/retire_confirmation.html", context
+            return self.render_page(
+                request,
+                "admin/objects/tracedobject/retire_confirmation.html",
+                title=_("Retire objects"),
+                queryset=queryset,
+                action_checkbox_name=helpers.ACTION_CHECKBOX_NAME,
             )
         retired, skipped = [], []
         for obj in queryset:

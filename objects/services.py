@@ -8,7 +8,6 @@ and Celery tasks all call these same functions.
 
 from __future__ import annotations
 
-import logging
 import secrets
 import time
 from dataclasses import dataclass
@@ -26,7 +25,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from moderation.audit import log_action
+from audit.services import log_action
 from objects.imaging import ImageRejected, Limits, phash_distance, sanitise
 from objects.models import (
     Case,
@@ -36,8 +35,7 @@ from objects.models import (
     Resemblance,
     TracedObject,
 )
-
-logger = logging.getLogger(__name__)
+from outbox.services import outbox_put
 
 # An upload still in draft after this long lost its task (broker or worker outage).
 STALLED_INTAKE_MINUTES = 10
@@ -64,6 +62,23 @@ def intake_limits() -> Limits:
 
 
 # --- Cases ------------------------------------------------------------------------------
+
+
+def case_create(
+    *, reference: str, title: str, owners: list[AbstractUser], by: AbstractUser
+) -> Case:
+    """A new case, owned by `owners` and by its creator (or it would vanish from their own
+    list: investigators see only the cases they own). A superuser need not own it."""
+    with transaction.atomic():
+        case = Case.objects.create(reference=reference.strip(), title=title)
+        case.owners.set({*owners, *([] if by.is_superuser else [by])})
+        log_action(
+            "case.created",
+            user=by,
+            target=case,
+            data={"owners": sorted(user.get_username() for user in case.owners.all())},
+        )
+    return case
 
 
 def case_ensure(*, reference: str, owner: AbstractUser | None = None, title: str = "") -> Case:
@@ -142,21 +157,16 @@ def object_submit(
                 "object.uploaded", user=uploaded_by, target=obj, data={"case": case.reference}
             )
             if queue_intake:
-                transaction.on_commit(lambda: _queue_intake(obj.pk))
+                intake_queue(object_id=obj.pk)
     except BaseException:
         path.unlink(missing_ok=True)
         raise
     return obj
 
 
-def _queue_intake(object_id: int) -> None:
-    from objects.tasks import intake_object
-
-    try:
-        intake_object.delay(object_id)
-    except Exception:
-        # The draft is saved; requeue_stalled_intake picks it up once the broker is back.
-        logger.exception("could not queue intake of object %s; it will be retried", object_id)
+def intake_queue(*, object_id: int) -> None:
+    """Queue the intake through the outbox, relayed once the caller's transaction commits."""
+    outbox_put(task="objects.tasks.intake_object", kwargs={"object_id": object_id})
 
 
 def object_intake(*, object_id: int) -> TracedObject:
@@ -221,13 +231,19 @@ def _delete_files(names: list[str]) -> None:
         default_storage.delete(name)
 
 
-def objects_stalled_intake() -> list[int]:
+def intake_requeue_stalled() -> int:
+    """Queue again the drafts whose intake task was lost after it left the outbox (a worker
+    or broker that lost it); return how many."""
     cutoff = timezone.now() - timezone.timedelta(minutes=STALLED_INTAKE_MINUTES)
-    return list(
+    stalled = list(
         TracedObject.objects.filter(state=ObjectState.DRAFT, created_at__lt=cutoff).values_list(
             "pk", flat=True
         )
     )
+    with transaction.atomic():
+        for object_id in stalled:
+            intake_queue(object_id=object_id)
+    return len(stalled)
 
 
 def resemblances_record(*, obj: TracedObject) -> list[Resemblance]:
@@ -335,10 +351,21 @@ def check_can_identify(*, obj: TracedObject, by: AbstractUser) -> None:
     _check_owns_case(obj=obj, by=by, action=_("mark identified"))
 
 
+def check_identifiable(*, obj: TracedObject) -> None:
+    """Only a published object can be marked identified; a second identification is refused
+    rather than taken as done, so nobody believes their outcome replaced the first."""
+    if obj.state != ObjectState.PUBLISHED:
+        raise TransitionError(
+            _("%(code)s is %(state)s, not published.")
+            % {"code": obj.code, "state": obj.get_state_display().lower()}
+        )
+
+
 def object_mark_identified(
     *, obj: TracedObject, by: AbstractUser, outcome: str, public_line: str
 ) -> TracedObject:
     check_can_identify(obj=obj, by=by)
+    check_identifiable(obj=obj)
     if outcome not in Outcome.values:
         raise TransitionError(_("Choose an outcome."))
     now = timezone.now()
@@ -354,7 +381,7 @@ def object_mark_identified(
         log_action("object.identified", user=by, target=obj, data={"outcome": outcome})
         return obj
     if obj.state == ObjectState.IDENTIFIED and obj.outcome == outcome:
-        return obj  # the same click twice
+        return obj  # the same click twice, at the same moment
     if obj.state == ObjectState.IDENTIFIED:
         raise TransitionError(
             _("%(code)s is already identified with another outcome.") % {"code": obj.code}

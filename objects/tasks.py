@@ -17,8 +17,6 @@ def intake_object(object_id: int) -> str:
 @celery_app.task(base=RetryingTask, autoretry_for=(OperationalError,))
 def requeue_stalled_intake() -> int:
     """Beat job: queue again the drafts whose intake task was lost, and clear orphan uploads."""
-    stalled = services.objects_stalled_intake()
-    for object_id in stalled:
-        intake_object.delay(object_id)
+    requeued = services.intake_requeue_stalled()
     services.intake_root_clear_orphans()
-    return len(stalled)
+    return requeued

@@ -17,8 +17,6 @@ from __future__ import annotations
 from datetime import timedelta
 from functools import cached_property
 
-from cryptography.fernet import InvalidToken
-from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
@@ -28,8 +26,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
-from django.template.response import TemplateResponse
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
@@ -39,67 +36,19 @@ from django_countries import countries
 
 from objects.models import TracedObject
 from tips import triage
-from tips.crypto import contact_decrypt
 from tips.display import links_as_text
-from tips.forms import CleanCharField
-from tips.models import CLOSED_STATUSES, OutboxMessage, Tip, TipFollowUp, TipMessage, TipStatus
+from tips.forms import DuplicateOfForm, TipNoteForm, TipQuestionForm
+from tips.models import CLOSED_STATUSES, Tip, TipFollowUp, TipMessage, TipStatus
+from traceobject.backoffice import BackOfficePages, post_only
 
-# The page another engineer's forwarding work provides; the action degrades until it exists.
 FORWARD_CREATE_URL = "admin:moderation_forward_create"
 COUNT_CAP = 10_000  # rows the list counts at most: beyond that it says "more than 10,000"
 GROUP_SHOWN = 50  # members of a tip's duplicate group listed on its page
 
 
-class StatusChangedMeanwhile(Exception):
-    """Someone else changed the tip's status between loading and saving the page."""
-
-
-class TipQuestionForm(forms.Form):
-    body = CleanCharField(
-        label=gettext_lazy("Question for the tipster"),
-        help_text=gettext_lazy(
-            "The tipster reads it when they check their receipt. Write nothing about the "
-            "case that is not public."
-        ),
-        min_length=2,
-        max_length=2000,
-        multiline=True,
-        widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
-    )
-
-
-class TipNoteForm(forms.Form):
-    body = CleanCharField(
-        label=gettext_lazy("Note"),
-        help_text=gettext_lazy("For the analysts only: the tipster never sees notes."),
-        min_length=2,
-        max_length=5000,
-        multiline=True,
-        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
-    )
-
-
-class DuplicateOfForm(forms.Form):
-    original = forms.IntegerField(
-        label=gettext_lazy("Duplicate of tip number"),
-        help_text=gettext_lazy("The tip joins that tip's group of duplicates."),
-        min_value=1,
-    )
-
-    def clean_original(self) -> Tip:
-        try:
-            return Tip.objects.get(pk=self.cleaned_data["original"])
-        except Tip.DoesNotExist:
-            raise forms.ValidationError(_("There is no tip with this number.")) from None
-
-
-def forward_create_url(tip_ids) -> str | None:
-    """The forwarding page for these tips, or None while that page does not exist yet."""
-    try:
-        url = reverse(FORWARD_CREATE_URL)
-    except NoReverseMatch:
-        return None
-    return url + "?tips=" + ",".join(str(pk) for pk in tip_ids)
+def forward_create_url(tip_ids) -> str:
+    """The forwarding page (moderation's ForwardAdmin) for these tips."""
+    return reverse(FORWARD_CREATE_URL) + "?tips=" + ",".join(str(pk) for pk in tip_ids)
 
 
 def humanised_age(received_at, now) -> str:
@@ -251,7 +200,7 @@ class AgeFilter(admin.SimpleListFilter):
 
 
 @admin.register(Tip)
-class TipAdmin(admin.ModelAdmin):
+class TipAdmin(BackOfficePages, admin.ModelAdmin):
     list_display = [
         "id",
         "status",
@@ -314,8 +263,10 @@ class TipAdmin(admin.ModelAdmin):
         (gettext_lazy("Contact"), {"fields": ["contact_given"]}),
         (gettext_lazy("Retention"), {"fields": ["closed_at", "receipt_state"]}),
     ]
-    # Only the status can be changed on the form; what the tipster wrote never.
+    # Nothing is changed through the form: a status changes only through the triage buttons
+    # (tips/triage.py, one transition each), what the tipster wrote never.
     readonly_fields = [
+        "status",
         "kind",
         "object_code",
         "urgent",
@@ -442,38 +393,21 @@ class TipAdmin(admin.ModelAdmin):
             }
         return _("works: the tipster can read questions and add information")
 
-    # --- The status field: a conditional update of the status alone, never a full save
-
-    def save_model(self, request, obj, form, change):
-        if not change:
-            raise RuntimeError("tips are created by tips.services.tip_receive only")
-        if "status" not in form.changed_data:
-            return
-        changed = triage.tip_set_status(
-            tip=obj,
-            by=request.user,
-            status=form.cleaned_data["status"],
-            expected=form.initial["status"],
-        )
-        if not changed:
-            raise StatusChangedMeanwhile
-
     # --- The tip's page
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        if request.method == "GET":
-            tip = self.get_object(request, unquote(object_id))
-            if tip is not None and self.has_view_or_change_permission(request, tip):
-                triage.tip_open_logged(tip=tip, by=request.user)  # every view is audited
-        try:
-            return super().change_view(request, object_id, form_url, extra_context)
-        except StatusChangedMeanwhile:  # from save_model: the transaction was rolled back
-            self.message_user(
-                request,
-                _("Someone else changed this tip's status meanwhile. Nothing was saved."),
-                messages.ERROR,
-            )
-            return HttpResponseRedirect(request.path)
+        if request.method == "POST":
+            # The page has no form to save: a POST here could only try to set fields that
+            # have their own transitions (a FORWARDED without a forward, a DUPLICATE of
+            # nothing), so it is refused rather than ignored.
+            return HttpResponseNotAllowed(["GET"])
+        tip = self.get_object(request, unquote(object_id))
+        if tip is not None and self.has_view_or_change_permission(request, tip):
+            triage.tip_view_logged(tip=tip, by=request.user)  # every view is audited
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        raise RuntimeError("tips change through tips.triage only")
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
@@ -489,6 +423,11 @@ class TipAdmin(admin.ModelAdmin):
                 notes=obj.notes.select_related("author"),
                 group=self.group_of(obj),
                 buttons=self.status_buttons(obj) if can_change else [],
+                # Nothing on the form is editable: no Save buttons.
+                show_save=False,
+                show_save_and_continue=False,
+                show_save_and_add_another=False,
+                show_delete=False,
             )
         return super().render_change_form(request, context, add, change, form_url, obj)
 
@@ -537,9 +476,8 @@ class TipAdmin(admin.ModelAdmin):
             *super().get_urls(),
         ]
 
+    @post_only
     def take_next_view(self, request):
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
         if not self.has_change_permission(request):
             raise PermissionDenied
         tip = triage.tip_take_next(by=request.user)
@@ -549,10 +487,9 @@ class TipAdmin(admin.ModelAdmin):
         self.message_user(request, _("%(tip)s is yours now.") % {"tip": tip}, messages.SUCCESS)
         return HttpResponseRedirect(self.change_url(tip))
 
+    @post_only
     def triage_view(self, request, object_id):
         """One small POST form per button on the tip's page."""
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
         tip = self.changeable_tip_or_404(request, object_id)
         do = request.POST.get("do", "")
         if do == "duplicate":
@@ -604,9 +541,8 @@ class TipAdmin(admin.ModelAdmin):
     def duplicate_one(self, request, tip, original) -> bool:
         return triage.tip_mark_duplicate(tip=tip, of=original, by=request.user)
 
+    @post_only
     def note_view(self, request, object_id):
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
         tip = self.tip_or_404(request, object_id)
         if not self.has_note_permission(request):
             raise PermissionDenied
@@ -619,36 +555,23 @@ class TipAdmin(admin.ModelAdmin):
                 self.message_user(request, _("The note was not added: %s") % error, messages.ERROR)
         return HttpResponseRedirect(self.change_url(tip) + "#tip-notes")
 
-    @method_decorator(never_cache)  # the admin does this too; here it must never be missed
     def reveal_contact_view(self, request, object_id):
         tip = self.tip_or_404(request, object_id)
         if not self.has_reveal_permission(request):
             raise PermissionDenied
-        if request.method != "POST":  # a link, a prefetch or a crawler never opens them
-            return HttpResponseNotAllowed(["POST"])
-        contact, problem = "", ""
-        if not tip.contact_encrypted:
-            problem = _(
-                "No contact details are stored for this tip: none were given, or they were "
-                "deleted on the retention schedule."
-            )
-        else:
-            try:
-                contact = contact_decrypt(tip.contact_encrypted)
-            except InvalidToken:
-                problem = _(
-                    "The contact details cannot be decrypted: the key they were encrypted "
-                    "with is missing from TIP_CONTACT_KEYS. Put that key back after the "
-                    "current one and run manage.py rotate_contact_keys."
-                )
-        triage.tip_contact_reveal_logged(tip=tip, by=request.user, revealed=bool(contact))
+        return self.reveal_contact(request, tip)
+
+    @post_only  # a link, a prefetch or a crawler never opens them
+    @method_decorator(never_cache)  # the admin does this too; here it must never be missed
+    def reveal_contact(self, request, tip):
+        reveal = triage.tip_contact_reveal(tip=tip, by=request.user)
         return self.render_tip_page(
             request,
             tip,
             "admin/tips/tip/reveal_contact.html",
             title=_("Contact details of %(tip)s") % {"tip": tip},
-            contact=contact,
-            problem=problem,
+            contact=reveal.contact,
+            problem=reveal.problem,
         )
 
     def ask_view(self, request, object_id):
@@ -675,17 +598,8 @@ class TipAdmin(admin.ModelAdmin):
         )
 
     def render_tip_page(self, request, tip, template: str, **context):
-        request.current_app = self.admin_site.name
-        return TemplateResponse(
-            request,
-            template,
-            {
-                **self.admin_site.each_context(request),
-                "opts": self.opts,
-                "original": tip,
-                "change_url": self.change_url(tip),
-                **context,
-            },
+        return self.render_page(
+            request, template, original=tip, change_url=self.change_url(tip), **context
         )
 
     # --- Bulk actions: each reports what it changed and what it left as it was
@@ -794,64 +708,17 @@ class TipAdmin(admin.ModelAdmin):
                 root=triage.tip_group_root(original).pk,
             )
             return None
-        request.current_app = self.admin_site.name
-        return TemplateResponse(
+        return self.render_page(
             request,
             "admin/tips/tip/mark_duplicate.html",
-            {
-                **self.admin_site.each_context(request),
-                "opts": self.opts,
-                "title": _("Mark as duplicates"),
-                "queryset": queryset,
-                "form": form,
-                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-            },
+            title=_("Mark as duplicates"),
+            queryset=queryset,
+            form=form,
+            action_checkbox_name=helpers.ACTION_CHECKBOX_NAME,
         )
 
     @admin.action(description=gettext_lazy("Forward…"), permissions=["change"])
     def forward_tips(self, request, queryset):
-        url = forward_create_url(queryset.order_by("pk").values_list("pk", flat=True))
-        if url is None:
-            self.message_user(
-                request, _("Forwarding is not available yet on this site."), messages.ERROR
-            )
-            return None
-        return HttpResponseRedirect(url)
-
-
-# --- Outbox ---------------------------------------------------------------------------------
-
-
-class OutboxStateFilter(admin.SimpleListFilter):
-    title = gettext_lazy("state")
-    parameter_name = "state"
-
-    def lookups(self, request, model_admin):
-        return [("pending", gettext_lazy("Pending")), ("sent", gettext_lazy("Sent"))]
-
-    def queryset(self, request, queryset):
-        if self.value() == "pending":
-            return queryset.filter(sent_at__isnull=True)
-        if self.value() == "sent":
-            return queryset.filter(sent_at__isnull=False)
-        return queryset
-
-
-@admin.register(OutboxMessage)
-class OutboxMessageAdmin(admin.ModelAdmin):
-    """For operators to watch jobs written while the broker was down go out (read only)."""
-
-    list_display = ["id", "task", "created_at", "sent_at", "attempts", "last_error"]
-    list_filter = [OutboxStateFilter, "task"]
-    ordering = ["-id"]
-    fields = ["task", "kwargs", "created_at", "sent_at", "attempts", "last_error"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # a pending row is work still to do
+        return HttpResponseRedirect(
+            forward_create_url(queryset.order_by("pk").values_list("pk", flat=True))
+        )

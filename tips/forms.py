@@ -1,4 +1,5 @@
-"""Public forms: a tip about an object, a report about something else, receipts.
+"""Public forms (a tip about an object, a report about something else, receipts), then the
+analysts' forms on a tip in the back office (a question, a note, "duplicate of").
 
 Every field has a length limit and a clear message; control and bidirectional-override
 characters are removed; links are checked as http(s) URLs and never fetched.
@@ -9,12 +10,13 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.core.validators import URLValidator
+from django.utils.translation import gettext, gettext_lazy, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 from django_altcha import AltchaField
 from django_countries import countries
 
 from tips.crypto import receipt_normalise
+from tips.models import Tip
 from tips.services import TipContent
 from tips.text import clean_text
 
@@ -211,3 +213,45 @@ class FollowUpForm(ReceiptForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["receipt"].widget = forms.HiddenInput()
+
+
+# --- The analysts' forms (tips/admin.py) ----------------------------------------------------
+
+
+class TipQuestionForm(forms.Form):
+    body = CleanCharField(
+        label=gettext_lazy("Question for the tipster"),
+        help_text=gettext_lazy(
+            "The tipster reads it when they check their receipt. Write nothing about the "
+            "case that is not public."
+        ),
+        min_length=2,
+        max_length=2000,
+        multiline=True,
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
+    )
+
+
+class TipNoteForm(forms.Form):
+    body = CleanCharField(
+        label=gettext_lazy("Note"),
+        help_text=gettext_lazy("For the analysts only: the tipster never sees notes."),
+        min_length=2,
+        max_length=5000,
+        multiline=True,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+    )
+
+
+class DuplicateOfForm(forms.Form):
+    original = forms.IntegerField(
+        label=gettext_lazy("Duplicate of tip number"),
+        help_text=gettext_lazy("The tip joins that tip's group of duplicates."),
+        min_value=1,
+    )
+
+    def clean_original(self) -> Tip:
+        try:
+            return Tip.objects.get(pk=self.cleaned_data["original"])
+        except Tip.DoesNotExist:
+            raise forms.ValidationError(gettext("There is no tip with this number.")) from None

@@ -174,23 +174,3 @@ class TipNote(models.Model):
 
     def __str__(self) -> str:
         return f"Note on tip #{self.tip_id}"
-
-
-class OutboxMessage(models.Model):
-    """Work caused by a tip, written in the tip's own transaction and relayed to Celery.
-
-    A broker outage delays the work; it cannot lose it (tips/services.py, outbox_relay).
-    """
-
-    task = models.CharField(max_length=200)
-    kwargs = models.JSONField(default=dict)
-    created_at = models.DateTimeField(auto_now_add=True)
-    sent_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    attempts = models.PositiveIntegerField(default=0)
-    last_error = models.CharField(max_length=300, blank=True)
-
-    class Meta:
-        ordering = ["id"]
-
-    def __str__(self) -> str:
-        return f"{self.task} {self.kwargs}"

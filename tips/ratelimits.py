@@ -1,20 +1,18 @@
 """Rate limits on public POSTs, by network, by object and globally (rules in settings).
 
-The client is known only as an HMAC of its network under a key derived from SECRET_KEY:
-the raw address never reaches the cache, the database or a log.
+The client is known only as the keyed pseudonym of its network (traceobject.clients): the
+raw address never reaches the cache, the database or a log.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import ipaddress
 import math
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.http import HttpRequest
 from django_ratelimit.core import get_usage
+
+from traceobject.clients import network_key
 
 
 @dataclass(frozen=True)
@@ -25,42 +23,6 @@ class LimitHit:
     @property
     def retry_after_minutes(self) -> int:
         return max(1, math.ceil(self.retry_after_seconds / 60))
-
-
-def _trusted(address: ipaddress._BaseAddress) -> bool:
-    return any(
-        address in ipaddress.ip_network(proxy, strict=False) for proxy in settings.TRUSTED_PROXIES
-    )
-
-
-def client_address(request: HttpRequest) -> ipaddress._BaseAddress | None:
-    """REMOTE_ADDR, or behind a trusted proxy the nearest untrusted X-Forwarded-For hop."""
-    try:
-        address = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
-    except ValueError:
-        return None
-    if not _trusted(address):
-        return address
-    hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
-    for hop in reversed(hops):
-        try:
-            candidate = ipaddress.ip_address(hop)
-        except ValueError:
-            return address  # a malformed chain: count the proxy itself, never a made-up value
-        if not _trusted(candidate):
-            return candidate
-    return address
-
-
-def network_key(request: HttpRequest) -> str:
-    address = client_address(request)
-    if address is None:
-        network = "unknown"
-    else:
-        prefix = 32 if address.version == 4 else 64
-        network = str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
-    secret = hmac.new(settings.SECRET_KEY.encode(), b"traceobject-ratelimit", "sha256").digest()
-    return hmac.new(secret, network.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def limits_hit(

@@ -1,5 +1,6 @@
-"""Writes for tips: receiving a tip or report, follow-ups through the receipt, the outbox,
-and the retention schedule."""
+"""Writes for tips: receiving a tip or report, follow-ups through the receipt, and the
+retention schedule. Status changes are triage's (tips/triage.py), the only writer of
+Tip.status."""
 
 from __future__ import annotations
 
@@ -11,16 +12,16 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
 from objects.models import TracedObject
+from outbox.services import outbox_put
+from tips import triage
 from tips.crypto import contact_encrypt, receipt_hash, receipt_new
-from tips.models import CLOSED_STATUSES, OutboxMessage, Tip, TipFollowUp, TipKind, TipStatus
+from tips.models import CLOSED_STATUSES, Tip, TipFollowUp, TipKind, TipStatus
 
 logger = logging.getLogger(__name__)
 
 RETENTION_BATCH = 500
-OUTBOX_BATCH = 100
 
 
 @dataclass(frozen=True)
@@ -89,54 +90,8 @@ def tip_by_receipt(receipt: str) -> Tip | None:
 def tip_add_follow_up(*, tip: Tip, body: str) -> TipFollowUp:
     with transaction.atomic():
         follow_up = TipFollowUp.objects.create(tip=tip, body=body, received_at=minute_now())
-        # A tip waiting for the tipster's answer goes back to the analysts.
-        Tip.objects.filter(pk=tip.pk, status=TipStatus.NEEDS_INFO).update(
-            status=TipStatus.IN_REVIEW
-        )
+        triage.tip_resume_after_follow_up(tip=tip)
     return follow_up
-
-
-# --- Outbox -----------------------------------------------------------------------------
-
-
-def outbox_put(*, task: str, kwargs: dict) -> OutboxMessage:
-    """Write work to do; it is relayed once the surrounding transaction commits."""
-    message = OutboxMessage.objects.create(task=task, kwargs=kwargs)
-    transaction.on_commit(outbox_relay_quietly)
-    return message
-
-
-def outbox_relay_quietly() -> None:
-    try:
-        outbox_relay()
-    except Exception:  # the beat job relays again; the request must not fail for this
-        logger.exception("outbox relay failed; it will be retried")
-
-
-def outbox_relay(*, limit: int = OUTBOX_BATCH) -> int:
-    """Send pending outbox messages to Celery; return how many went out.
-
-    Stops at the first broker error, leaving the rest pending for the next run. A message
-    could go out twice if the process dies between sending and marking it, so every task
-    it names is idempotent.
-    """
-    sent = 0
-    pending = OutboxMessage.objects.filter(sent_at__isnull=True).order_by("id")
-    for message in pending[:limit]:
-        try:
-            # The dotted path of one of our tasks (written by outbox_put, never by a visitor).
-            import_string(message.task).apply_async(kwargs=message.kwargs)
-        except Exception as exc:
-            OutboxMessage.objects.filter(pk=message.pk).update(
-                attempts=message.attempts + 1, last_error=repr(exc)[:300]
-            )
-            logger.warning("outbox: broker unavailable (%r); %s left pending", exc, message.task)
-            break
-        OutboxMessage.objects.filter(pk=message.pk).update(
-            sent_at=timezone.now(), attempts=message.attempts + 1
-        )
-        sent += 1
-    return sent
 
 
 # --- Retention --------------------------------------------------------------------------

@@ -49,10 +49,5 @@ def alert_urgent_report(tip_id: int) -> int:
 
 
 @celery_app.task(base=RetryingTask, autoretry_for=(OperationalError,))
-def relay_outbox() -> int:
-    return services.outbox_relay()
-
-
-@celery_app.task(base=RetryingTask, autoretry_for=(OperationalError,))
 def apply_retention() -> dict:
     return asdict(services.retention_apply())

@@ -4,18 +4,26 @@ Each transition is a conditional UPDATE on the state it starts from, so doing it
 harmless (the second call changes nothing, writes no audit entry and returns False) and two
 analysts acting on the same tip at once cannot both win. Every change, and every time a
 staff member opens a tip or its contact details, is written to the audit log through
-moderation.audit.log_action, in the same transaction as the change.
+audit.services.log_action, in the same transaction as the change.
+
+This module is the only writer of Tip.status: forwarding (moderation/forwarding.py) and a
+tipster's follow-up (tips/services.py) change it through the functions below.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from cryptography.fernet import InvalidToken
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
 from django.db.models import Case, DateTimeField, F, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from moderation.audit import log_action
+from audit.services import log_action
+from tips.crypto import contact_decrypt
 from tips.models import CLOSED_STATUSES, Tip, TipMessage, TipNote, TipStatus
 
 S = TipStatus
@@ -68,13 +76,39 @@ def _transition(
 # --- Reading a tip (audited too) -----------------------------------------------------------
 
 
-def tip_open_logged(*, tip: Tip, by: AbstractBaseUser) -> None:
-    log_action("tip.opened", user=by, target=tip)
+def tip_view_logged(*, tip: Tip, by: AbstractBaseUser, forward_id: int | None = None) -> None:
+    """Every time staff open a tip: its own page, or the forward that carries it."""
+    log_action(
+        "tip.viewed", user=by, target=tip, data={"forward": forward_id} if forward_id else {}
+    )
 
 
-def tip_contact_reveal_logged(*, tip: Tip, by: AbstractBaseUser, revealed: bool) -> None:
-    # Logged on every attempt, also when nothing could be decrypted: the intent matters.
-    log_action("tip.contact_revealed", user=by, target=tip, data={"revealed": revealed})
+@dataclass(frozen=True)
+class ContactReveal:
+    contact: str  # empty when nothing could be shown
+    problem: str  # why nothing is shown, for a person
+
+
+def tip_contact_reveal(*, tip: Tip, by: AbstractBaseUser) -> ContactReveal:
+    """Decrypt the tipster's contact details for `by`. Audited on every attempt, also when
+    nothing could be decrypted: the intent matters."""
+    contact, problem = "", ""
+    if not tip.contact_encrypted:
+        problem = _(
+            "No contact details are stored for this tip: none were given, or they were "
+            "deleted on the retention schedule."
+        )
+    else:
+        try:
+            contact = contact_decrypt(tip.contact_encrypted)
+        except InvalidToken:
+            problem = _(
+                "The contact details cannot be decrypted: the key they were encrypted "
+                "with is missing from TIP_CONTACT_KEYS. Put that key back after the "
+                "current one and run manage.py rotate_contact_keys."
+            )
+    log_action("tip.contact_revealed", user=by, target=tip, data={"revealed": bool(contact)})
+    return ContactReveal(contact=contact, problem=problem)
 
 
 # --- Taking and assigning ------------------------------------------------------------------
@@ -247,21 +281,27 @@ def tip_reopen(*, tip: Tip, by: AbstractBaseUser) -> bool:
     )
 
 
-def tip_set_status(*, tip: Tip, by: AbstractBaseUser, status: str, expected: str) -> bool:
-    """The change form's status field: any status, but only from the one the page showed
-    (False when someone else changed it meanwhile)."""
+# A forward moves a tip still being triaged to "forwarded"; a closed or rejected tip keeps
+# its status (forwarding it is allowed, but does not reopen it).
+FORWARDABLE_FROM = (*OPEN_STATUSES, S.DUPLICATE)
+
+
+def tip_mark_forwarded(*, tip: Tip, by: AbstractBaseUser, to: AbstractBaseUser) -> None:
+    """Record that `by` forwarded the tip to `to`. Called only by
+    moderation.forwarding.tip_forward, in the transaction that creates the Forward row, so
+    no tip is "forwarded" without one."""
     now = timezone.now()
-    values = {"status": status, "closed_at": now if status in CLOSED_STATUSES else None}
-    if status != S.NEW:
-        values["first_triaged_at"] = _first_triaged(now)
-    return _transition(
-        tip=tip,
-        by=by,
-        action="tip.status_changed",
-        from_statuses=[expected],
-        data={"from": expected},
-        **values,
-    )
+    with transaction.atomic():
+        Tip.objects.filter(pk=tip.pk, status__in=FORWARDABLE_FROM).update(status=S.FORWARDED)
+        Tip.objects.filter(pk=tip.pk, first_triaged_at__isnull=True).update(first_triaged_at=now)
+        tip.refresh_from_db(fields=TRIAGE_FIELDS)
+        log_action("tip.forwarded", user=by, target=tip, data={"to": to.get_username()})
+
+
+def tip_resume_after_follow_up(*, tip: Tip) -> bool:
+    """The tipster answered through their receipt: a tip waiting for them goes back to the
+    analysts. Not audited: no staff member acted (the follow-up itself is kept)."""
+    return bool(Tip.objects.filter(pk=tip.pk, status=S.NEEDS_INFO).update(status=S.IN_REVIEW))
 
 
 # --- Notes ---------------------------------------------------------------------------------

@@ -21,7 +21,8 @@ app.autodiscover_tasks()
 
 
 class RetryingTask(Task):
-    """Base for our tasks: bounded retries with backoff, then a failure recorded in the database.
+    """Base for our tasks: bounded retries with backoff, then a failure logged (and
+    recorded in the database by audit.services.failed_task_record_from_signal).
 
     Only errors worth retrying (a database or broker hiccup) are listed in `autoretry_for` by a
     task; anything else fails at once and is recorded.
@@ -33,13 +34,6 @@ class RetryingTask(Task):
     retry_jitter = True
 
     def on_failure(self, exc, task_id, args, kwargs, einfo):  # noqa: D401 (Celery's hook name)
-        # Imported here: the Celery app is imported before Django's apps are ready.
-        from moderation.services import failed_task_record
-
+        # The failure is recorded as a FailedTask by the audit app (its task_failure receiver):
+        # this module configures Celery and imports no app.
         logger.error("task %s[%s] failed for good: %r", self.name, task_id, exc)
-        try:
-            failed_task_record(
-                task_name=self.name, task_id=task_id or "", args=list(args), error=repr(exc)
-            )
-        except Exception:  # a database outage must not hide the original failure
-            logger.exception("could not record the failure of task %s[%s]", self.name, task_id)

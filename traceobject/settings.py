@@ -35,7 +35,8 @@ ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["localhost", "127.0.0.1"])
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin, with our two-factor site as `admin.site` (moderation/admin_site.py).
+    "moderation.apps.StaffAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -51,6 +52,9 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "axes",
+    # Ours, lowest first: an app imports only the apps above it here (tests/site/test_layers.py).
+    "audit",
+    "outbox",
     "objects",
     "tips",
     "moderation",
@@ -180,8 +184,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "objects.tasks.requeue_stalled_intake",
         "schedule": 600.0,  # seconds; see objects.services.STALLED_INTAKE_MINUTES
     },
-    "tips-relay-outbox": {
-        "task": "tips.tasks.relay_outbox",
+    "outbox-relay": {
+        "task": "outbox.tasks.relay_outbox",
         "schedule": 60.0,  # jobs written while the broker was down go out within a minute
     },
     "moderation-send-forward-digests": {
@@ -212,7 +216,7 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # --- Staff authentication -----------------------------------------------------------------
 # Every staff login needs a password and a second factor (django-otp): a code from an
 # authenticator app (TOTP) or a single-use backup code. `manage.py create_staff` issues both.
-# The back office (django_otp.admin.OTPAdminSite, see traceobject/urls.py) treats staff
+# The back office (django_otp.admin.OTPAdminSite, see moderation/admin_site.py) treats staff
 # without a verified device as logged out.
 AUTHENTICATION_BACKENDS = [
     # django-axes first: it refuses a locked-out username and network before any password check.
@@ -230,7 +234,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=30)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 # Privacy: axes never sees an address. Its "ip_address" is the HMAC of the client's network
-# (tips.ratelimits.network_key, written as a private IPv6 address because axes keeps it in
+# (traceobject.clients.network_key, written as a private IPv6 address because axes keeps it in
 # an address column); our handler blanks the user agent and Accept header before axes
 # stores anything; no log of successful logins; the OTP token is masked in stored POST data.
 AXES_CLIENT_IP_CALLABLE = "moderation.auth.client_pseudonym"

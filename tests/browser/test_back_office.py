@@ -8,7 +8,8 @@ from django.contrib.auth.models import Group, User
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from moderation.models import AuditEntry, Forward, ForwardOutcome
+from audit.models import AuditEntry
+from moderation.models import Forward, ForwardOutcome
 from tests.browser.conftest import CHROMIUM_ARGS, axe_violations, screenshot  # noqa: F401
 from tips.models import TipStatus
 from tips.services import TipContent, tip_receive
@@ -108,10 +109,10 @@ def test_a_tip_goes_from_the_visitor_through_the_analyst_to_the_case_owner(
     # The audit log shows each step, to an administrator in the back office too.
     _adam, adam_device = staff_with_authenticator("adam", "Administrator")
     context, page = log_in(browser, live_server, "adam", adam_device)
-    page.goto("/backoffice/moderation/auditentry/?namespace=forward")
+    page.goto("/backoffice/audit/auditentry/?namespace=forward")
     log_page = page.content()
     assert "forward.acknowledged" in log_page and "forward.outcome_recorded" in log_page
-    page.goto("/backoffice/moderation/auditentry/?namespace=tip")
+    page.goto("/backoffice/audit/auditentry/?namespace=tip")
     assert "tip.forwarded" in page.content() and "tip.taken" in page.content()
     screenshot(page, "backoffice-audit-log")
     context.close()
@@ -119,7 +120,7 @@ def test_a_tip_goes_from_the_visitor_through_the_analyst_to_the_case_owner(
     for step in [
         ("auth.login_succeeded", "ana"),
         ("tip.taken", "ana"),
-        ("tip.opened", "ana"),
+        ("tip.viewed", "ana"),
         ("tip.forwarded", "ana"),
         ("auth.login_succeeded", "ines"),
         ("forward.acknowledged", "ines"),

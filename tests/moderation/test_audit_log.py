@@ -14,16 +14,16 @@ from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.urls import reverse
 
-from moderation.audit import log_action
-from moderation.models import AuditEntry
+from audit.models import AuditEntry
+from audit.services import log_action
 from tests.conftest import staff_login
 from tests.moderation.conftest import grant
 
 pytestmark = pytest.mark.django_db
 
 
-CHANGELIST = reverse("admin:moderation_auditentry_changelist")
-EXPORT = reverse("admin:moderation_auditentry_export")
+CHANGELIST = reverse("admin:audit_auditentry_changelist")
+EXPORT = reverse("admin:audit_auditentry_export")
 
 
 @pytest.fixture
@@ -34,7 +34,7 @@ def root(db) -> User:
 @pytest.fixture
 def auditor(db) -> User:
     user = User.objects.create_user("aud", password="aud-password-123", is_staff=True)
-    return grant(user, ("moderation", "view_auditentry"), ("moderation", "export_auditentry"))
+    return grant(user, ("audit", "view_auditentry"), ("audit", "export_auditentry"))
 
 
 @pytest.fixture
@@ -68,8 +68,8 @@ def test_the_database_refuses_to_change_or_delete_an_entry(entries):
     entry = entries[0]
     if connection.vendor == "postgresql":
         for statement in (
-            "UPDATE moderation_auditentry SET action = 'tip.nothing' WHERE id = %s",
-            "DELETE FROM moderation_auditentry WHERE id = %s",
+            "UPDATE audit_auditentry SET action = 'tip.nothing' WHERE id = %s",
+            "DELETE FROM audit_auditentry WHERE id = %s",
         ):
             with (
                 pytest.raises(Exception, match="append-only"),
@@ -86,20 +86,20 @@ def test_the_database_refuses_to_change_or_delete_an_entry(entries):
 def test_the_admin_offers_no_add_change_or_delete_even_to_a_superuser(client, root, entries):
     staff_login(client, root)
     entry = entries[0]
-    change = reverse("admin:moderation_auditentry_change", args=[entry.pk])
+    change = reverse("admin:audit_auditentry_change", args=[entry.pk])
 
     page = client.get(change)
 
     assert page.status_code == 200  # read-only view
     content = page.content.decode()
     assert 'name="_save"' not in content
-    assert reverse("admin:moderation_auditentry_delete", args=[entry.pk]) not in content
+    assert reverse("admin:audit_auditentry_delete", args=[entry.pk]) not in content
     assert client.post(change, {"action": "tip.nothing"}).status_code == 403
     deleted = client.post(
-        reverse("admin:moderation_auditentry_delete", args=[entry.pk]), {"post": "yes"}
+        reverse("admin:audit_auditentry_delete", args=[entry.pk]), {"post": "yes"}
     )
     assert deleted.status_code == 403
-    assert client.get(reverse("admin:moderation_auditentry_add")).status_code == 403
+    assert client.get(reverse("admin:audit_auditentry_add")).status_code == 403
     listed = client.get(CHANGELIST)
     assert "delete_selected" not in listed.content.decode()
     assert AuditEntry.objects.filter(pk=entry.pk, action="tip.viewed").exists()
@@ -152,7 +152,7 @@ def test_secrets_never_reach_the_log_or_its_export(client, auditor, entries):
 
 
 def test_the_export_needs_its_own_permission(client, analyst, entries):
-    viewer = grant(analyst, ("moderation", "view_auditentry"))
+    viewer = grant(analyst, ("audit", "view_auditentry"))
     staff_login(client, viewer)
 
     assert EXPORT not in client.get(CHANGELIST).content.decode()

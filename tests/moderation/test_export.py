@@ -12,9 +12,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from audit.models import AuditEntry
 from moderation.exports import FORWARDED_TIPS_HEADER, cell
 from moderation.forwarding import forward_record_outcome, tip_forward
-from moderation.models import AuditEntry, ForwardOutcome
+from moderation.models import ForwardOutcome
 from tests.conftest import staff_login
 from tests.moderation.conftest import TIP_TEXT, received
 
@@ -28,8 +29,8 @@ CONTACT = "tipster.private@example.org"
 @pytest.fixture
 def forwarded(public_object, analyst, ines, sam):
     tip = received(public_object, contact=CONTACT)
-    forwards = tip_forward(tips=[tip], to=ines, by=analyst, summary='=HYPERLINK("x")')
-    tip_forward(tips=[tip], to=sam, by=analyst, summary="@SUM(A1) lead")
+    forwards = tip_forward(tips=[tip], recipients=[ines], by=analyst, summary='=HYPERLINK("x")')
+    tip_forward(tips=[tip], recipients=[sam], by=analyst, summary="@SUM(A1) lead")
     forward_record_outcome(forward=forwards[0], by=ines, outcome=ForwardOutcome.USEFUL, note="")
     return tip
 

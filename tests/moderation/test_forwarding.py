@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import timezone
 
+from audit.models import AuditEntry
 from moderation.forwarding import (
     forward_acknowledge,
     forward_recipients_default,
@@ -19,7 +20,7 @@ from moderation.forwarding import (
     staff_preference_set,
     tip_forward,
 )
-from moderation.models import AuditEntry, Forward, ForwardOutcome, NotifyMode
+from moderation.models import Forward, ForwardOutcome, NotifyMode
 from moderation.tasks import notify_forward, send_forward_digests
 from tests.conftest import staff_login
 from tests.moderation.conftest import TIP_TEXT, received
@@ -29,7 +30,7 @@ pytestmark = pytest.mark.django_db
 
 
 def forwarded(tips, *, to, by, summary="Strong lead: the brand is Polish.") -> list[Forward]:
-    return tip_forward(tips=list(tips), to=to, by=by, summary=summary)
+    return tip_forward(tips=list(tips), recipients=[to], by=by, summary=summary)
 
 
 # --- Recipients and the forward itself ------------------------------------------------------

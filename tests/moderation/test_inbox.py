@@ -8,8 +8,9 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from audit.models import AuditEntry
 from moderation.forwarding import forward_acknowledge, forward_record_outcome, tip_forward
-from moderation.models import AuditEntry, ForwardOutcome, NotifyMode, StaffPreference
+from moderation.models import ForwardOutcome, NotifyMode, StaffPreference
 from tests.conftest import staff_login
 from tests.moderation.conftest import received
 
@@ -27,14 +28,16 @@ def change_url(forward) -> str:
 @pytest.fixture
 def to_ines(public_object, analyst, ines):
     tip = received(public_object, body=f"Sold at Lidl {SCRIPT}", links=["javascript:alert(2)"])
-    [forward] = tip_forward(tips=[tip], to=ines, by=analyst, summary="Lidl, Poland: check it.")
+    [forward] = tip_forward(
+        tips=[tip], recipients=[ines], by=analyst, summary="Lidl, Poland: check it."
+    )
     return forward
 
 
 @pytest.fixture
 def to_sam(public_object, analyst, sam):
     tip = received(public_object, body="A Rossmann own brand.")
-    [forward] = tip_forward(tips=[tip], to=sam, by=analyst, summary="Rossmann lead.")
+    [forward] = tip_forward(tips=[tip], recipients=[sam], by=analyst, summary="Rossmann lead.")
     return forward
 
 
@@ -76,7 +79,7 @@ def test_the_list_runs_a_fixed_number_of_queries(
     client, public_object, analyst, ines, django_assert_max_num_queries
 ):
     tips = [received(public_object, body=f"Tip number {n}") for n in range(12)]
-    tip_forward(tips=tips, to=ines, by=analyst, summary="A dozen.")
+    tip_forward(tips=tips, recipients=[ines], by=analyst, summary="A dozen.")
     staff_login(client, analyst)
 
     with django_assert_max_num_queries(15):

@@ -31,9 +31,10 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from moderation.audit import log_action
+from audit.models import AuditEntry, FailedTask
+from audit.services import log_action
 from moderation.forwarding import tip_forward
-from moderation.models import AuditEntry, FailedTask, Forward, StaffPreference
+from moderation.models import Forward, StaffPreference
 from moderation.roles import ADMINISTRATOR, ANALYST
 from objects.models import Case, ObjectState, TracedObject
 from tests.conftest import staff_login
@@ -106,8 +107,8 @@ def world_build() -> World:
         language="en",
         traced_object=published,
     ).tip
-    [to_ines] = tip_forward(tips=[tip], to=ines, by=ana, summary="Looks like a lead.")
-    [to_sam] = tip_forward(tips=[tip], to=sam, by=ana, summary="A lead for sam.")
+    [to_ines] = tip_forward(tips=[tip], recipients=[ines], by=ana, summary="Looks like a lead.")
+    [to_sam] = tip_forward(tips=[tip], recipients=[sam], by=ana, summary="A lead for sam.")
     return World(
         users={
             "owner": ines,
@@ -253,7 +254,7 @@ MATRIX = [
         (LOGIN, 403, 403, 200, 403, 200)),
     Row("reveal-contact", "GET", admin_url("tips_tip_reveal_contact", "fresh"),
         (LOGIN, 403, 403, 405, 403, 405)),
-    Row("outbox", "GET", admin_url("tips_outboxmessage_changelist"),
+    Row("outbox", "GET", admin_url("outbox_outboxmessage_changelist"),
         (LOGIN, 403, 403, 200, 200, 200)),
     # --- Forwards
     Row("forward-create", "GET", lambda w: admin_url(
@@ -296,17 +297,17 @@ MATRIX = [
         "moderation_forward_export", query=f"?object={w.published.pk}")(w),
         (LOGIN, 200, 403, 200, 403, 200)),
     # --- Audit, operations, staff
-    Row("audit-log", "GET", admin_url("moderation_auditentry_changelist"),
+    Row("audit-log", "GET", admin_url("audit_auditentry_changelist"),
         (LOGIN, 403, 403, 403, 200, 200)),
-    Row("audit-entry", "GET", admin_url("moderation_auditentry_change", "entry"),
+    Row("audit-entry", "GET", admin_url("audit_auditentry_change", "entry"),
         (LOGIN, 403, 403, 403, 200, 200)),
-    Row("audit-export", "GET", admin_url("moderation_auditentry_export"),
+    Row("audit-export", "GET", admin_url("audit_auditentry_export"),
         (LOGIN, 403, 403, 403, 200, 200)),
-    Row("dashboard", "GET", lambda w: reverse("backoffice_dashboard"),
+    Row("dashboard", "GET", lambda w: reverse("admin:dashboard"),
         (LOGIN, 403, 403, 200, 200, 200)),
-    Row("failed-tasks", "GET", admin_url("moderation_failedtask_changelist"),
+    Row("failed-tasks", "GET", admin_url("audit_failedtask_changelist"),
         (LOGIN, 403, 403, 403, 200, 200)),
-    Row("failed-task", "GET", admin_url("moderation_failedtask_change", "failed"),
+    Row("failed-task", "GET", admin_url("audit_failedtask_change", "failed"),
         (LOGIN, 403, 403, 403, 200, 200)),
     Row("users", "GET", admin_url("auth_user_changelist"),
         (LOGIN, 403, 403, 403, 200, 200)),

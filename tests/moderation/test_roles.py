@@ -47,7 +47,7 @@ def test_an_analyst_triages_tips_and_only_reads_objects():
         "tips.view_tipnote",
         "tips.view_tipfollowup",
         "tips.view_tipmessage",
-        "tips.view_outboxmessage",
+        "outbox.view_outboxmessage",
         "moderation.add_forward",
         "moderation.view_forward",
         "objects.view_tracedobject",
@@ -63,9 +63,9 @@ def test_an_administrator_manages_staff_reads_the_audit_log_and_views_everything
         "auth.add_group",
         "auth.change_group",
         "auth.view_group",
-        "moderation.export_auditentry",
+        "audit.export_auditentry",
         "moderation.change_staffpreference",
-    } | every_view_permission("objects", "tips", "moderation")
+    } | every_view_permission("audit", "outbox", "objects", "tips", "moderation")
 
 
 def test_an_investigator_has_the_objects_permissions_and_an_inbox():
@@ -98,4 +98,4 @@ def test_no_role_can_delete_a_tip_or_touch_the_audit_log():
     for group in ROLE_GROUPS.values():
         held = permissions_of(group)
         assert "tips.delete_tip" not in held
-        assert not {"moderation.change_auditentry", "moderation.delete_auditentry"} & held
+        assert not {"audit.change_auditentry", "audit.delete_auditentry"} & held

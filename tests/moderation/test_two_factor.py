@@ -21,7 +21,7 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from moderation.models import AuditEntry
+from audit.models import AuditEntry
 from tests.conftest import staff_login
 
 pytestmark = pytest.mark.django_db

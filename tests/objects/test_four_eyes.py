@@ -164,7 +164,7 @@ def test_approving_needs_the_csrf_token(awaiting, second_investigator):
 
 
 def test_every_object_transition_is_in_the_audit_log(case, investigator, second_investigator):
-    from moderation.models import AuditEntry
+    from audit.models import AuditEntry
     from objects.models import Outcome
     from objects.services import (
         ApprovalChecklist,

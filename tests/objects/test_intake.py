@@ -9,8 +9,9 @@ from PIL import Image
 
 from objects.imaging import ImageRejected
 from objects.models import ObjectState, Resemblance, TracedObject
-from objects.services import object_intake, object_submit, objects_stalled_intake
+from objects.services import object_intake, object_submit
 from objects.tasks import intake_object, requeue_stalled_intake
+from outbox.models import OutboxMessage
 from tests.factories import details, submitted_object, synthetic_png
 
 pytestmark = pytest.mark.django_db
@@ -110,7 +111,9 @@ def test_the_task_is_queued_when_the_upload_commits(
     assert obj.state == ObjectState.AWAITING_APPROVAL
 
 
-def test_a_lost_task_is_requeued_by_the_beat_job(case, investigator):
+def test_a_lost_task_is_requeued_by_the_beat_job(
+    case, investigator, django_capture_on_commit_callbacks
+):
     obj = object_submit(
         case=case,
         uploaded_by=investigator,
@@ -119,8 +122,11 @@ def test_a_lost_task_is_requeued_by_the_beat_job(case, investigator):
         queue_intake=False,
     )
     TracedObject.objects.filter(pk=obj.pk).update(created_at=obj.created_at.replace(year=2020))
-    assert objects_stalled_intake() == [obj.pk]
-    assert requeue_stalled_intake.delay().get() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        assert requeue_stalled_intake.delay().get() == 1
+    assert OutboxMessage.objects.filter(
+        task="objects.tasks.intake_object", kwargs={"object_id": obj.pk}, sent_at__isnull=False
+    ).exists()
     obj.refresh_from_db()
     assert obj.state == ObjectState.AWAITING_APPROVAL
 

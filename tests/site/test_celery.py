@@ -3,7 +3,7 @@
 import pytest
 from django.conf import settings
 
-from moderation.models import FailedTask
+from audit.models import FailedTask
 from traceobject.celery import RetryingTask
 from traceobject.celery import app as celery_app
 

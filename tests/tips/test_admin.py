@@ -8,8 +8,6 @@ Personas, besides those in tests/conftest.py:
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from cryptography.fernet import Fernet
 from django.contrib.auth.models import Permission, User
@@ -17,15 +15,17 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from audit.models import AuditEntry
+from moderation.models import Forward
+from outbox.models import OutboxMessage
 from tests.conftest import staff_login
-from tips.admin import TipAdmin
-from tips.models import OutboxMessage, Tip, TipFollowUp, TipKind, TipMessage, TipStatus
+from tips.models import Tip, TipFollowUp, TipKind, TipMessage, TipStatus
 from tips.services import TipContent, tip_add_follow_up, tip_receive
 
 pytestmark = pytest.mark.django_db
 
 CHANGELIST = reverse("admin:tips_tip_changelist")
-OUTBOX = reverse("admin:tips_outboxmessage_changelist")
+OUTBOX = reverse("admin:outbox_outboxmessage_changelist")
 CONTACT = "ada.tipster@example.org"
 
 SCRIPT = "<script>alert(1)</script>"
@@ -70,7 +70,7 @@ def ask_url(tip) -> str:
 
 
 def status_post(status: str, **extra) -> dict:
-    """The change form as the browser sends it: the status, and empty inline formsets."""
+    """The change form as the old status dropdown sent it: the status, empty inline formsets."""
     data = {"status": status, "_save": "Save", **extra}
     for prefix in ("follow_ups", "messages"):
         data.update(
@@ -164,110 +164,37 @@ def test_tips_cannot_be_added_or_deleted_in_the_back_office(staff, public_object
     assert Tip.objects.filter(pk=tip.pk).exists()
 
 
-def test_only_the_status_can_be_changed_never_what_the_tipster_wrote(staff, public_object):
+@pytest.mark.parametrize(
+    "status", [TipStatus.FORWARDED, TipStatus.DUPLICATE, TipStatus.CLOSED, TipStatus.IN_REVIEW]
+)
+def test_the_tip_page_refuses_a_posted_status_and_changes_nothing(staff, public_object, status):
+    """A status has its record (a forward, a group, a closing time): only the triage buttons
+    change it. Posting one to the page as the old status dropdown did is refused."""
     tip = received(public_object, where="Supermarkets", links=["https://example.org/a"]).tip
 
     response = staff.post(
-        change_url(tip),
-        status_post(
-            TipStatus.IN_REVIEW,
-            body="Rewritten by staff",
-            where="Elsewhere",
-            language="pl",
-            urgent="on",
-            kind=TipKind.REPORT,
-        ),
+        change_url(tip), status_post(status, body="Rewritten by staff", where="Elsewhere")
     )
 
-    assert response.status_code == 302
+    assert response.status_code == 405
     tip.refresh_from_db()
-    assert tip.status == TipStatus.IN_REVIEW
-    assert tip.body == "This is the Sunny brand sold in Lidl shops in Poland."
-    assert (tip.where, tip.language, tip.urgent, tip.kind) == (
+    assert (tip.status, tip.duplicate_of_id, tip.closed_at) == (TipStatus.NEW, None, None)
+    assert (tip.body, tip.where) == (
+        "This is the Sunny brand sold in Lidl shops in Poland.",
         "Supermarkets",
-        "en",
-        False,
-        TipKind.OBJECT,
     )
-    assert tip.links == ["https://example.org/a"]
+    assert not Forward.objects.exists()
+    assert not AuditEntry.objects.filter(action__in=["tip.forwarded", "tip.marked_duplicate"])
 
 
-def test_a_tip_with_follow_ups_and_questions_saves_its_status_as_the_page_posts_it(
-    staff, analyst, public_object
-):
+def test_the_tip_page_shows_the_status_read_only_without_save_buttons(staff, public_object):
     tip = received(public_object).tip
-    tip_add_follow_up(tip=tip, body="It is also sold in Czechia.")
-    TipMessage.objects.create(tip=tip, author=analyst, body="Which city?")
+
     html = staff.get(change_url(tip)).content.decode()
-    form = html[html.index('id="tip_form"') : html.index("</form>", html.index('id="tip_form"'))]
-    posted = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form))
 
-    response = staff.post(
-        change_url(tip), {**posted, "status": TipStatus.FORWARDED, "_save": "Save"}
-    )
-
-    assert response.status_code == 302
-    tip.refresh_from_db()
-    assert tip.status == TipStatus.FORWARDED
-    assert TipFollowUp.objects.get().body == "It is also sold in Czechia."
-    assert TipMessage.objects.get().body == "Which city?"
-
-
-@pytest.mark.parametrize("closing", [TipStatus.CLOSED, TipStatus.REJECTED])
-def test_closing_a_tip_starts_the_retention_clock_and_reopening_stops_it(
-    staff, public_object, closing
-):
-    tip = received(public_object).tip
-
-    staff.post(change_url(tip), status_post(closing))
-    tip.refresh_from_db()
-    assert tip.status == closing and tip.closed_at is not None
-    assert timezone.now() - tip.closed_at < timezone.timedelta(minutes=1)
-
-    staff.post(change_url(tip), status_post(TipStatus.IN_REVIEW))
-    tip.refresh_from_db()
-    assert tip.status == TipStatus.IN_REVIEW and tip.closed_at is None
-
-
-def stale_load(monkeypatch, **as_it_was):
-    """The change page loads the tip as it was before someone else's write."""
-    load = TipAdmin.get_object
-
-    def load_as_it_was(self, request, object_id, from_field=None):
-        loaded = load(self, request, object_id, from_field)
-        for name, value in as_it_was.items():
-            setattr(loaded, name, value)
-        return loaded
-
-    monkeypatch.setattr(TipAdmin, "get_object", load_as_it_was)
-
-
-def test_saving_the_status_never_writes_back_a_contact_deleted_meanwhile(
-    staff, public_object, monkeypatch
-):
-    tip = received(public_object, contact=CONTACT).tip
-    Tip.objects.filter(pk=tip.pk).update(contact_encrypted="", contact_deleted_at=timezone.now())
-    stale_load(monkeypatch, contact_encrypted=tip.contact_encrypted, contact_deleted_at=None)
-
-    staff.post(change_url(tip), status_post(TipStatus.IN_REVIEW))
-
-    tip.refresh_from_db()
-    assert tip.status == TipStatus.IN_REVIEW
-    assert tip.contact_encrypted == "" and tip.contact_deleted_at is not None
-
-
-def test_a_status_changed_by_someone_else_meanwhile_is_not_overwritten(
-    staff, public_object, monkeypatch
-):
-    tip = received(public_object).tip
-    Tip.objects.filter(pk=tip.pk).update(status=TipStatus.FORWARDED)
-    stale_load(monkeypatch, status=TipStatus.NEW)
-
-    response = staff.post(change_url(tip), status_post(TipStatus.REJECTED), follow=True)
-
-    tip.refresh_from_db()
-    assert tip.status == TipStatus.FORWARDED and tip.closed_at is None
-    assert "changed this tip&#x27;s status meanwhile" in response.content.decode()
+    assert 'name="status"' not in html
+    assert 'name="_save"' not in html and 'name="_continue"' not in html
+    assert "Mark in review" in html  # the transitions are the way to change it
 
 
 # --- Escaping -------------------------------------------------------------------------------
@@ -477,12 +404,12 @@ def test_the_outbox_list_is_read_only_and_filters_sent_and_pending(staff):
     assert [m.pk for m in staff.get(OUTBOX, {"state": "sent"}).context["cl"].result_list] == [
         sent.pk
     ]
-    assert staff.get(reverse("admin:tips_outboxmessage_add")).status_code == 403
-    change = reverse("admin:tips_outboxmessage_change", args=[pending.pk])
+    assert staff.get(reverse("admin:outbox_outboxmessage_add")).status_code == 403
+    change = reverse("admin:outbox_outboxmessage_change", args=[pending.pk])
     staff.post(change, {"task": "something.else", "attempts": "0"})
     pending.refresh_from_db()
     assert pending.task == "tips.tasks.alert_urgent_report" and pending.attempts == 3
-    delete = reverse("admin:tips_outboxmessage_delete", args=[pending.pk])
+    delete = reverse("admin:outbox_outboxmessage_delete", args=[pending.pk])
     assert staff.post(delete, {"post": "yes"}).status_code == 403
 
 

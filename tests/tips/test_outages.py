@@ -7,9 +7,10 @@ import pytest
 from django.core import mail
 from django.core.cache import caches
 
+from outbox.models import OutboxMessage
+from outbox.services import outbox_relay
 from tests.tips.conftest import tip_data
-from tips.models import OutboxMessage, Tip
-from tips.services import outbox_relay
+from tips.models import Tip
 from traceobject.cache import FailoverRedisCache
 
 DEAD_REDIS = "redis://127.0.0.1:1/0"

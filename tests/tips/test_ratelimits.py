@@ -6,8 +6,8 @@ from django.core.cache import caches
 
 from tests.tips.conftest import tip_data
 from tips.models import Tip
-from tips.ratelimits import network_key
 from traceobject.cache import FailoverRedisCache
+from traceobject.clients import network_key
 
 pytestmark = pytest.mark.django_db
 

@@ -2,8 +2,9 @@
 
 import pytest
 
+from outbox.models import OutboxMessage
 from tests.tips.conftest import tip_data
-from tips.models import OutboxMessage, Tip, TipKind
+from tips.models import Tip, TipKind
 
 pytestmark = pytest.mark.django_db
 

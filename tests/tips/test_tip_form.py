@@ -5,10 +5,11 @@ import re
 import pytest
 
 from objects.models import ObjectState
+from outbox.models import OutboxMessage
 from tests.factories import bare_object
 from tests.tips.conftest import tip_data
 from tips.crypto import contact_decrypt, receipt_hash
-from tips.models import OutboxMessage, Tip, TipKind, TipStatus
+from tips.models import Tip, TipKind, TipStatus
 
 pytestmark = pytest.mark.django_db
 

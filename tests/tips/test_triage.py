@@ -15,7 +15,7 @@ from django.contrib.auth.models import User
 from django.db import connection
 from django.utils import timezone
 
-from moderation.models import AuditEntry
+from audit.models import AuditEntry
 from tips import triage
 from tips.models import Tip, TipMessage, TipNote, TipStatus
 from tips.services import TipContent, tip_receive
@@ -356,6 +356,6 @@ def test_a_note_is_audited_without_its_text(analyst, public_object):
 def test_opening_a_tip_is_audited(analyst, public_object):
     tip = tip_at(public_object)
 
-    triage.tip_open_logged(tip=tip, by=analyst)
+    triage.tip_view_logged(tip=tip, by=analyst)
 
-    assert audited("tip.opened", tip) == 1
+    assert audited("tip.viewed", tip) == 1

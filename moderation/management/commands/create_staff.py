@@ -20,7 +20,7 @@ from django.db import transaction
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from moderation.audit import log_action
+from audit.services import log_action
 from moderation.roles import ROLE_GROUPS
 
 BACKUP_CODES = 10

@@ -1,0 +1,55 @@
+"""Back-office forms for forwarding: the forward itself, its outcome, and how a recipient
+wants to be told."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.utils.translation import gettext_lazy
+
+from moderation.models import ForwardOutcome, NotifyMode
+from moderation.roles import ROLE_GROUPS
+
+
+class ForwardCreateForm(forms.Form):
+    recipients = forms.ModelMultipleChoiceField(
+        label=gettext_lazy("Forward to"),
+        queryset=get_user_model().objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=gettext_lazy("The owners of the object's case are ticked for you."),
+    )
+    summary = forms.CharField(
+        label=gettext_lazy("Your summary for the investigator"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 6, "cols": 70}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        investigator = ROLE_GROUPS["investigator"]
+        self.fields["recipients"].queryset = (
+            get_user_model()
+            .objects.filter(is_active=True, is_staff=True)
+            .filter(Q(groups__name=investigator) | Q(owned_cases__isnull=False))
+            .distinct()
+            .order_by("username")
+        )
+
+
+class ForwardOutcomeForm(forms.Form):
+    outcome = forms.ChoiceField(label=gettext_lazy("Outcome"), choices=ForwardOutcome.choices)
+    note = forms.CharField(
+        label=gettext_lazy("Note for the analyst"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+    )
+
+
+class NotifyPreferenceForm(forms.Form):
+    notify = forms.ChoiceField(
+        label=gettext_lazy("Tell me about forwarded tips with"),
+        choices=NotifyMode.choices,
+        widget=forms.RadioSelect,
+    )

@@ -1,0 +1,24 @@
+"""Work to do after a transaction commits, written in that transaction.
+
+Every app queues its background work here (outbox.services.outbox_put): a broker or worker
+outage delays the work, it cannot lose it, and a service never imports its app's tasks.
+"""
+
+from django.db import models
+
+
+class OutboxMessage(models.Model):
+    """One task to send to Celery, relayed once the transaction that wrote it commits."""
+
+    task = models.CharField(max_length=200)
+    kwargs = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.task} {self.kwargs}"
