@@ -15,7 +15,6 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import PermissionDenied
-from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -26,6 +25,7 @@ from moderation.models import Forward, ForwardOutcome, NotifyMode, StaffPreferen
 from outbox.services import outbox_put
 from tips import triage
 from tips.models import Tip
+from traceobject.mail import mail_send
 
 logger = logging.getLogger(__name__)
 
@@ -169,15 +169,14 @@ def forward_notify(*, forward_id: int) -> bool:
     ):
         return False
     try:
-        send_mail(
+        mail_send(
             subject=f"[{settings.PORTAL_NAME}] A tip was forwarded to you",
-            message=(
+            body=(
                 "An analyst forwarded a tip to you. Read it in the back office:\n\n"
                 f"{forward_link(forward_id)}\n\n"
                 "This mail holds no content of the tip on purpose."
             ),
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            recipient_list=[forward.to.email],
+            to=[forward.to.email],
         )
     except BaseException:
         Forward.objects.filter(pk=forward_id, notified_at=claimed_at).update(notified_at=None)
@@ -221,14 +220,13 @@ def _digest_send(reader: AbstractUser) -> int:
     )
     links = "\n".join(forward_link(pk) for pk in ids)
     try:
-        send_mail(
+        mail_send(
             subject=f"[{settings.PORTAL_NAME}] {len(ids)} tip(s) forwarded to you",
-            message=(
+            body=(
                 "Analysts forwarded these tips to you. Read them in the back office:\n\n"
                 f"{links}\n\nThis mail holds no content of the tips on purpose."
             ),
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            recipient_list=[reader.email],
+            to=[reader.email],
         )
     except BaseException:
         Forward.objects.filter(pk__in=ids, notified_at=claimed_at).update(notified_at=None)

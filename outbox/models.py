@@ -6,13 +6,17 @@ outage delays the work, it cannot lose it, and a service never imports its app's
 
 from django.db import models
 
+from traceobject.clock import minute_now
+
 
 class OutboxMessage(models.Model):
     """One task to send to Celery, relayed once the transaction that wrote it commits."""
 
     task = models.CharField(max_length=200)
     kwargs = models.JSONField(default=dict)
-    created_at = models.DateTimeField(auto_now_add=True)
+    # To the minute, like every time kept about a tip: a row written in a tip's transaction
+    # would otherwise date that tip to the millisecond. Sent rows are deleted after a while.
+    created_at = models.DateTimeField(default=minute_now, editable=False)
     sent_at = models.DateTimeField(null=True, blank=True, db_index=True)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.CharField(max_length=300, blank=True)

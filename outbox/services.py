@@ -9,16 +9,19 @@ can go out twice if the process dies between sending and marking it.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from outbox.models import OutboxMessage
+from traceobject.clock import minute_now
 
 logger = logging.getLogger(__name__)
 
 OUTBOX_BATCH = 100
+# Sent rows are kept this long, for an operator to see recent work go out, then deleted.
+SENT_RETENTION = timedelta(days=1)
 
 
 def outbox_put(*, task: str, kwargs: dict) -> OutboxMessage:
@@ -53,7 +56,15 @@ def outbox_relay(*, limit: int = OUTBOX_BATCH) -> int:
             logger.warning("outbox: broker unavailable (%r); %s left pending", exc, message.task)
             break
         OutboxMessage.objects.filter(pk=message.pk).update(
-            sent_at=timezone.now(), attempts=message.attempts + 1
+            sent_at=minute_now(), attempts=message.attempts + 1
         )
         sent += 1
     return sent
+
+
+def outbox_sent_delete(*, older_than: timedelta = SENT_RETENTION) -> int:
+    """Delete rows sent more than `older_than` ago: what they did is done, and a row written
+    with a tip is one more trace of it. Pending rows are never deleted."""
+    cutoff = minute_now() - older_than
+    deleted, _by_model = OutboxMessage.objects.filter(sent_at__lt=cutoff).delete()
+    return deleted

@@ -9,8 +9,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from objects.models import TracedObject
@@ -18,6 +20,8 @@ from outbox.services import outbox_put
 from tips import triage
 from tips.crypto import contact_encrypt, receipt_hash, receipt_new
 from tips.models import CLOSED_STATUSES, Tip, TipFollowUp, TipKind, TipStatus
+from traceobject.clock import minute_now
+from traceobject.mail import mail_send
 
 logger = logging.getLogger(__name__)
 
@@ -37,11 +41,6 @@ class TipContent:
 class ReceivedTip:
     tip: Tip
     receipt: str  # shown to the visitor once; only its hash is stored
-
-
-def minute_now() -> datetime:
-    """The time to the minute: the exact second could help match a tip to a connection log."""
-    return timezone.now().replace(second=0, microsecond=0)
 
 
 def tip_receive(
@@ -92,6 +91,53 @@ def tip_add_follow_up(*, tip: Tip, body: str) -> TipFollowUp:
         follow_up = TipFollowUp.objects.create(tip=tip, body=body, received_at=minute_now())
         triage.tip_resume_after_follow_up(tip=tip)
     return follow_up
+
+
+# --- Alerting about an urgent report -----------------------------------------------------
+
+
+def urgent_alert_recipients() -> list[str]:
+    return list(settings.URGENT_ALERT_EMAILS) or list(
+        get_user_model()
+        .objects.filter(is_superuser=True, is_active=True)
+        .exclude(email="")
+        .values_list("email", flat=True)
+    )
+
+
+def urgent_report_alert(*, tip_id: int) -> int:
+    """Mail the alert list about an urgent report: a link only, never what was written;
+    return how many were mailed.
+
+    The report is claimed (urgent_alert_sent_at set, to the minute) before sending, so two
+    outbox relays running at once send one mail; a failed send releases the claim and the
+    task retries.
+    """
+    recipients = urgent_alert_recipients()
+    if not recipients:
+        return 0
+    claimed_at = minute_now()
+    claimed = Tip.objects.filter(pk=tip_id, urgent=True, urgent_alert_sent_at__isnull=True).update(
+        urgent_alert_sent_at=claimed_at
+    )
+    if not claimed:
+        return 0
+    link = settings.SITE_URL.rstrip("/") + reverse("admin:tips_tip_change", args=[tip_id])
+    try:
+        mail_send(
+            subject=f"[{settings.PORTAL_NAME}] Urgent report #{tip_id}: a child may be in danger now",
+            body=(
+                "An urgent report has just been received. Open it in the back office:\n\n"
+                f"{link}\n\nThis mail holds no content of the report on purpose."
+            ),
+            to=recipients,
+        )
+    except BaseException:
+        Tip.objects.filter(pk=tip_id, urgent_alert_sent_at=claimed_at).update(
+            urgent_alert_sent_at=None
+        )
+        raise
+    return len(recipients)
 
 
 # --- Retention --------------------------------------------------------------------------

@@ -4,48 +4,16 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
 from django.db import OperationalError
-from django.urls import reverse
-from django.utils import timezone
 
 from tips import services
-from tips.models import Tip
 from traceobject.celery import RetryingTask
 from traceobject.celery import app as celery_app
 
 
 @celery_app.task(base=RetryingTask, autoretry_for=(OperationalError, OSError))
 def alert_urgent_report(tip_id: int) -> int:
-    """Mail the alert list about an urgent report: a link only, never what was written.
-
-    Idempotent: a report already alerted about is skipped, so a relayed duplicate sends
-    nothing twice.
-    """
-    if not Tip.objects.filter(pk=tip_id, urgent=True, urgent_alert_sent_at__isnull=True).exists():
-        return 0
-    recipients = list(settings.URGENT_ALERT_EMAILS) or list(
-        get_user_model()
-        .objects.filter(is_superuser=True, is_active=True)
-        .exclude(email="")
-        .values_list("email", flat=True)
-    )
-    if not recipients:
-        return 0
-    link = settings.SITE_URL.rstrip("/") + reverse("admin:tips_tip_change", args=[tip_id])
-    send_mail(
-        subject=f"[{settings.PORTAL_NAME}] Urgent report #{tip_id}: a child may be in danger now",
-        message=(
-            "An urgent report has just been received. Open it in the back office:\n\n"
-            f"{link}\n\nThis mail holds no content of the report on purpose."
-        ),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        recipient_list=recipients,
-    )
-    Tip.objects.filter(pk=tip_id).update(urgent_alert_sent_at=timezone.now())
-    return len(recipients)
+    return services.urgent_report_alert(tip_id=tip_id)
 
 
 @celery_app.task(base=RetryingTask, autoretry_for=(OperationalError,))

@@ -425,12 +425,23 @@ LOG_LEVEL = envstr("LOG_LEVEL", "INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    # Times to the minute only: a log line dated to the millisecond could tie a tip to its
+    # second (traceobject/clock.py).
+    "formatters": {
+        "plain": {
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "datefmt": "%Y-%m-%d %H:%M",
+        }
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         # Django's request logger adds the request object, whose repr a custom handler could
         # expand into headers; keep its messages (path and status) at WARNING only.
         "django.request": {"level": "WARNING"},
+        # Celery logs each task received and finished: for the alert about an urgent report
+        # that line is the report's arrival. Failures (WARNING and up) are still logged.
+        "celery.worker.strategy": {"level": "WARNING"},
+        "celery.app.trace": {"level": "WARNING"},
     },
 }

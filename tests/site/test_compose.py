@@ -128,6 +128,9 @@ def test_nginx_logs_no_client_address():
     conf = (ROOT / "deploy" / "nginx.conf").read_text()
     log_format = re.search(r"log_format[^;]+;", conf).group(0)
     assert "$remote_addr" not in log_format and "$http_user_agent" not in log_format
+    # Time to the minute only (tests/tips/test_no_exact_time.py for the application's side).
+    assert "$time_to_the_minute" in log_format
+    assert not {"$time_local", "$time_iso8601", "$msec"} & set(re.findall(r"\$\w+", log_format))
     assert "X-Forwarded-Proto https" in conf
 
 
