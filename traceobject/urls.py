@@ -14,6 +14,9 @@ admin.site.site_header = settings.PORTAL_NAME + " back office"
 admin.site.site_title = settings.PORTAL_NAME
 admin.site.index_template = "admin/traceobject_index.html"  # adds the dashboard and inbox
 
+# Works without the database: it renders no context processor (traceobject/views.py).
+handler500 = "traceobject.views.server_error"
+
 urlpatterns = [
     path("", include("objects.urls")),
     path("", include("tips.urls")),
