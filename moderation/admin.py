@@ -52,6 +52,7 @@ from objects.models import Case, ObjectState, TracedObject
 from objects.services import check_can_identify
 from tips.display import links_as_text
 from tips.models import Tip
+from traceobject.text import CleanCharField
 
 MAX_TIPS_PER_FORWARD = 200  # one page of tips; a bigger batch is a mistake, not a workflow
 
@@ -79,7 +80,7 @@ class ForwardCreateForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text=gettext_lazy("The owners of the object's case are ticked for you."),
     )
-    summary = forms.CharField(
+    summary = CleanCharField(
         label=gettext_lazy("Your summary for the investigator"),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 6, "cols": 70}),
@@ -99,7 +100,7 @@ class ForwardCreateForm(forms.Form):
 
 class ForwardOutcomeForm(forms.Form):
     outcome = forms.ChoiceField(label=gettext_lazy("Outcome"), choices=ForwardOutcome.choices)
-    note = forms.CharField(
+    note = CleanCharField(
         label=gettext_lazy("Note for the analyst"),
         max_length=2000,
         required=False,
