@@ -14,9 +14,15 @@ RUN pip install --no-cache-dir -r build-constraints.txt wheel \
  && pip install --no-cache-dir --no-build-isolation -r requirements.txt
 
 COPY . .
-# Static files are collected into the image and served by WhiteNoise; the key is a
-# throwaway needed only to load the settings for this step.
-RUN SECRET_KEY=collectstatic-only STATIC_ROOT=/app/static python manage.py collectstatic --noinput \
+# Static files are collected into the image and served by WhiteNoise. The settings refuse to
+# load without these, so the step gets throwaway values (an all-zero Fernet key, an address
+# that cannot resolve) that encrypt and link nothing; the real ones come at run time.
+# tests/site/test_dockerfile.py runs this exact command with only these variables.
+RUN SECRET_KEY=collectstatic-only \
+    TIP_CONTACT_KEYS=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= \
+    SITE_URL=https://collectstatic.invalid \
+    STATIC_ROOT=/app/static \
+    python manage.py collectstatic --noinput \
  && mkdir -p /data/media /data/intake /app/var \
  && chown -R traceobject /data /app/var
 

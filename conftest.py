@@ -11,6 +11,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "traceobject.settings")
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-used-anywhere-else-0123456789")
 # A Fernet key used by tests only.
 os.environ.setdefault("TIP_CONTACT_KEYS", "dGVzdC1vbmx5LWtleS1ub3QtZm9yLXByb2R1Y3Rpb24=")
+os.environ.setdefault("SITE_URL", "https://tips.test")
 os.environ["DEBUG"] = "false"
 os.environ["SECURE_SSL_REDIRECT"] = "false"
 os.environ["CELERY_TASK_ALWAYS_EAGER"] = "true"

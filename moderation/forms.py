@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy
 
 from moderation.models import ForwardOutcome, NotifyMode
 from moderation.roles import ROLE_GROUPS
+from traceobject.text import CleanCharField
 
 
 class ForwardCreateForm(forms.Form):
@@ -19,7 +20,7 @@ class ForwardCreateForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text=gettext_lazy("The owners of the object's case are ticked for you."),
     )
-    summary = forms.CharField(
+    summary = CleanCharField(
         label=gettext_lazy("Your summary for the investigator"),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 6, "cols": 70}),
@@ -39,7 +40,7 @@ class ForwardCreateForm(forms.Form):
 
 class ForwardOutcomeForm(forms.Form):
     outcome = forms.ChoiceField(label=gettext_lazy("Outcome"), choices=ForwardOutcome.choices)
-    note = forms.CharField(
+    note = CleanCharField(
         label=gettext_lazy("Note for the analyst"),
         max_length=2000,
         required=False,

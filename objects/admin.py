@@ -22,7 +22,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from objects.forms import ApprovalForm, IdentifyForm, ObjectUploadForm
+from objects.forms import ApprovalForm, CaseForm, IdentifyForm, ObjectTextForm, ObjectUploadForm
 from objects.imaging import ImageRejected
 from objects.models import Case, ObjectState, Resemblance, TracedObject
 from objects.services import (
@@ -61,6 +61,7 @@ def fitted(width: int | None, height: int | None, side: int) -> tuple[int, int]:
 
 @admin.register(Case)
 class CaseAdmin(admin.ModelAdmin):
+    form = CaseForm
     list_display = ["reference", "title", "object_count", "created_at"]
     search_fields = ["reference", "title"]
     filter_horizontal = ["owners"]
@@ -154,6 +155,7 @@ class NearDuplicate:
 
 @admin.register(TracedObject)
 class TracedObjectAdmin(BackOfficePages, admin.ModelAdmin):
+    form = ObjectTextForm
     list_display = [
         "code",
         "thumbnail_image",

@@ -11,13 +11,33 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from objects.models import Outcome, TracedObject
+from objects.models import Case, Outcome, TracedObject
 from objects.services import ApprovalChecklist, ObjectDetails, intake_limits
+from traceobject.text import CleanCharField
 
 UPLOAD_FIELDS = ["title", "category", "questions", "region_hint", "alt_text", "case"]
+# What staff type that the public reads: cleaned as a tipster's text is, so a direction
+# override cannot make a published title or question read differently from what it says.
+OBJECT_TEXT_FIELDS = ["title", "questions", "region_hint", "alt_text"]
 
 
-class ObjectUploadForm(forms.ModelForm):
+class ObjectTextForm(forms.ModelForm):
+    """The object's text as edited in the back office (the admin picks the fields)."""
+
+    class Meta:
+        model = TracedObject
+        fields = OBJECT_TEXT_FIELDS
+        field_classes = dict.fromkeys(OBJECT_TEXT_FIELDS, CleanCharField)
+
+
+class CaseForm(forms.ModelForm):
+    class Meta:
+        model = Case
+        fields = ["reference", "title", "owners"]
+        field_classes = {"reference": CleanCharField, "title": CleanCharField}
+
+
+class ObjectUploadForm(ObjectTextForm):
     image = forms.FileField(
         label=_("image"),
         help_text=_(
@@ -32,8 +52,7 @@ class ObjectUploadForm(forms.ModelForm):
         },
     )
 
-    class Meta:
-        model = TracedObject
+    class Meta(ObjectTextForm.Meta):
         fields = UPLOAD_FIELDS
 
     def clean_image(self):
@@ -103,7 +122,7 @@ class ApprovalForm(forms.Form):
 
 class IdentifyForm(forms.Form):
     outcome = forms.ChoiceField(label=_("outcome"), choices=[("", "---------"), *Outcome.choices])
-    public_line = forms.CharField(
+    public_line = CleanCharField(
         label=_("public outcome"),
         max_length=200,
         help_text=_(

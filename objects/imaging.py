@@ -40,6 +40,10 @@ class ImageRejected(Exception):
     """A crop that cannot be published; str(exc) is a one-line reason a person can act on."""
 
 
+# What one pixel of an 8-bit RGB image costs decoded: the reference for the memory budget.
+_REFERENCE_BYTES_PER_PIXEL = 4
+
+
 @dataclass(frozen=True)
 class Limits:
     # 25 MB is far above any sensible crop, yet small enough to keep in memory while we work.
@@ -50,6 +54,13 @@ class Limits:
     min_side: int = 64
     display_long_side: int = 1600
     thumb_long_side: int = 480
+
+    @property
+    def decode_budget(self) -> int:
+        """Bytes our decoding may hold: the 8-bit RGB image at the pixel cap. Deeper images
+        get fewer pixels, so a tiny 16-bit PNG cannot make the worker hold ten bytes for
+        each of 50 million pixels."""
+        return self.max_pixels * _REFERENCE_BYTES_PER_PIXEL
 
 
 @dataclass(frozen=True)
@@ -255,6 +266,7 @@ def _check_header(image: ImageFile.ImageFile, limits: Limits) -> None:
             f"image is {width}×{height} pixels ({_format_megapixels(width * height)}); "
             f"the limit is {_format_megapixels(limits.max_pixels)}"
         )
+    _check_decode_budget(image, limits)
     # An animation could hide a different picture in a later frame than the one reviewed.
     if getattr(image, "n_frames", 1) > 1:
         raise ImageRejected("animated images are not accepted")
@@ -263,6 +275,52 @@ def _check_header(image: ImageFile.ImageFile, limits: Limits) -> None:
             f"image is {width}×{height} pixels; "
             f"the short side must be at least {limits.min_side} pixels"
         )
+
+
+def _check_decode_budget(image: ImageFile.ImageFile, limits: Limits) -> None:
+    width, height = image.size
+    per_pixel = _decode_bytes_per_pixel(image)
+    needed = width * height * per_pixel
+    if needed <= limits.decode_budget:
+        return
+    fits = limits.decode_budget // per_pixel
+    raise ImageRejected(
+        f"image is {width}×{height} pixels {_describe_depth(image.mode)}: processing it needs "
+        f"{_format_bytes(needed)} of memory, the limit is {_format_bytes(limits.decode_budget)}; "
+        f"save it with 8 bits per channel or make it at most {_format_megapixels(fits)}"
+    )
+
+
+# Bytes per pixel held at full size at once: the decoded image (Pillow keeps 1 or 4 bytes a
+# pixel) plus the conversion `_to_resizable_mode` makes before anything is shrunk.
+_DECODE_BYTES_PER_PIXEL = {
+    "1": 1 + 1,  # to L
+    "L": 1,
+    "P": 1 + 4,  # to RGB or RGBA
+    "LA": 4,
+    "RGB": 4,
+    "RGBA": 4,
+    "CMYK": 4,
+    "I": 4 + 4 + 4,  # a 32-bit copy and its scaled copy
+}
+_OTHER_MODE_BYTES_PER_PIXEL = 4 + 4  # converted to RGB
+
+
+def _decode_bytes_per_pixel(image: ImageFile.ImageFile) -> int:
+    if image.mode.startswith("I;16"):
+        return 2 + 4 + 4  # the 16-bit image, its 32-bit copy and the scaled copy
+    per_pixel = _DECODE_BYTES_PER_PIXEL.get(image.mode, _OTHER_MODE_BYTES_PER_PIXEL)
+    if "transparency" in image.info and image.mode in {"L", "RGB"}:
+        per_pixel += 4  # a colour key becomes an RGBA copy
+    return per_pixel
+
+
+def _describe_depth(mode: str) -> str:
+    if mode.startswith("I;16"):
+        return "at 16 bits per channel"
+    if mode in {"I", "F"}:
+        return "at 32 bits per channel"
+    return f"in {mode} mode"
 
 
 def _to_resizable_mode(image: Image.Image) -> Image.Image:

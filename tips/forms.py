@@ -18,21 +18,9 @@ from django_countries import countries
 from tips.crypto import receipt_normalise
 from tips.models import Tip
 from tips.services import TipContent
-from tips.text import clean_text
+from traceobject.text import CleanCharField
 
 MAX_LINKS = 5
-
-
-class CleanCharField(forms.CharField):
-    """A CharField that removes control and invisible direction characters first."""
-
-    def __init__(self, *args, multiline: bool = False, **kwargs):
-        self.multiline = multiline
-        super().__init__(*args, **kwargs)
-
-    def to_python(self, value):
-        value = super().to_python(value)
-        return clean_text(value, multiline=self.multiline) if value else value
 
 
 class HoneypotField(forms.CharField):
@@ -99,6 +87,7 @@ class TipForm(PublicForm):
         label=_("Where is it sold or seen?"),
         required=False,
         max_length=500,
+        multiline=False,  # a place is one line, even in a box that wraps
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     links = CleanCharField(

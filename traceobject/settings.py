@@ -15,7 +15,22 @@ from pathlib import Path
 from celery.schedules import crontab
 from xstatic.pkg import bootstrap as xstatic_bootstrap
 
-from traceobject.env import ConfigError, database_from_url, envbool, envint, envlist, envstr
+from traceobject.env import (
+    ConfigError,
+    database_from_url,
+    envbool,
+    envemails,
+    envfernetkeys,
+    envint,
+    envlist,
+    envloglevel,
+    envnetworks,
+    envphonebook,
+    envrate,
+    envstr,
+    envurl,
+    envurls,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -32,7 +47,7 @@ if not SECRET_KEY:
     SECRET_KEY = "insecure-development-key-only-used-with-DEBUG-on"  # noqa: S105
 
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["localhost", "127.0.0.1"])
-CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
+CSRF_TRUSTED_ORIGINS = envurls("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
     # Django's admin, with our two-factor site as `admin.site` (moderation/admin_site.py).
@@ -111,7 +126,7 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and broker ---------------------------------------------------------------------
-REDIS_URL = envstr("REDIS_URL")
+REDIS_URL = envurl("REDIS_URL", None, schemes=("redis", "rediss", "unix"))
 # Short socket timeouts: a dead or unreachable Redis must cost a request milliseconds, not
 # the operating system's 2-minute TCP timeout (/healthz/ answers within 2 seconds).
 REDIS_SOCKET_TIMEOUT = 0.5
@@ -353,14 +368,14 @@ RATELIMIT_FAIL_OPEN = False  # the failover cache above keeps counting while Red
 # or networks): then the last X-Forwarded-For entry that is not a trusted proxy. Anyone
 # else's X-Forwarded-For changes nothing. Addresses are only ever used as an HMAC of their
 # network (the /32 of IPv4, the /64 of IPv6) and never stored.
-TRUSTED_PROXIES = envlist("TRUSTED_PROXIES", [])
+TRUSTED_PROXIES = envnetworks("TRUSTED_PROXIES", [])
 # (name, what is counted, rate). Every POST counts, valid or not, so floods and guessing
 # are bounded too. Rates are "count/period" with periods s, m, h, d (e.g. 5/10m).
 TIP_RATE_LIMITS = [
     ("tip-network-burst", "network", "5/10m"),  # 5 tips per network per 10 minutes
     ("tip-network-day", "network", "20/d"),  # 20 tips per network per day
     ("tip-object", "object", "300/h"),  # 300 tips per object per hour: a flood on one object
-    ("tip-global", "global", envstr("TIP_GLOBAL_RATE", "1000/h")),  # the global breaker
+    ("tip-global", "global", envrate("TIP_GLOBAL_RATE", "1000/h")),  # the global breaker
 ]
 REPORT_RATE_LIMITS = [
     ("report-network-burst", "network", "5/10m"),  # the same budget as tips, counted apart
@@ -386,7 +401,7 @@ ALTCHA_CHALLENGE_EXPIRE = 20 * 60 * 1000  # ms
 # --- Tips: privacy and retention ----------------------------------------------------------
 # Fernet keys (comma-separated) for contact details: the first encrypts, all decrypt, so a
 # new key goes first and `manage.py rotate_contact_keys` re-encrypts with it.
-TIP_CONTACT_KEYS = envlist("TIP_CONTACT_KEYS", [])
+TIP_CONTACT_KEYS = envfernetkeys("TIP_CONTACT_KEYS", [])
 if not TIP_CONTACT_KEYS:
     if not DEBUG:
         raise ConfigError(
@@ -401,27 +416,30 @@ TIP_CONTACT_RETENTION_DAYS = envint("TIP_CONTACT_RETENTION_DAYS", 30, minimum=0)
 TIP_REJECTED_RETENTION_DAYS = envint("TIP_REJECTED_RETENTION_DAYS", 30, minimum=0)
 TIP_RECEIPT_RETENTION_DAYS = envint("TIP_RECEIPT_RETENTION_DAYS", 90, minimum=0)  # after close
 # Shown at once when a visitor reports a child in danger now: "label=number" pairs.
-EMERGENCY_CONTACTS = [
-    tuple(part.strip() for part in entry.split("=", 1))
-    for entry in envlist(
-        "EMERGENCY_CONTACTS",
-        [
-            "Emergency services (Europe)=112",
-            "Child helpline (Europe)=116 111",
-            "Missing children hotline (Europe)=116 000",
-        ],
-    )
-]
+EMERGENCY_CONTACTS = envphonebook(
+    "EMERGENCY_CONTACTS",
+    [
+        "Emergency services (Europe)=112",
+        "Child helpline (Europe)=116 111",
+        "Missing children hotline (Europe)=116 000",
+    ],
+)
 # Who is mailed at once about an urgent report (besides nobody: set it in production).
-URGENT_ALERT_EMAILS = envlist("URGENT_ALERT_EMAILS", [])
-SITE_URL = envstr("SITE_URL", "http://127.0.0.1:8000")
+URGENT_ALERT_EMAILS = envemails("URGENT_ALERT_EMAILS", [])
+# Links in staff mail point here: a silent localhost default would send staff nowhere.
+SITE_URL = envurl("SITE_URL", "http://127.0.0.1:8000" if DEBUG else None)
+if SITE_URL is None:
+    raise ConfigError(
+        "SITE_URL is not set: export the public address (https://tips.example.org), or "
+        "DEBUG=true on a development machine"
+    )
 
 # --- Portal -------------------------------------------------------------------------------
 PORTAL_NAME = envstr("PORTAL_NAME", "Trace an Object")
 PORTAL_OPERATOR = envstr("PORTAL_OPERATOR", "the operating police agency")
 
 # --- Logging: to stdout; never a visitor's address or user agent -------------------------
-LOG_LEVEL = envstr("LOG_LEVEL", "INFO")
+LOG_LEVEL = envloglevel("LOG_LEVEL", "INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

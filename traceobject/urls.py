@@ -7,6 +7,10 @@ from traceobject import health, views
 
 # `admin.site` is the two-factor back office (moderation/admin_site.py), installed through
 # moderation.apps.StaffAdminConfig; it adds its own pages, the dashboard among them.
+
+# Works without the database: it renders no context processor (traceobject/views.py).
+handler500 = "traceobject.views.server_error"
+
 urlpatterns = [
     path("", include("objects.urls")),
     path("", include("tips.urls")),

@@ -191,3 +191,41 @@ def test_it_explains_bad_arguments(tmp_path, investigator, args, message):
     (tmp_path / "a.png").write_bytes(synthetic_png())
     with pytest.raises(CommandError, match=message):
         call_command("import_objects", *[a.format(folder=tmp_path) for a in args])
+
+
+def test_a_file_name_with_a_direction_override_is_printed_and_stored_clean(tmp_path, investigator):
+    # "\u202e" makes "\u202egnp.exe" display as "exe.png" in a terminal.
+    folder = tmp_path / "names"
+    folder.mkdir()
+    (folder / "\u202egnp.exe").write_bytes(b"MZ\x90\x00 not an image")
+    (folder / "\u202ebottle.png").write_bytes(synthetic_png(seed=7))
+
+    code, out, _ = run_import(str(folder), "--case", "C-1", "--owner", "ines")
+
+    assert code == 1
+    assert "FAILED gnp.exe: not a JPEG, PNG or WebP image" in out
+    assert "\u202e" not in out
+    assert TracedObject.objects.get(state=ObjectState.AWAITING_APPROVAL).title == "bottle"
+
+
+def test_manifest_values_are_stored_without_direction_overrides(tmp_path, investigator):
+    (tmp_path / "mug.png").write_bytes(synthetic_png(seed=8))
+    (tmp_path / "manifest.csv").write_text(
+        "file,title,category,questions,region_hint,alt_text,case\n"
+        'mug.png,\u202eabc,other,"Who sells it?\n\u2066Where?",Europe\u200f,\u202aA mug,'
+        "\u202eCASE-Z\n"
+        "\u202egnp.exe,x,other,?,,x,CASE-Z\n",
+        encoding="utf-8",
+    )
+
+    code, out, _ = run_import(str(tmp_path / "manifest.csv"), "--owner", "ines")
+
+    assert "FAILED gnp.exe: file not found" in out and "\u202e" not in out
+    mug = TracedObject.objects.get()
+    assert (mug.title, mug.questions, mug.region_hint, mug.alt_text, mug.case.reference) == (
+        "abc",
+        "Who sells it?\nWhere?",
+        "Europe",
+        "A mug",
+        "CASE-Z",
+    )

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 from django.core.files.storage import default_storage
-from PIL import Image
+from PIL import Image, ImageFile
 
 from objects.imaging import ImageRejected
 from objects.models import ObjectState, Resemblance, TracedObject
@@ -143,3 +143,51 @@ def test_a_crop_that_looks_like_an_earlier_one_in_another_case_is_listed(
     resemblance = Resemblance.objects.get(new=again)
     assert resemblance.existing == first and resemblance.distance <= 2
     assert not Resemblance.objects.filter(new=unrelated).exists()
+
+
+def greyscale_png(mode: str, side: int = 800) -> bytes:
+    """A smooth greyscale gradient, 8-bit ("L") or 16-bit ("I;16"): a few KB either way."""
+    scale = 65535 if mode == "I;16" else 255
+    image = Image.new(mode, (side, side))
+    image.putdata([(x + y) * scale // (2 * side) for y in range(side) for x in range(side)])
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def test_a_16_bit_image_gets_a_memory_budget_not_just_a_pixel_cap(
+    case, investigator, settings, monkeypatch
+):
+    # 1 megapixel is a budget of 4 MB: an 800×800 8-bit image fits (0.64 MB decoded),
+    # the same image at 16 bits does not (2 bytes a pixel, and two 32-bit working copies).
+    settings.OBJECT_MAX_MEGAPIXELS = 1
+    decoded_modes = []
+    original_load = ImageFile.ImageFile.load
+
+    def recording_load(image):
+        decoded_modes.append(image.mode)
+        return original_load(image)
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", recording_load)
+
+    def intake(data: bytes) -> TracedObject:
+        obj = object_submit(
+            case=case,
+            uploaded_by=investigator,
+            upload=io.BytesIO(data),
+            details=details(),
+            queue_intake=False,
+        )
+        return object_intake(object_id=obj.pk)
+
+    eight_bit = intake(greyscale_png("L"))
+    sixteen_bit = intake(greyscale_png("I;16"))
+
+    assert eight_bit.state == ObjectState.AWAITING_APPROVAL
+    assert sixteen_bit.state == ObjectState.FAILED
+    assert sixteen_bit.failure_reason == (
+        "image is 800×800 pixels at 16 bits per channel: processing it needs 6.1 MB of "
+        "memory, the limit is 3.8 MB; save it with 8 bits per channel or make it at most "
+        "0.4 megapixels"
+    )
+    assert not any(mode.startswith("I") for mode in decoded_modes), "decoded before refusing"

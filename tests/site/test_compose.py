@@ -26,7 +26,7 @@ def env_example_names() -> set[str]:
 
 def settings_names() -> set[str]:
     source = (ROOT / "traceobject" / "settings.py").read_text()
-    return set(re.findall(r"""env(?:str|bool|int|list)\(\s*["']([A-Z0-9_]+)["']""", source))
+    return set(re.findall(r"""\benv[a-z]*\(\s*["']([A-Z0-9_]+)["']""", source))
 
 
 def command_words(service: dict) -> list[str]:

@@ -7,7 +7,20 @@ from pathlib import Path
 
 import pytest
 
-from traceobject.env import ConfigError, database_from_url, envbool, envint, envlist, envstr
+from traceobject.env import (
+    ConfigError,
+    database_from_url,
+    envbool,
+    envfernetkeys,
+    envint,
+    envlist,
+    envloglevel,
+    envnetworks,
+    envphonebook,
+    envrate,
+    envstr,
+    envurl,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -130,3 +143,72 @@ def test_check_deploy_passes_with_production_settings():
         SECRET_KEY="a-production-like-secret-" + "x7Qp2" * 10,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    "name, value, message",
+    [
+        ("TIP_GLOBAL_RATE", "lots", "TIP_GLOBAL_RATE='lots' is not a rate: use count/period"),
+        ("TIP_GLOBAL_RATE", "1000/hour", "TIP_GLOBAL_RATE='1000/hour' is not a rate"),
+        ("TRUSTED_PROXIES", "nginx", "TRUSTED_PROXIES: 'nginx' is not an IP address or network"),
+        ("EMERGENCY_CONTACTS", "112", "EMERGENCY_CONTACTS: '112' is not a label=number pair"),
+        ("LOG_LEVEL", "verbose", "LOG_LEVEL='VERBOSE' is not a log level"),
+        ("SITE_URL", "tips.example.org", "SITE_URL='tips.example.org' is not a URL"),
+        ("REDIS_URL", "localhost:6379", "REDIS_URL='localhost:6379' is not a URL"),
+        ("TIP_CONTACT_KEYS", "not-a-key", "TIP_CONTACT_KEYS: key 1 is not a Fernet key"),
+        ("URGENT_ALERT_EMAILS", "duty at police", "URGENT_ALERT_EMAILS: 'duty at police' is not"),
+        ("CSRF_TRUSTED_ORIGINS", "tips.example.org", "CSRF_TRUSTED_ORIGINS: 'tips.example.org'"),
+    ],
+)
+def test_a_setting_parsed_later_is_checked_at_start_up_with_one_line(name, value, message):
+    result = run_manage(
+        "check", SECRET_KEY="a-production-like-secret-" + "x7Qp2" * 10, **{name: value}
+    )
+    assert result.returncode == 1, result.stdout
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"traceobject: {message}")
+
+
+def test_the_site_refuses_to_start_without_site_url_when_debug_is_off():
+    clean = {k: v for k, v in os.environ.items() if k != "SITE_URL"}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env={**clean, "DEBUG": "false", "SECRET_KEY": "a-production-like-secret-" + "x7Qp2" * 10},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip().startswith("traceobject: SITE_URL is not set:")
+
+
+def test_the_typed_readers_return_what_the_code_uses():
+    assert envrate("R", "1000/h", environ={"R": "5/10m"}) == "5/10m"
+    assert envnetworks("P", [], environ={"P": "172.28.0.10, 10.1.2.3/8"}) == [
+        "172.28.0.10/32",
+        "10.0.0.0/8",
+    ]
+    assert envphonebook("E", [], environ={"E": "Politie=112,Kindertelefoon=0800-0432"}) == [
+        ("Politie", "112"),
+        ("Kindertelefoon", "0800-0432"),
+    ]
+    assert envloglevel("L", "INFO", environ={"L": "warning"}) == "WARNING"
+    assert envurl("U", None, environ={}) is None
+    assert (
+        envurl("U", None, environ={"U": "https://tips.example.org"}) == "https://tips.example.org"
+    )
+
+
+def test_a_rate_of_zero_is_refused():
+    with pytest.raises(ConfigError, match="is not a rate"):
+        envrate("R", "1000/h", environ={"R": "0/h"})
+    with pytest.raises(ConfigError, match="is not a rate"):
+        envrate("R", "1000/h", environ={"R": "10/0m"})
+
+
+def test_a_malformed_fernet_key_is_refused_without_showing_it():
+    with pytest.raises(ConfigError) as excinfo:
+        envfernetkeys("K", [], environ={"K": "c2VjcmV0LWJ1dC1zaG9ydA=="})
+    assert "c2VjcmV0" not in str(excinfo.value)

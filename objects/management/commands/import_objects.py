@@ -20,15 +20,18 @@ from tqdm import tqdm
 from objects.imaging import ImageRejected
 from objects.models import Case, Category, ObjectState
 from objects.services import ObjectDetails, case_ensure, object_intake, object_submit
+from traceobject.text import clean_text
 
 MANIFEST_COLUMNS = ["file", "title", "category", "questions", "region_hint", "alt_text", "case"]
 DEFAULT_QUESTIONS = "Do you recognise this object? Where is it sold or seen?"
+# Manifest columns that may hold several lines; every other value is one line.
+MULTILINE_COLUMNS = {"questions"}
 
 
 @dataclass
 class Row:
     path: Path
-    name: str  # as the user wrote it, for messages
+    name: str  # as the user wrote it, cleaned, for messages
     title: str = ""
     category: str = ""
     questions: str = ""
@@ -96,7 +99,7 @@ class Command(BaseCommand):
             files = sorted(
                 p for p in source.iterdir() if p.is_file() and not p.name.startswith(".")
             )
-            return [Row(path=p, name=p.name) for p in files]
+            return [Row(path=p, name=_clean_line(p.name)) for p in files]
         if source.is_file() and source.suffix.lower() == ".csv":
             return self._manifest_rows(source)
         raise CommandError(f"{source} is neither a folder nor a .csv manifest")
@@ -112,8 +115,8 @@ class Command(BaseCommand):
             return [
                 Row(
                     path=manifest.parent / (record["file"] or "").strip(),
-                    name=(record["file"] or "").strip() or f"row {number}",
-                    **{key: (record[key] or "").strip() for key in MANIFEST_COLUMNS[1:]},
+                    name=_clean_line(record["file"] or "") or f"row {number}",
+                    **{key: _clean_value(key, record[key]) for key in MANIFEST_COLUMNS[1:]},
                 )
                 for number, record in enumerate(reader, start=2)
             ]
@@ -140,7 +143,7 @@ class Command(BaseCommand):
 
     def _details(self, row: Row) -> ObjectDetails:
         category = _category(row.category)
-        title = (row.title or row.path.stem)[:120]
+        title = (row.title or _clean_line(row.path.stem))[:120]
         return ObjectDetails(
             title=title,
             category=category,
@@ -156,6 +159,16 @@ class Command(BaseCommand):
         if not (uploader.is_superuser or case.owners.filter(pk=uploader.pk).exists()):
             raise RowError(f"{uploader.username} is not an owner of case {reference}")
         return case
+
+
+def _clean_line(value: str) -> str:
+    """A file name or value as a terminal should show it: a direction override in a name
+    ("gpj.exe" shown for "exe.jpg") or a control character would mislead whoever reads it."""
+    return clean_text(value, multiline=False)
+
+
+def _clean_value(column: str, value: str | None) -> str:
+    return clean_text(value or "", multiline=column in MULTILINE_COLUMNS)
 
 
 def _category(value: str) -> str:
