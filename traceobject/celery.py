@@ -10,6 +10,7 @@ import logging
 import os
 
 from celery import Celery, Task
+from celery.signals import worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "traceobject.settings")
 
@@ -43,3 +44,18 @@ class RetryingTask(Task):
             )
         except Exception:  # a database outage must not hide the original failure
             logger.exception("could not record the failure of task %s[%s]", self.name, task_id)
+
+
+@worker_ready.connect
+def heartbeat_start(sender, **kwargs) -> None:
+    """Beat from the worker's own event loop, so /healthz/ can tell a silent worker.
+
+    The timer runs in the consumer's loop: a worker that stops taking messages stops
+    beating too, not just one whose process is gone.
+    """
+    from django.conf import settings
+
+    from traceobject.health import worker_heartbeat_write
+
+    worker_heartbeat_write()
+    sender.timer.call_repeatedly(settings.WORKER_HEARTBEAT_SECONDS, worker_heartbeat_write)
