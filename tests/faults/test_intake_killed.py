@@ -3,6 +3,7 @@ killer, a decoder crash). The object must end processed or failed, never stuck i
 an image that kills the worker every time must not be retried for ever."""
 
 import io
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ from celery import Celery
 from PIL import Image
 
 from objects.models import ObjectState, TracedObject
-from objects.services import MAX_INTAKE_ATTEMPTS, object_submit
+from objects.services import MAX_INTAKE_ATTEMPTS, STALLED_INTAKE_MINUTES, object_submit
 from tests.factories import details
 from tests.faults.conftest import wait_until
 
@@ -76,6 +77,35 @@ def test_an_intake_killed_midway_runs_again_and_the_object_ends_processed(
     assert state == ObjectState.AWAITING_APPROVAL and runs == 2
     assert files_in(settings.INTAKE_ROOT) == []
     assert len(files_in(settings.MEDIA_ROOT)) == 2  # the display image and the thumbnail
+
+
+def test_an_intake_whose_whole_worker_was_killed_is_picked_up_by_the_stalled_intake_job(
+    case, investigator, slow_image, intake_worker, start_worker, site_on_test_database
+):
+    worker, broker = intake_worker
+    obj = draft(case, investigator, slow_image)
+    broker.send_task("objects.tasks.intake_object", args=[obj.pk])
+    wait_until(lambda: runs_and_state(obj.pk)[0] == 1, seconds=30, what="the intake to start")
+    worker.process.kill()  # SIGKILL to the main process and its pool: nothing acks or rejects
+    state_at_kill = runs_and_state(obj.pk)[1]
+
+    # The unacknowledged message returns only after the visibility timeout (hours); the
+    # beat job requeues drafts older than STALLED_INTAKE_MINUTES. Age the draft and send
+    # the job as beat would, to a fresh worker.
+    start_worker(site_on_test_database)
+    TracedObject.objects.filter(pk=obj.pk).update(
+        created_at=obj.created_at - timedelta(minutes=STALLED_INTAKE_MINUTES + 1)
+    )
+    broker.send_task("objects.tasks.requeue_stalled_intake")
+    wait_until(
+        lambda: runs_and_state(obj.pk)[1] != ObjectState.DRAFT,
+        seconds=60,
+        what="the object to leave draft",
+    )
+    runs, state = runs_and_state(obj.pk)
+    print(f"whole worker killed during run 1 ({state_at_kill}); ended {state} after {runs} runs")
+    assert state_at_kill == ObjectState.DRAFT
+    assert state == ObjectState.AWAITING_APPROVAL and runs == 2
 
 
 def test_an_image_that_kills_the_worker_every_time_ends_failed_instead_of_looping(
