@@ -39,6 +39,10 @@ from outbox.services import outbox_put
 
 # An upload still in draft after this long lost its task (broker or worker outage).
 STALLED_INTAKE_MINUTES = 10
+# Intake runs a draft may start. A run that never finishes (the worker killed by the kernel's
+# OOM killer or a decoder crash) comes back through late acknowledgement and the stalled-intake
+# job; past this many starts the draft fails instead of taking the worker down again.
+MAX_INTAKE_ATTEMPTS = 3
 
 
 class TransitionError(Exception):
@@ -174,6 +178,18 @@ def object_intake(*, object_id: int) -> TracedObject:
     obj = TracedObject.objects.get(pk=object_id)
     if obj.state != ObjectState.DRAFT:
         return obj  # already processed
+    # Counted and committed before the image is opened, so a run that dies still counts.
+    TracedObject.objects.filter(pk=obj.pk, state=ObjectState.DRAFT).update(
+        intake_attempts=F("intake_attempts") + 1
+    )
+    obj.refresh_from_db(fields=["intake_attempts"])
+    if obj.intake_attempts > MAX_INTAKE_ATTEMPTS:
+        _intake_fail(
+            obj,
+            f"processing stopped before finishing {MAX_INTAKE_ATTEMPTS} times (the image may "
+            "crash the decoder); save it again as PNG or JPEG and upload it again",
+        )
+        return obj
     upload = Path(settings.INTAKE_ROOT) / obj.intake_path
     if not obj.intake_path or not upload.exists():
         _intake_fail(obj, "the uploaded file was lost before processing; upload it again")

@@ -10,6 +10,7 @@ import logging
 import os
 
 from celery import Celery, Task
+from celery.signals import worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "traceobject.settings")
 
@@ -37,3 +38,18 @@ class RetryingTask(Task):
         # The failure is recorded as a FailedTask by the audit app (its task_failure receiver):
         # this module configures Celery and imports no app.
         logger.error("task %s[%s] failed for good: %r", self.name, task_id, exc)
+
+
+@worker_ready.connect
+def heartbeat_start(sender, **kwargs) -> None:
+    """Beat from the worker's own event loop, so /healthz/ can tell a silent worker.
+
+    The timer runs in the consumer's loop: a worker that stops taking messages stops
+    beating too, not just one whose process is gone.
+    """
+    from django.conf import settings
+
+    from traceobject.health import worker_heartbeat_write
+
+    worker_heartbeat_write()
+    sender.timer.call_repeatedly(settings.WORKER_HEARTBEAT_SECONDS, worker_heartbeat_write)

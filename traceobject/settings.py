@@ -213,6 +213,11 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# A running worker writes a heartbeat to the cache this often (traceobject/celery.py);
+# /healthz/ answers 503 naming the worker once the last one is older than the second value.
+WORKER_HEARTBEAT_SECONDS = envint("WORKER_HEARTBEAT_SECONDS", 30, minimum=1)
+WORKER_SILENT_SECONDS = envint("WORKER_SILENT_SECONDS", 120, minimum=1)
+
 # --- Auth and sessions --------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -9,7 +9,7 @@ from PIL import Image, ImageFile
 
 from objects.imaging import ImageRejected
 from objects.models import ObjectState, Resemblance, TracedObject
-from objects.services import object_intake, object_submit
+from objects.services import MAX_INTAKE_ATTEMPTS, object_intake, object_submit
 from objects.tasks import intake_object, requeue_stalled_intake
 from outbox.models import OutboxMessage
 from tests.factories import details, submitted_object, synthetic_png
@@ -129,6 +129,25 @@ def test_a_lost_task_is_requeued_by_the_beat_job(
     ).exists()
     obj.refresh_from_db()
     assert obj.state == ObjectState.AWAITING_APPROVAL
+
+
+def test_a_draft_whose_intake_never_finished_three_times_fails_instead_of_looping(
+    case, investigator, settings
+):
+    # Three earlier runs started and died (say the kernel killed the worker each time):
+    # the fourth gives up with a reason, without opening the image again.
+    obj = object_submit(
+        case=case,
+        uploaded_by=investigator,
+        upload=io.BytesIO(synthetic_png()),
+        details=details(),
+        queue_intake=False,
+    )
+    TracedObject.objects.filter(pk=obj.pk).update(intake_attempts=MAX_INTAKE_ATTEMPTS)
+    assert intake_object.delay(obj.pk).get() == ObjectState.FAILED
+    obj.refresh_from_db()
+    assert "processing stopped before finishing 3 times" in obj.failure_reason
+    assert files_in(settings.INTAKE_ROOT) == []
 
 
 def test_a_crop_that_looks_like_an_earlier_one_in_another_case_is_listed(

@@ -3,8 +3,13 @@
 import socket
 import threading
 import time
+from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
+from django.utils import timezone
+
+from traceobject.health import HEARTBEAT_KEY, worker_heartbeat_write
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -38,7 +43,8 @@ def test_it_answers_503_naming_redis_when_redis_is_down(client, settings):
     elapsed = time.monotonic() - started
     assert response.status_code == 503
     body = response.json()
-    assert body["failing"] == ["broker", "cache"]
+    # The worker's heartbeat lives in the cache: with Redis gone it cannot be vouched for.
+    assert body["failing"] == ["broker", "cache", "worker"]
     assert body["database"] == "ok"
     assert "Traceback" not in response.content.decode()
     assert elapsed < 2
@@ -77,7 +83,7 @@ def test_it_answers_within_2_seconds_when_redis_hangs(client, settings, silent_s
     response = client.get("/healthz/")
     assert time.monotonic() - started < 2
     assert response.status_code == 503
-    assert set(response.json()["failing"]) == {"broker", "cache"}
+    assert set(response.json()["failing"]) == {"broker", "cache", "worker"}
 
 
 @pytest.mark.services
@@ -85,6 +91,7 @@ def test_it_answers_200_against_the_real_postgres_and_redis(
     client, settings, require_postgres, redis_url
 ):
     point_redis_at(settings, redis_url)
+    worker_heartbeat_write()
     response = client.get("/healthz/")
     assert response.status_code == 200, response.json()
     assert response.json() == {
@@ -93,4 +100,32 @@ def test_it_answers_200_against_the_real_postgres_and_redis(
         "database": "ok",
         "cache": "ok",
         "broker": "ok",
+        "worker": "ok (last heartbeat 0 s ago)",
+        "outbox": "ok (nothing waiting)",
     }
+
+
+def test_it_names_the_worker_when_its_heartbeat_is_older_than_the_threshold(client, settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.WORKER_SILENT_SECONDS = 60
+    assert client.get("/healthz/").json()["worker"] == "silent (no heartbeat)"
+    cache.set(HEARTBEAT_KEY, time.time() - 90)
+    response = client.get("/healthz/")
+    assert response.status_code == 503
+    assert response.json()["failing"] == ["worker"]
+    assert response.json()["worker"] == "silent (last heartbeat 90 s ago)"
+    worker_heartbeat_write()
+    assert client.get("/healthz/").status_code == 200
+
+
+def test_it_reports_how_long_the_oldest_unsent_outbox_message_has_waited(client):
+    from outbox.models import OutboxMessage
+
+    waiting = OutboxMessage.objects.create(task="outbox.tasks.relay_outbox", kwargs={})
+    OutboxMessage.objects.filter(pk=waiting.pk).update(
+        created_at=timezone.now() - timedelta(seconds=300)
+    )
+    response = client.get("/healthz/")
+    # A backlog is reported for alerting, not failed: the portal still takes tips.
+    assert response.status_code == 200
+    assert response.json()["outbox"] == "ok (oldest unsent 300 s old)"
