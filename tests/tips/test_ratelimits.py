@@ -1,5 +1,6 @@
-"""Layered rate limits: per network, per object and global; every POST counts; only
-trusted proxies may name the client; the address itself is never kept."""
+"""Layered rate limits: per network, per object and global; every POST counts per network
+(tests/tips/test_shared_budgets.py has the shared ones); only trusted proxies may name the
+client; the address itself is never kept."""
 
 import pytest
 from django.core.cache import caches
