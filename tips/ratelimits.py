@@ -39,10 +39,20 @@ def _trusted(address: ipaddress._BaseAddress) -> bool:
     )
 
 
+def _address(text: str) -> ipaddress._BaseAddress:
+    """Parse an address; raises ValueError.
+
+    A dual-stack socket reports IPv4 clients as ::ffff:a.b.c.d: taken as IPv6 they would
+    all share one /64 (one budget), and a trusted IPv4 proxy would not be recognised.
+    """
+    address = ipaddress.ip_address(text)
+    return getattr(address, "ipv4_mapped", None) or address
+
+
 def client_address(request: HttpRequest) -> ipaddress._BaseAddress | None:
     """REMOTE_ADDR, or behind a trusted proxy the nearest untrusted X-Forwarded-For hop."""
     try:
-        address = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
+        address = _address(request.META.get("REMOTE_ADDR", ""))
     except ValueError:
         return None
     if not _trusted(address):
@@ -50,7 +60,7 @@ def client_address(request: HttpRequest) -> ipaddress._BaseAddress | None:
     hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
     for hop in reversed(hops):
         try:
-            candidate = ipaddress.ip_address(hop)
+            candidate = _address(hop)
         except ValueError:
             return address  # a malformed chain: count the proxy itself, never a made-up value
         if not _trusted(candidate):
