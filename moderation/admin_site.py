@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -27,6 +28,16 @@ def device_for_token(user, token: str):
 
 
 class StaffLoginForm(OTPAdminAuthenticationForm):
+    # One message for a wrong password and a wrong second factor: a different one would tell
+    # someone guessing that the password was right.
+    error_messages = {
+        **OTPAdminAuthenticationForm.error_messages,
+        "invalid_login": _(
+            "Please enter the correct %(username)s, password and code for a staff account. "
+            "Note that the username and password may be case-sensitive."
+        ),
+    }
+
     def _chosen_device(self, user):
         # django-otp would make people pick a device from a list it shows only after a
         # first failed attempt; the shape of the token tells us which one they used.
@@ -46,7 +57,17 @@ class StaffLoginForm(OTPAdminAuthenticationForm):
                     credentials={"username": user.get_username(), "stage": "second factor"},
                     request=self.request,
                 )
-            raise
+            self._forget_password_was_right()
+            raise self.get_invalid_login_error() from None
+
+    def _forget_password_was_right(self) -> None:
+        """Render the page exactly as for a wrong password.
+
+        django-otp, once the password is right, shows a device list and a challenge button
+        (both shown for `form.get_user`) and echoes the password back into the page.
+        """
+        self.user_cache = None
+        self.fields["password"].widget.render_value = False
 
 
 class StaffAdminSite(OTPAdminSite):

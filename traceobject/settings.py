@@ -205,6 +205,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "admin:login"
+# Where a login goes when its `next` is missing or unsafe (another host): the back office,
+# the only thing staff log in for (Django's default, /accounts/profile/, does not exist).
+LOGIN_REDIRECT_URL = "admin:index"
 SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", 30 * 60, minimum=60)
 SESSION_SAVE_EVERY_REQUEST = True  # the age above is an idle timeout, not a fixed lifetime
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

@@ -7,6 +7,7 @@ codes are created per test. Logins go through the real back-office login form.
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -218,3 +219,41 @@ def test_a_lockout_is_audited(client, investigator):
 
     assert AuditEntry.objects.filter(action="auth.locked_out", data__username="ines").exists()
     assert AuditEntry.objects.filter(action="auth.login_failed").count() == 5
+
+
+# --- What a failed login tells, and where a login goes (issue 12, finding 2) -------------
+
+
+def login_page(response) -> str:
+    """The page as a person sees it; only the per-request CSRF token differs."""
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", response.content.decode())
+
+
+@pytest.mark.parametrize("token", ["123456", "wrongcode", ""])
+def test_a_right_password_with_a_wrong_code_looks_like_a_wrong_password(
+    client, investigator, token
+):
+    TOTPDevice.objects.create(user=investigator, name="app", confirmed=True)
+    backup_codes(investigator, "k2wl3xgz")
+
+    wrong_password = log_in(Client(), password="not-her-password", token=token)
+    wrong_code = log_in(Client(), token=token)
+
+    assert wrong_code.status_code == wrong_password.status_code == 200
+    assert "Please enter the correct username, password and code" in login_page(wrong_code)
+    assert "Invalid token" not in login_page(wrong_code)
+    assert PASSWORD not in login_page(wrong_code)
+    assert login_page(wrong_code) == login_page(wrong_password)
+
+
+@pytest.mark.parametrize("next_url", ["https://evil.example/", "//evil.example/x", None])
+def test_a_login_with_an_unsafe_or_no_next_lands_on_the_back_office(client, investigator, next_url):
+    backup_codes(investigator, "k2wl3xgz")
+    data = {"username": "ines", "password": PASSWORD, "otp_token": "k2wl3xgz"}
+    if next_url is not None:
+        data["next"] = next_url
+
+    response = client.post(LOGIN, data, REMOTE_ADDR=HOME_NETWORK)
+
+    assert response.status_code == 302 and response["Location"] == HOME
+    assert reaches_back_office(client)
