@@ -10,10 +10,14 @@ from __future__ import annotations
 
 from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from moderation.auth import account_lock_minutes, account_login_failed, remember_known_browser
 
 
 def device_for_token(user, token: str):
@@ -37,6 +41,24 @@ class StaffLoginForm(OTPAdminAuthenticationForm):
             "Note that the username and password may be case-sensitive."
         ),
     }
+
+    def clean(self):
+        username = self.cleaned_data.get("username") or ""
+        if minutes := account_lock_minutes(self.request, username):
+            raise ValidationError(
+                ngettext(
+                    "Too many failed logins for this account. Try again in %(minutes)d minute.",
+                    "Too many failed logins for this account. Try again in %(minutes)d minutes.",
+                    minutes,
+                ),
+                params={"minutes": minutes},
+                code="account_locked",
+            )
+        try:
+            return super().clean()
+        except ValidationError:
+            account_login_failed(self.request, username)
+            raise
 
     def _chosen_device(self, user):
         # django-otp would make people pick a device from a list it shows only after a
@@ -72,3 +94,14 @@ class StaffLoginForm(OTPAdminAuthenticationForm):
 
 class StaffAdminSite(OTPAdminSite):
     login_form = StaffLoginForm
+
+    def login(self, request: HttpRequest, extra_context=None) -> HttpResponse:
+        response = super().login(request, extra_context)
+        if (
+            request.method == "POST"
+            and request.user.is_authenticated
+            and response.status_code == 302
+        ):
+            # This browser may log in to this account even while the account is locked.
+            remember_known_browser(response, request.user.get_username())
+        return response

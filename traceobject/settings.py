@@ -232,6 +232,12 @@ AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=30)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# Per account, across networks (moderation/auth.py): 20 failed logins for one username in a
+# 15-minute window lock it everywhere until the window ends (at most 15 minutes; refused
+# attempts do not count, so the lock is never prolonged). A browser that has logged in to
+# that account before (a signed cookie, 90 days) is never locked this way, so a guessing
+# run can slow a person down but not lock them out. Usernames are counted as a keyed hash.
+STAFF_LOGIN_ACCOUNT_LIMIT = "20/15m"
 # Privacy: axes never sees an address. Its "ip_address" is the HMAC of the client's network
 # (tips.ratelimits.network_key, written as a private IPv6 address because axes keeps it in
 # an address column); our handler blanks the user agent and Accept header before axes
