@@ -11,10 +11,15 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
 from django.urls import path
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from moderation.auth import account_lock_minutes, account_login_failed, remember_known_browser
 
 
 def device_for_token(user, token: str):
@@ -29,6 +34,34 @@ def device_for_token(user, token: str):
 
 
 class StaffLoginForm(OTPAdminAuthenticationForm):
+    # One message for a wrong password and a wrong second factor: a different one would tell
+    # someone guessing that the password was right.
+    error_messages = {
+        **OTPAdminAuthenticationForm.error_messages,
+        "invalid_login": _(
+            "Please enter the correct %(username)s, password and code for a staff account. "
+            "Note that the username and password may be case-sensitive."
+        ),
+    }
+
+    def clean(self):
+        username = self.cleaned_data.get("username") or ""
+        if minutes := account_lock_minutes(self.request, username):
+            raise ValidationError(
+                ngettext(
+                    "Too many failed logins for this account. Try again in %(minutes)d minute.",
+                    "Too many failed logins for this account. Try again in %(minutes)d minutes.",
+                    minutes,
+                ),
+                params={"minutes": minutes},
+                code="account_locked",
+            )
+        try:
+            return super().clean()
+        except ValidationError:
+            account_login_failed(self.request, username)
+            raise
+
     def _chosen_device(self, user):
         # django-otp would make people pick a device from a list it shows only after a
         # first failed attempt; the shape of the token tells us which one they used.
@@ -48,7 +81,17 @@ class StaffLoginForm(OTPAdminAuthenticationForm):
                     credentials={"username": user.get_username(), "stage": "second factor"},
                     request=self.request,
                 )
-            raise
+            self._forget_password_was_right()
+            raise self.get_invalid_login_error() from None
+
+    def _forget_password_was_right(self) -> None:
+        """Render the page exactly as for a wrong password.
+
+        django-otp, once the password is right, shows a device list and a challenge button
+        (both shown for `form.get_user`) and echoes the password back into the page.
+        """
+        self.user_cache = None
+        self.fields["password"].widget.render_value = False
 
 
 class StaffAdminSite(OTPAdminSite):
@@ -64,3 +107,14 @@ class StaffAdminSite(OTPAdminSite):
             path("dashboard/", self.admin_view(dashboard_view), name="dashboard"),
             *super().get_urls(),
         ]
+
+    def login(self, request: HttpRequest, extra_context=None) -> HttpResponse:
+        response = super().login(request, extra_context)
+        if (
+            request.method == "POST"
+            and request.user.is_authenticated
+            and response.status_code == 302
+        ):
+            # This browser may log in to this account even while the account is locked.
+            remember_known_browser(response, request.user.get_username())
+        return response

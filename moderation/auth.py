@@ -8,10 +8,14 @@ are blanked before the handler records anything.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import ipaddress
 
 from axes.handlers.database import AxesDatabaseHandler
-from django.http import HttpRequest
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django_ratelimit.core import get_usage
 
 from audit.services import log_action
 from traceobject.clients import network_key
@@ -50,6 +54,71 @@ class PrivateAxesHandler(AxesDatabaseHandler):
     def get_failures(self, request, credentials: dict | None = None) -> int:
         _forget_client_details(request)
         return super().get_failures(request, credentials)
+
+
+# --- Failures per account, across networks -------------------------------------------------
+# Axes locks a username on one network. This budget (STAFF_LOGIN_ACCOUNT_LIMIT) stops a
+# guessing run spread over many networks: over it, the username is refused everywhere until
+# the window ends. Refused attempts are not counted, so a lock never outlasts its window,
+# and a browser that has logged in to the account before is not locked at all: an attacker
+# can slow a person down, never lock them out.
+
+KNOWN_BROWSER_COOKIE = "staff_known"
+KNOWN_BROWSER_SALT = "moderation.auth.known-browser"
+KNOWN_BROWSER_DAYS = 90
+
+
+def _account_key(username: str) -> str:
+    # A keyed hash: the cache never holds a username, which could itself be a guess.
+    secret = hmac.new(settings.SECRET_KEY.encode(), b"traceobject-account", "sha256").digest()
+    return hmac.new(secret, username.casefold().encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def _account_usage(request: HttpRequest, username: str, *, increment: bool) -> dict | None:
+    key = _account_key(username)
+    return get_usage(
+        request,
+        group="staff-login-account",
+        key=lambda group, request: key,
+        rate=settings.STAFF_LOGIN_ACCOUNT_LIMIT,
+        increment=increment,
+    )
+
+
+def account_lock_minutes(request: HttpRequest, username: str) -> int:
+    """Minutes left of this account's lock, 0 if it is not locked for this browser."""
+    if _is_known_browser(request, username):
+        return 0
+    usage = _account_usage(request, username, increment=False)
+    if not usage or usage["count"] < usage["limit"]:
+        return 0
+    return max(1, -(-usage["time_left"] // 60))
+
+
+def account_login_failed(request: HttpRequest, username: str) -> None:
+    _account_usage(request, username, increment=True)
+
+
+def _is_known_browser(request: HttpRequest, username: str) -> bool:
+    value = request.get_signed_cookie(
+        KNOWN_BROWSER_COOKIE,
+        default=None,
+        salt=KNOWN_BROWSER_SALT,
+        max_age=KNOWN_BROWSER_DAYS * 86400,
+    )
+    return value is not None and hmac.compare_digest(value, _account_key(username))
+
+
+def remember_known_browser(response: HttpResponse, username: str) -> None:
+    response.set_signed_cookie(
+        KNOWN_BROWSER_COOKIE,
+        _account_key(username),
+        salt=KNOWN_BROWSER_SALT,
+        max_age=KNOWN_BROWSER_DAYS * 86400,
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Strict",
+    )
 
 
 # --- Audit: signal receivers, connected in moderation/apps.py --------------------------------

@@ -7,12 +7,17 @@ characters are removed; links are checked as http(s) URLs and never fetched.
 
 from __future__ import annotations
 
+import base64
+import json
+
 from django import forms
 from django.conf import settings
+from django.core.cache import caches
 from django.core.validators import URLValidator
 from django.utils.translation import gettext, gettext_lazy, ngettext
 from django.utils.translation import gettext_lazy as _
-from django_altcha import AltchaField
+from django_altcha import AltchaField, get_challenge_expire_seconds, is_challenge_used
+from django_altcha.conf import get_setting as altcha_setting
 from django_countries import countries
 
 from tips.crypto import receipt_normalise
@@ -36,8 +41,44 @@ class HoneypotField(forms.CharField):
         )
 
 
-def proof_of_work_field() -> AltchaField:
-    return AltchaField(
+class ProofOfWorkField(AltchaField):
+    """django-altcha's field, checking a solution without using it up.
+
+    django-altcha marks a solution used inside `clean` with a `get` then a `set`: two
+    requests at once both pass, and a solution used up before the view refuses the request
+    (a rate limit) would be lost to the visitor. Here `clean` only refuses a solution
+    already used; the view uses it up with `PublicForm.proof_of_work_use`, in one atomic
+    step, once it has decided to take the request.
+    """
+
+    def replay_attack_protection(self, payload: str) -> None:
+        if is_challenge_used(proof_of_work_challenge(payload)):
+            raise forms.ValidationError(self.error_messages["replay"], code="replay")
+
+
+def proof_of_work_challenge(payload: str) -> str:
+    try:
+        return json.loads(base64.b64decode(payload).decode())["challenge"]
+    except (ValueError, KeyError, TypeError):
+        raise forms.ValidationError(
+            _("The anti-spam check failed. Please tick it again."), code="invalid"
+        ) from None
+
+
+def solution_consume(payload: str) -> bool:
+    """Use a verified solution up; False if it was used already (by another request too).
+
+    One `add` (Redis SET NX, or the fallback's locked add) is the whole check, so two
+    requests can never both win. The key is django-altcha's own (the challenge), so
+    solutions it marked stay used across an upgrade.
+    """
+    cache = caches[settings.ALTCHA_CACHE_ALIAS]
+    add = getattr(cache, "add_once", cache.add)  # see FailoverRedisCache.add_once
+    return add(proof_of_work_challenge(payload), True, get_challenge_expire_seconds())
+
+
+def proof_of_work_field() -> ProofOfWorkField:
+    return ProofOfWorkField(
         label=_("Anti-spam check"),
         maxnumber=settings.ALTCHA_MAX_NUMBER,
         hidefooter=True,
@@ -60,11 +101,22 @@ def proof_of_work_field() -> AltchaField:
 
 
 class PublicForm(forms.Form):
+    """A public form with a proof of work: after `is_valid()`, a view that takes the request
+    must call `proof_of_work_use()` and go on only if it returns True."""
+
     website = HoneypotField()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["altcha"] = proof_of_work_field()
+
+    def proof_of_work_use(self) -> bool:
+        if not altcha_setting("ALTCHA_VERIFICATION_ENABLED"):
+            return True
+        if solution_consume(self.cleaned_data["altcha"]):
+            return True
+        self.add_error("altcha", self.fields["altcha"].error_messages["replay"])
+        return False
 
     def clean(self):
         cleaned = super().clean()

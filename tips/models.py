@@ -74,6 +74,9 @@ class Tip(models.Model):
     )
     urgent = models.BooleanField(default=False, db_index=True)
     urgent_alert_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # An urgent report is never refused by a shared rate limit (a flood breaker); one taken
+    # while a breaker was open is marked, so analysts know it arrived during a flood.
+    held_by_breaker = models.BooleanField(_("held by flood breaker"), default=False)
     received_at = models.DateTimeField(_("received (to the minute)"), db_index=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     # scrypt of the receipt: lets a tipster find their tip, tells an attacker nothing.

@@ -2,6 +2,12 @@
 
 The client is known only as the keyed pseudonym of its network (traceobject.clients): the
 raw address never reaches the cache, the database or a log.
+
+Rules come in two kinds, counted at different moments (see tips/views.py for the order):
+per-network rules count every POST before anything else, so a flood only uses up its own
+network's budget; shared rules (per object, global) count only what passed the cheap checks
+(form shape and a fresh proof of work), so junk from one client cannot close the site to
+everyone else.
 """
 
 from __future__ import annotations
@@ -25,9 +31,25 @@ class LimitHit:
         return max(1, math.ceil(self.retry_after_seconds / 60))
 
 
+Rule = tuple[str, str, str]
+
+
+def network_limits_hit(request: HttpRequest, rules: list[Rule]) -> LimitHit | None:
+    """Count this POST against the per-network rules; the shared ones are left alone."""
+    return limits_hit(request, [rule for rule in rules if rule[1] == "network"])
+
+
+def shared_limits_hit(
+    request: HttpRequest, rules: list[Rule], *, scope: str = "", increment: bool = False
+) -> LimitHit | None:
+    """The per-object and global rules: look first, count only a request that is taken."""
+    shared = [rule for rule in rules if rule[1] != "network"]
+    return limits_hit(request, shared, scope=scope, increment=increment)
+
+
 def limits_hit(
     request: HttpRequest,
-    rules: list[tuple[str, str, str]],
+    rules: list[Rule],
     *,
     scope: str = "",
     increment: bool = True,

@@ -49,8 +49,13 @@ def tip_receive(
     language: str,
     traced_object: TracedObject | None = None,
     urgent: bool = False,
+    held_by_breaker: bool = False,
 ) -> ReceivedTip:
-    """Store a tip (or, without an object, a report) and its outbox work in one transaction."""
+    """Store a tip (or, without an object, a report) and its outbox work in one transaction.
+
+    `held_by_breaker`: an urgent report taken while a shared rate limit was exceeded, which
+    would have refused any other tip; analysts see it marked (likely part of a flood).
+    """
     for _attempt in range(3):  # a receipt collision is astronomically rare; never fail on it
         receipt = receipt_new()
         try:
@@ -65,6 +70,7 @@ def tip_receive(
                     contact_encrypted=contact_encrypt(content.contact) if content.contact else "",
                     language=language[:10],
                     urgent=urgent,
+                    held_by_breaker=held_by_breaker,
                     received_at=minute_now(),
                     receipt_hash=receipt_hash(receipt),
                 )

@@ -1,7 +1,21 @@
 """Public pages that take tips, reports and receipts.
 
-Every POST is counted against the rate limits before anything else, valid or not. The pages
-are never cached (they carry a CSRF token, and a receipt must never sit in a cache).
+A POST to the tip and report forms goes through these steps, in this order:
+
+1. the per-network rules count it, valid or not, before anything else is looked at;
+2. the form is validated, the proof of work verified but not yet used up;
+3. the shared rules (per object, global) are looked at without counting: over one, the
+   request is refused and the solution stays usable, so the visitor can send it later;
+4. the solution is used up in one atomic step (a replay, even a concurrent one, stops here);
+5. the tip is stored, and only then counted against the shared rules.
+
+So junk, replays and requests that fail (a database outage) never use up a budget others
+share. Look-then-count lets concurrent requests pass a shared limit by at most their number.
+An urgent report is never refused by a shared rule: over one, it is taken and marked
+"held by breaker" for the analysts. Receipt checks have per-network rules only: a global
+one would let one client lock every tipster out of their receipts.
+
+The pages are never cached (they carry a CSRF token, and a receipt must never sit in a cache).
 """
 
 from __future__ import annotations
@@ -20,7 +34,7 @@ from objects.selectors import object_public_get
 from tips.crypto import receipt_format, receipt_normalise
 from tips.forms import FollowUpForm, ReceiptForm, ReportForm, TipForm
 from tips.models import Tip
-from tips.ratelimits import LimitHit, limits_hit
+from tips.ratelimits import LimitHit, limits_hit, network_limits_hit, shared_limits_hit
 from tips.services import ReceivedTip, tip_add_follow_up, tip_by_receipt, tip_receive
 
 # The proof-of-work widget runs its hashing in a Web Worker it builds from a blob: URL.
@@ -50,7 +64,10 @@ def rate_limited(request: HttpRequest, hit: LimitHit) -> HttpResponse:
     # Give the visitor back what they wrote, so a limit never loses their text.
     written = request.POST.get("body", "")[:5000]
     response = render(
-        request, "tips/rate_limited.html", {"hit": hit, "written": written}, status=429
+        request,
+        "tips/rate_limited.html",
+        {"hit": hit, "written": written, "emergency_contacts": settings.EMERGENCY_CONTACTS},
+        status=429,
     )
     response["Retry-After"] = str(hit.retry_after_seconds)
     return response
@@ -77,13 +94,18 @@ def tip_create(request: HttpRequest, code: str) -> HttpResponse:
         raise Http404("No public object with this code.")
     form = TipForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
-        if hit := limits_hit(request, settings.TIP_RATE_LIMITS, scope=obj.code):
+        rules = settings.TIP_RATE_LIMITS
+        if hit := network_limits_hit(request, rules):
             return rate_limited(request, hit)
         if form.is_valid():
-            received = tip_receive(
-                content=form.content(), language=request.LANGUAGE_CODE, traced_object=obj
-            )
-            return receipt_issued(request, received)
+            if hit := shared_limits_hit(request, rules, scope=obj.code):
+                return rate_limited(request, hit)
+            if form.proof_of_work_use():
+                received = tip_receive(
+                    content=form.content(), language=request.LANGUAGE_CODE, traced_object=obj
+                )
+                shared_limits_hit(request, rules, scope=obj.code, increment=True)
+                return receipt_issued(request, received)
     return render(request, "tips/tip_form.html", {"form": form, "obj": obj})
 
 
@@ -92,15 +114,23 @@ def tip_create(request: HttpRequest, code: str) -> HttpResponse:
 def report_create(request: HttpRequest) -> HttpResponse:
     form = ReportForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
-        if hit := limits_hit(request, settings.REPORT_RATE_LIMITS):
+        rules = settings.REPORT_RATE_LIMITS
+        if hit := network_limits_hit(request, rules):
             return rate_limited(request, hit)
         if form.is_valid():
-            received = tip_receive(
-                content=form.content(),
-                language=request.LANGUAGE_CODE,
-                urgent=form.cleaned_data["danger_now"],
-            )
-            return receipt_issued(request, received)
+            urgent = form.cleaned_data["danger_now"]
+            breaker = shared_limits_hit(request, rules)
+            if breaker and not urgent:
+                return rate_limited(request, breaker)
+            if form.proof_of_work_use():
+                received = tip_receive(
+                    content=form.content(),
+                    language=request.LANGUAGE_CODE,
+                    urgent=urgent,
+                    held_by_breaker=breaker is not None,
+                )
+                shared_limits_hit(request, rules, increment=True)
+                return receipt_issued(request, received)
     return render(
         request,
         "tips/report_form.html",
@@ -110,11 +140,12 @@ def report_create(request: HttpRequest) -> HttpResponse:
 
 def _receipt_lookup(request: HttpRequest, receipt: str) -> Tip | LimitHit | None:
     """Find the tip, counting a wrong receipt against its own, much smaller budget."""
-    if hit := limits_hit(request, settings.RECEIPT_WRONG_LIMITS, increment=False):
+    rules = [rule for rule in settings.RECEIPT_WRONG_LIMITS if rule[1] == "network"]
+    if hit := limits_hit(request, rules, increment=False):
         return hit
     tip = tip_by_receipt(receipt)
     if tip is None:
-        limits_hit(request, settings.RECEIPT_WRONG_LIMITS)
+        limits_hit(request, rules)
     return tip
 
 
@@ -131,7 +162,7 @@ def _status_page(request: HttpRequest, tip: Tip, receipt: str, **extra) -> HttpR
 def receipt_check(request: HttpRequest) -> HttpResponse:
     form = ReceiptForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
-        if hit := limits_hit(request, settings.RECEIPT_RATE_LIMITS):
+        if hit := network_limits_hit(request, settings.RECEIPT_RATE_LIMITS):
             return rate_limited(request, hit)
         if form.is_valid():
             found = _receipt_lookup(request, form.cleaned_data["receipt"])
@@ -147,7 +178,7 @@ def receipt_check(request: HttpRequest) -> HttpResponse:
 def receipt_add(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return method_not_allowed(request, ["POST"])
-    if hit := limits_hit(request, settings.RECEIPT_RATE_LIMITS):
+    if hit := network_limits_hit(request, settings.RECEIPT_RATE_LIMITS):
         return rate_limited(request, hit)
     form = FollowUpForm(request.POST)
     receipt = receipt_normalise(request.POST.get("receipt", ""))

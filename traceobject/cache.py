@@ -40,15 +40,34 @@ class FailoverRedisCache(RedisCache):
             try:
                 return getattr(super(), name)(*args, **kwargs)
             except REDIS_DOWN as exc:
-                with self._lock:
-                    if not self.redis_is_down:
-                        logger.warning(
-                            "Redis unreachable (%r): counting in process memory for %ss",
-                            exc,
-                            RETRY_SECONDS,
-                        )
-                    self._down_until = time.monotonic() + RETRY_SECONDS
+                self._redis_failed(exc)
         return getattr(self._fallback, name)(*args, **kwargs)
+
+    def _redis_failed(self, exc: Exception) -> None:
+        with self._lock:
+            if not self.redis_is_down:
+                logger.warning(
+                    "Redis unreachable (%r): counting in process memory for %ss",
+                    exc,
+                    RETRY_SECONDS,
+                )
+            self._down_until = time.monotonic() + RETRY_SECONDS
+
+    def add_once(self, key, value, timeout=None, version=None) -> bool:
+        """`add` for single-use tokens: True for the first use only.
+
+        The token is also remembered in this process's memory, whether Redis is up or not,
+        so one used while Redis was down is not taken again by Redis once it is back (and
+        one taken by Redis is not taken again by the fallback). Both adds are atomic (SET NX;
+        the fallback holds a lock), so concurrent requests cannot both win.
+        """
+        new_here = self._fallback.add(key, value, timeout, version)
+        if not self.redis_is_down:
+            try:
+                return super().add(key, value, timeout, version) and new_here
+            except REDIS_DOWN as exc:
+                self._redis_failed(exc)
+        return new_here
 
     def add(self, key, value, timeout=None, version=None):
         return self._call("add", key, value, timeout, version)

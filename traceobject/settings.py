@@ -229,6 +229,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "admin:login"
+# Where a login goes when its `next` is missing or unsafe (another host): the back office,
+# the only thing staff log in for (Django's default, /accounts/profile/, does not exist).
+LOGIN_REDIRECT_URL = "admin:index"
 SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", 30 * 60, minimum=60)
 SESSION_SAVE_EVERY_REQUEST = True  # the age above is an idle timeout, not a fixed lifetime
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
@@ -253,6 +256,12 @@ AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=30)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# Per account, across networks (moderation/auth.py): 20 failed logins for one username in a
+# 15-minute window lock it everywhere until the window ends (at most 15 minutes; refused
+# attempts do not count, so the lock is never prolonged). A browser that has logged in to
+# that account before (a signed cookie, 90 days) is never locked this way, so a guessing
+# run can slow a person down but not lock them out. Usernames are counted as a keyed hash.
+STAFF_LOGIN_ACCOUNT_LIMIT = "20/15m"
 # Privacy: axes never sees an address. Its "ip_address" is the HMAC of the client's network
 # (traceobject.clients.network_key, written as a private IPv6 address because axes keeps it in
 # an address column); our handler blanks the user agent and Accept header before axes
@@ -374,8 +383,14 @@ RATELIMIT_FAIL_OPEN = False  # the failover cache above keeps counting while Red
 # else's X-Forwarded-For changes nothing. Addresses are only ever used as an HMAC of their
 # network (the /32 of IPv4, the /64 of IPv6) and never stored.
 TRUSTED_PROXIES = envnetworks("TRUSTED_PROXIES", [])
-# (name, what is counted, rate). Every POST counts, valid or not, so floods and guessing
-# are bounded too. Rates are "count/period" with periods s, m, h, d (e.g. 5/10m).
+# (name, what is counted, rate). Rates are "count/period" with periods s, m, h, d (5/10m).
+# What is counted decides when (tips/views.py has the order):
+# - "network" rules count every POST, valid or not, before anything else: floods and
+#   guessing use up only their own network's budget;
+# - "object" and "global" rules (shared by everyone) count only a request that is taken:
+#   form valid, proof of work fresh, tip stored. Junk, replays and requests that fail
+#   (a database outage) never count. An urgent report is never refused by these: over one,
+#   it is taken and marked "held by flood breaker" in the queue.
 TIP_RATE_LIMITS = [
     ("tip-network-burst", "network", "5/10m"),  # 5 tips per network per 10 minutes
     ("tip-network-day", "network", "20/d"),  # 20 tips per network per day
@@ -387,15 +402,16 @@ REPORT_RATE_LIMITS = [
     ("report-network-day", "network", "20/d"),
     ("report-global", "global", "500/h"),  # breaker for reports not about an object
 ]
+# Receipts: per-network rules only (any other rule is ignored). A global budget would let
+# one client lock every tipster out of their receipts; guessing stays hopeless without one
+# (10 wrong a day per network against 10^16 receipts).
 RECEIPT_RATE_LIMITS = [
     ("receipt-network", "network", "30/h"),  # 30 receipt look-ups or follow-ups per hour
-    ("receipt-global", "global", "5000/h"),  # breaker
 ]
 # Wrong receipts are counted on their own and limited hard: guessing 16 digits at 10 a
 # day takes longer than any receipt lives.
 RECEIPT_WRONG_LIMITS = [
     ("receipt-wrong-network", "network", "10/d"),  # 10 wrong receipts per network per day
-    ("receipt-wrong-global", "global", "1000/h"),  # a distributed guessing run trips this
 ]
 # The self-hosted proof of work (django-altcha): the browser searches up to this number.
 ALTCHA_HMAC_KEY = hashlib.sha256(f"altcha:{SECRET_KEY}".encode()).hexdigest()

@@ -21,6 +21,17 @@ ANALYST_PERMISSIONS = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def fresh_login_counters():
+    """Failed logins per account are counted in the `ratelimit` cache: every test starts
+    with none, so one test's failures never lock another's persona."""
+    from django.core.cache import caches
+
+    caches["ratelimit"].clear()
+    yield
+    caches["ratelimit"].clear()
+
+
 def grant(user, *perms: tuple[str, str]):
     from django.contrib.auth.models import Permission, User
 

@@ -7,6 +7,8 @@ codes are created per test. Logins go through the real back-office login form.
 
 from __future__ import annotations
 
+import re
+import time
 from datetime import timedelta
 
 import pytest
@@ -218,3 +220,85 @@ def test_a_lockout_is_audited(client, investigator):
 
     assert AuditEntry.objects.filter(action="auth.locked_out", data__username="ines").exists()
     assert AuditEntry.objects.filter(action="auth.login_failed").count() == 5
+
+
+# --- What a failed login tells, and where a login goes (issue 12, finding 2) -------------
+
+
+def login_page(response) -> str:
+    """The page as a person sees it; only the per-request CSRF token differs."""
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", response.content.decode())
+
+
+@pytest.mark.parametrize("token", ["123456", "wrongcode", ""])
+def test_a_right_password_with_a_wrong_code_looks_like_a_wrong_password(
+    client, investigator, token
+):
+    TOTPDevice.objects.create(user=investigator, name="app", confirmed=True)
+    backup_codes(investigator, "k2wl3xgz")
+
+    wrong_password = log_in(Client(), password="not-her-password", token=token)
+    wrong_code = log_in(Client(), token=token)
+
+    assert wrong_code.status_code == wrong_password.status_code == 200
+    assert "Please enter the correct username, password and code" in login_page(wrong_code)
+    assert "Invalid token" not in login_page(wrong_code)
+    assert PASSWORD not in login_page(wrong_code)
+    assert login_page(wrong_code) == login_page(wrong_password)
+
+
+@pytest.mark.parametrize("next_url", ["https://evil.example/", "//evil.example/x", None])
+def test_a_login_with_an_unsafe_or_no_next_lands_on_the_back_office(client, investigator, next_url):
+    backup_codes(investigator, "k2wl3xgz")
+    data = {"username": "ines", "password": PASSWORD, "otp_token": "k2wl3xgz"}
+    if next_url is not None:
+        data["next"] = next_url
+
+    response = client.post(LOGIN, data, REMOTE_ADDR=HOME_NETWORK)
+
+    assert response.status_code == 302 and response["Location"] == HOME
+    assert reaches_back_office(client)
+
+
+# --- Failures per account, across networks ------------------------------------------------
+
+
+def guess_from_many_networks(count: int = 20) -> None:
+    for number in range(count):
+        log_in(Client(), password=f"guess-{number}", address=f"192.0.2.{number + 1}")
+
+
+def test_twenty_failures_across_networks_lock_the_account_everywhere(client, investigator):
+    backup_codes(investigator, "k2wl3xgz")
+    guess_from_many_networks()
+
+    response = log_in(client, token="k2wl3xgz", address=OTHER_NETWORK)
+
+    assert response.status_code == 200
+    minutes = re.search(
+        r"Too many failed logins for this account. Try again in (\d+) minutes?\.",
+        response.content.decode(),
+    )
+    assert minutes and 1 <= int(minutes.group(1)) <= 15
+    assert not reaches_back_office(client)
+    assert StaticToken.objects.filter(token="k2wl3xgz").exists()  # not spent on a refusal
+
+
+def test_an_account_lock_ends_after_fifteen_minutes(client, investigator, monkeypatch):
+    backup_codes(investigator, "k2wl3xgz")
+    guess_from_many_networks()
+    real_time = time.time
+    monkeypatch.setattr(time, "time", lambda: real_time() + 15 * 60 + 1)
+
+    assert log_in(client, token="k2wl3xgz", address=OTHER_NETWORK).status_code == 302
+
+
+def test_a_browser_that_logged_in_before_is_not_locked_out(client, investigator):
+    backup_codes(investigator, "k2wl3xgz", "wsya4jq2")
+    assert log_in(client, token="k2wl3xgz").status_code == 302
+    client.post(reverse("admin:logout"))  # as the person does (client.logout() drops cookies)
+    assert not reaches_back_office(client)
+    guess_from_many_networks(40)
+
+    assert log_in(client, token="wsya4jq2").status_code == 302
+    assert reaches_back_office(client)

@@ -1,5 +1,6 @@
-"""Layered rate limits: per network, per object and global; every POST counts; only
-trusted proxies may name the client; the address itself is never kept."""
+"""Layered rate limits: per network, per object and global; every POST counts per network
+(tests/tips/test_shared_budgets.py has the shared ones); only trusted proxies may name the
+client; the address itself is never kept."""
 
 import pytest
 from django.core.cache import caches
@@ -118,3 +119,25 @@ def test_no_rate_limit_key_holds_the_address(client, public_object):
     keys = cache.redis_keys() if isinstance(cache, FailoverRedisCache) else list(cache._cache)
     assert keys, "the local rate-limit cache should hold counters"
     assert not any(ALICE in key or "198.51.100" in key for key in keys)
+
+
+def test_ipv4_mapped_addresses_are_counted_as_their_ipv4_address(rf):
+    def key(address: str) -> str:
+        return network_key(rf.post("/", REMOTE_ADDR=address))
+
+    assert key("::ffff:192.0.2.1") != key("::ffff:192.0.2.2")
+    assert key("::ffff:1.2.3.4") == key("1.2.3.4")
+
+
+def test_a_flood_from_one_mapped_address_does_not_limit_another(client, public_object):
+    for _ in range(6):
+        post_tip(client, public_object, address="::ffff:192.0.2.1")
+    assert post_tip(client, public_object, address="::ffff:192.0.2.2").status_code == 200
+
+
+def test_a_trusted_proxy_is_recognised_behind_a_mapped_address(client, public_object, settings):
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
+    for _ in range(5):
+        post_tip(client, public_object, address="::ffff:10.0.0.5", HTTP_X_FORWARDED_FOR=ALICE)
+    response = post_tip(client, public_object, address="::ffff:10.0.0.5", HTTP_X_FORWARDED_FOR=BOB)
+    assert response.status_code == 200
