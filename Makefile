@@ -8,13 +8,13 @@ STAMP := $(VENV)/.installed
 # `make run` is a local try-out: DEBUG on, embedded database unless DATABASE_URL is set.
 LOCAL := DEBUG=true
 
-.PHONY: help install run serve test lint format bench migrations-check clean
+.PHONY: help install run serve test lint typecheck format bench migrations-check clean
 
 help:
 	@echo "make run    - install, migrate, load demo data and serve http://127.0.0.1:$(PORT)/"
 	@echo "make serve  - gunicorn + Celery worker + beat against DATABASE_URL and REDIS_URL"
 	@echo "make test   - the whole test suite"
-	@echo "make lint   - ruff (lint and format check) and makemigrations --check"
+	@echo "make lint   - ruff (lint and format check), mypy, djhtml --check and makemigrations --check"
 	@echo "make bench  - image-intake speed and memory benchmark"
 
 # Reinstalls only when the pinned versions change, so a second `make run` starts in seconds.
@@ -44,10 +44,17 @@ serve: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# .pre-commit-config.yaml runs the same checks on every commit.
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(MAKE) --no-print-directory typecheck
+	$(BIN)/djhtml --check --tabwidth 2 templates
 	$(MAKE) --no-print-directory migrations-check
+
+# The django-stubs plugin imports the settings, which need DEBUG=true (or a SECRET_KEY).
+typecheck: $(STAMP)
+	$(LOCAL) $(BIN)/mypy
 
 migrations-check: $(STAMP)
 	$(LOCAL) $(BIN)/python manage.py makemigrations --check --dry-run
@@ -55,6 +62,7 @@ migrations-check: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+	$(BIN)/djhtml --tabwidth 2 templates
 
 clean:
 	rm -rf $(VENV) var/static

@@ -414,7 +414,7 @@ class AuditEntryAdmin(admin.ModelAdmin):
     list_filter = [ActionNamespaceFilter, "username"]
     date_hierarchy = "at"
     search_fields = ["=target_id", "username"]
-    fields = [
+    fields = readonly_fields = (
         "at",
         "action",
         "username",
@@ -423,8 +423,7 @@ class AuditEntryAdmin(admin.ModelAdmin):
         "target_id",
         "target_repr",
         "data",
-    ]
-    readonly_fields = fields
+    )
 
     # Nobody changes the log, superusers included (the model and PostgreSQL refuse it too).
     def has_add_permission(self, request):
@@ -496,8 +495,7 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     list_display = ["id", "task", "created_at", "sent_at", "attempts", "last_error"]
     list_filter = [OutboxStateFilter, "task"]
     ordering = ["-id"]
-    fields = ["task", "kwargs", "created_at", "sent_at", "attempts", "last_error"]
-    readonly_fields = fields
+    fields = readonly_fields = ("task", "kwargs", "created_at", "sent_at", "attempts", "last_error")
 
     def has_add_permission(self, request):
         return False

@@ -32,8 +32,9 @@ def client_pseudonym(request: HttpRequest) -> str:
 
 def _forget_client_details(request: HttpRequest | None) -> None:
     if request is not None:
-        request.axes_user_agent = ""
-        request.axes_http_accept = ""
+        # Attributes axes adds to the request itself, so HttpRequest's stubs do not know them.
+        request.axes_user_agent = ""  # type: ignore[attr-defined]  # reason: axes' own attribute
+        request.axes_http_accept = ""  # type: ignore[attr-defined]  # reason: axes' own attribute
 
 
 class PrivateAxesHandler(AxesDatabaseHandler):

@@ -4,8 +4,10 @@ queries, whatever the size of the tip table; the chart is SVG drawn here, no scr
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from django.contrib import admin
 from django.contrib.auth.decorators import permission_required
@@ -101,7 +103,7 @@ def _median_by_offset(triaged) -> timedelta | None:
     return sum(middle, timedelta()) / len(middle)
 
 
-def forwards_per_case() -> list[dict]:
+def forwards_per_case() -> list[Mapping[str, Any]]:
     return list(
         Forward.objects.values(case=F(F_CASE))
         .annotate(

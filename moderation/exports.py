@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -82,7 +82,7 @@ class Export:
     lines: Iterator[str]
 
 
-def check_can_export_forwarded(*, by: AbstractUser, case: Case) -> None:
+def check_can_export_forwarded(*, by: User, case: Case) -> None:
     """Superusers, analysts (who may change tips) and the case's owners."""
     if by.is_superuser or by.has_perm("tips.change_tip"):
         return
@@ -92,24 +92,27 @@ def check_can_export_forwarded(*, by: AbstractUser, case: Case) -> None:
 
 def forwarded_tips_export(
     *,
-    by: AbstractUser,
+    by: User,
     case: Case | None = None,
     traced_object: TracedObject | None = None,
 ) -> Export:
     """One row per forward of the tips of a case, or of one object, with its provenance."""
     if (case is None) == (traced_object is None):
         raise ValueError("export either a case or an object")
-    owner_case = case if case is not None else traced_object.case
+    target: Case | TracedObject
+    if case is not None:
+        owner_case = case
+        target, name, scope = case, case.reference, {"case": case.reference}
+        forwards = Forward.objects.filter(tip__traced_object__case=case)
+    else:
+        assert traced_object is not None  # the check above; this tells mypy
+        owner_case = traced_object.case
+        target, name, scope = traced_object, traced_object.code, {"object": traced_object.code}
+        forwards = Forward.objects.filter(tip__traced_object=traced_object)
     check_can_export_forwarded(by=by, case=owner_case)
-    forwards = Forward.objects.select_related("tip__traced_object", "by", "to").order_by(
+    forwards = forwards.select_related("tip__traced_object", "by", "to").order_by(
         "tip_id", "created_at", "id"
     )
-    if case is not None:
-        forwards = forwards.filter(tip__traced_object__case=case)
-        target, name, scope = case, case.reference, {"case": case.reference}
-    else:
-        forwards = forwards.filter(tip__traced_object=traced_object)
-        target, name, scope = traced_object, traced_object.code, {"object": traced_object.code}
     row_count = forwards.count()
     log_action("tips.exported", user=by, target=target, data={**scope, "rows": row_count})
     filename = f"forwarded-{filename_part(name)}-{timezone.localdate():%Y-%m-%d}.csv"
@@ -137,12 +140,12 @@ def _forward_rows(forwards: QuerySet[Forward]) -> Iterator[list]:
 # --- Audit log ------------------------------------------------------------------------------
 
 
-def check_can_export_audit(*, by: AbstractUser) -> None:
+def check_can_export_audit(*, by: User) -> None:
     if not by.has_perm("audit.export_auditentry"):
         raise PermissionDenied(_("You do not have the permission to export the audit log."))
 
 
-def audit_export(*, by: AbstractUser, entries: QuerySet[AuditEntry], filters: dict) -> Export:
+def audit_export(*, by: User, entries: QuerySet[AuditEntry], filters: dict) -> Export:
     check_can_export_audit(by=by)
     row_count = entries.count()
     exported = log_action("audit.exported", user=by, data={"rows": row_count, "filters": filters})

@@ -13,7 +13,7 @@ import logging
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.urls import reverse
@@ -30,7 +30,7 @@ from traceobject.mail import mail_send
 logger = logging.getLogger(__name__)
 
 
-def forward_recipients_default(*, tip: Tip) -> list[AbstractUser]:
+def forward_recipients_default(*, tip: Tip) -> list[User]:
     """The active owners of the case of the tip's object; nobody for a report."""
     if tip.traced_object_id is None:
         return []
@@ -42,7 +42,7 @@ def forward_recipients_default(*, tip: Tip) -> list[AbstractUser]:
     )
 
 
-def check_can_forward(*, by: AbstractUser, to: AbstractUser) -> None:
+def check_can_forward(*, by: User, to: User) -> None:
     if not by.has_perm("moderation.add_forward"):
         raise PermissionDenied(_("You do not have the permission to forward tips."))
     if not (to.is_active and to.is_staff):
@@ -52,13 +52,13 @@ def check_can_forward(*, by: AbstractUser, to: AbstractUser) -> None:
         )
 
 
-def notify_mode(*, user: AbstractUser) -> str:
+def notify_mode(*, user: User) -> str:
     mode = StaffPreference.objects.filter(user=user).values_list("notify", flat=True).first()
     return mode or NotifyMode.IMMEDIATE
 
 
 def tip_forward(
-    *, tips: list[Tip], recipients: list[AbstractUser], by: AbstractUser, summary: str
+    *, tips: list[Tip], recipients: list[User], by: User, summary: str
 ) -> list[Forward]:
     """Forward each tip to each recipient, all or nothing, once: forwarding a tip again to
     the same person keeps the forward that exists and changes, logs and mails nothing."""
@@ -74,7 +74,7 @@ def tip_forward(
     return forwards
 
 
-def _forward_to(*, tips: list[Tip], to: AbstractUser, by: AbstractUser, summary: str):
+def _forward_to(*, tips: list[Tip], to: User, by: User, summary: str):
     immediate = notify_mode(user=to) == NotifyMode.IMMEDIATE
     forwards = []
     for tip in tips:
@@ -93,12 +93,12 @@ def _forward_to(*, tips: list[Tip], to: AbstractUser, by: AbstractUser, summary:
     return forwards
 
 
-def check_is_recipient(*, forward: Forward, by: AbstractUser) -> None:
+def check_is_recipient(*, forward: Forward, by: User) -> None:
     if forward.to_id != by.pk:
         raise PermissionDenied(_("Only the investigator this tip was forwarded to can do this."))
 
 
-def forward_acknowledge(*, forward: Forward, by: AbstractUser) -> Forward:
+def forward_acknowledge(*, forward: Forward, by: User) -> Forward:
     check_is_recipient(forward=forward, by=by)
     updated = Forward.objects.filter(pk=forward.pk, acknowledged_at__isnull=True).update(
         acknowledged_at=timezone.now()
@@ -109,9 +109,7 @@ def forward_acknowledge(*, forward: Forward, by: AbstractUser) -> Forward:
     return forward
 
 
-def forward_record_outcome(
-    *, forward: Forward, by: AbstractUser, outcome: str, note: str
-) -> Forward:
+def forward_record_outcome(*, forward: Forward, by: User, outcome: str, note: str) -> Forward:
     """Record (or correct) what the tip was worth; recording it also acknowledges the tip."""
     check_is_recipient(forward=forward, by=by)
     if outcome not in ForwardOutcome.values:
@@ -135,7 +133,7 @@ def forward_record_outcome(
     return forward
 
 
-def staff_preference_set(*, user: AbstractUser, notify: str) -> StaffPreference:
+def staff_preference_set(*, user: User, notify: str) -> StaffPreference:
     if notify not in NotifyMode.values:
         raise ValueError(f"not a notification mode: {notify!r}")
     preference, _created = StaffPreference.objects.update_or_create(
@@ -203,7 +201,7 @@ def forward_digests_send() -> int:
     return sent
 
 
-def _digest_send(reader: AbstractUser) -> int:
+def _digest_send(reader: User) -> int:
     pending = list(
         Forward.objects.filter(to=reader, notified_at__isnull=True)
         .order_by("created_at", "id")

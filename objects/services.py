@@ -11,12 +11,12 @@ from __future__ import annotations
 import secrets
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -68,9 +68,7 @@ def intake_limits() -> Limits:
 # --- Cases ------------------------------------------------------------------------------
 
 
-def case_create(
-    *, reference: str, title: str, owners: list[AbstractUser], by: AbstractUser
-) -> Case:
+def case_create(*, reference: str, title: str, owners: list[User], by: User) -> Case:
     """A new case, owned by `owners` and by its creator (or it would vanish from their own
     list: investigators see only the cases they own). A superuser need not own it."""
     with transaction.atomic():
@@ -85,7 +83,7 @@ def case_create(
     return case
 
 
-def case_ensure(*, reference: str, owner: AbstractUser | None = None, title: str = "") -> Case:
+def case_ensure(*, reference: str, owner: User | None = None, title: str = "") -> Case:
     case, _ = Case.objects.get_or_create(reference=reference.strip(), defaults={"title": title})
     if owner is not None:
         case.owners.add(owner)
@@ -133,7 +131,7 @@ def _intake_store(upload: BinaryIO, max_bytes: int) -> Path:
 def object_submit(
     *,
     case: Case,
-    uploaded_by: AbstractUser,
+    uploaded_by: User,
     upload: BinaryIO,
     details: ObjectDetails,
     queue_intake: bool = True,
@@ -250,7 +248,7 @@ def _delete_files(names: list[str]) -> None:
 def intake_requeue_stalled() -> int:
     """Queue again the drafts whose intake task was lost after it left the outbox (a worker
     or broker that lost it); return how many."""
-    cutoff = timezone.now() - timezone.timedelta(minutes=STALLED_INTAKE_MINUTES)
+    cutoff = timezone.now() - timedelta(minutes=STALLED_INTAKE_MINUTES)
     stalled = list(
         TracedObject.objects.filter(state=ObjectState.DRAFT, created_at__lt=cutoff).values_list(
             "pk", flat=True
@@ -292,14 +290,14 @@ class ApprovalChecklist:
 EDITABLE_STATES = (ObjectState.DRAFT, ObjectState.AWAITING_APPROVAL, ObjectState.FAILED)
 
 
-def _check_owns_case(*, obj: TracedObject, by: AbstractUser, action: str) -> None:
+def _check_owns_case(*, obj: TracedObject, by: User, action: str) -> None:
     if not (by.is_superuser or obj.case.owners.filter(pk=by.pk).exists()):
         raise PermissionDenied(
             _("Only an investigator of this object's case can %(action)s it.") % {"action": action}
         )
 
 
-def check_can_approve(*, obj: TracedObject, by: AbstractUser) -> None:
+def check_can_approve(*, obj: TracedObject, by: User) -> None:
     if not by.has_perm("objects.publish_tracedobject"):
         raise PermissionDenied(_("You do not have the permission to publish objects."))
     if obj.uploaded_by_id == by.pk:
@@ -315,7 +313,7 @@ def check_can_approve(*, obj: TracedObject, by: AbstractUser) -> None:
 def object_approve(
     *,
     obj: TracedObject,
-    by: AbstractUser,
+    by: User,
     checklist: ApprovalChecklist,
     expected_updated_at: datetime | None = None,
 ) -> TracedObject:
@@ -340,9 +338,7 @@ def object_approve(
     return obj
 
 
-def object_update_details(
-    *, obj: TracedObject, by: AbstractUser, details: dict[str, str]
-) -> TracedObject:
+def object_update_details(*, obj: TracedObject, by: User, details: dict[str, str]) -> TracedObject:
     """Change the public text while the object is not yet public (never silently after)."""
     _check_owns_case(obj=obj, by=by, action=_("edit"))
     allowed = {"title", "category", "questions", "region_hint", "alt_text"}
@@ -361,7 +357,7 @@ def object_update_details(
     return obj
 
 
-def check_can_identify(*, obj: TracedObject, by: AbstractUser) -> None:
+def check_can_identify(*, obj: TracedObject, by: User) -> None:
     if not by.has_perm("objects.identify_tracedobject"):
         raise PermissionDenied(_("You do not have the permission to mark objects identified."))
     _check_owns_case(obj=obj, by=by, action=_("mark identified"))
@@ -378,7 +374,7 @@ def check_identifiable(*, obj: TracedObject) -> None:
 
 
 def object_mark_identified(
-    *, obj: TracedObject, by: AbstractUser, outcome: str, public_line: str
+    *, obj: TracedObject, by: User, outcome: str, public_line: str
 ) -> TracedObject:
     check_can_identify(obj=obj, by=by)
     check_identifiable(obj=obj)
@@ -408,13 +404,13 @@ def object_mark_identified(
     )
 
 
-def check_can_retire(*, obj: TracedObject, by: AbstractUser) -> None:
+def check_can_retire(*, obj: TracedObject, by: User) -> None:
     if not by.has_perm("objects.retire_tracedobject"):
         raise PermissionDenied(_("You do not have the permission to retire objects."))
     _check_owns_case(obj=obj, by=by, action=_("retire"))
 
 
-def object_retire(*, obj: TracedObject, by: AbstractUser) -> TracedObject:
+def object_retire(*, obj: TracedObject, by: User) -> TracedObject:
     check_can_retire(obj=obj, by=by)
     now = timezone.now()
     retired = (

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
+from typing import TypedDict, cast
 
 from django import forms
 from django.conf import settings
@@ -51,6 +52,12 @@ def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
     return wrapped
 
 
+class GalleryFilters(TypedDict):
+    category: str
+    region: str
+    hide_identified: bool
+
+
 class GalleryFilterForm(forms.Form):
     """The gallery's GET filters; a value that is not an option is ignored, not an error."""
 
@@ -68,10 +75,13 @@ class GalleryFilterForm(forms.Form):
 
     def __init__(self, data, *, regions: list[str]):
         super().__init__(data)
-        self.fields["category"].choices = [("", _("All categories")), *Category.choices]
-        self.fields["region"].choices = [("", _("All regions")), *((r, r) for r in regions)]
+        # self.fields holds copies of the ChoiceFields above, typed as plain Fields.
+        category = cast(forms.ChoiceField, self.fields["category"])
+        category.choices = [("", _("All categories")), *Category.choices]
+        region = cast(forms.ChoiceField, self.fields["region"])
+        region.choices = [("", _("All regions")), *((r, r) for r in regions)]
 
-    def filters(self) -> dict[str, str | bool]:
+    def filters(self) -> GalleryFilters:
         self.is_valid()  # fills cleaned_data with the fields that are valid
         return {
             "category": self.cleaned_data.get("category", ""),

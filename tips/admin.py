@@ -23,7 +23,7 @@ from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import path, reverse
@@ -69,7 +69,7 @@ class CappedCountPaginator(Paginator):
     @cached_property
     def count(self) -> int:
         rows = self.object_list
-        if not hasattr(rows, "values_list"):
+        if not isinstance(rows, QuerySet):
             return len(rows)
         return rows.order_by().values_list("pk", flat=True)[: self.cap + 1].count()
 
@@ -101,16 +101,14 @@ class ReadOnlyTipInline(admin.TabularInline):
 
 class TipFollowUpInline(ReadOnlyTipInline):
     model = TipFollowUp
-    fields = ["received_at", "body"]
-    readonly_fields = fields
+    fields = readonly_fields = ("received_at", "body")
     verbose_name = gettext_lazy("information added by the tipster")
     verbose_name_plural = gettext_lazy("information added by the tipster")
 
 
 class TipMessageInline(ReadOnlyTipInline):
     model = TipMessage
-    fields = ["created_at", "author_name", "body"]
-    readonly_fields = fields
+    fields = readonly_fields = ("created_at", "author_name", "body")
     verbose_name = gettext_lazy("question to the tipster")
     verbose_name_plural = gettext_lazy("questions to the tipster")
 

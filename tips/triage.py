@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cryptography.fernet import InvalidToken
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.db.models import Case, DateTimeField, F, Value, When
 from django.db.models.functions import Coalesce
@@ -58,7 +58,7 @@ def _first_triaged(now) -> Coalesce:
 def _transition(
     *,
     tip: Tip,
-    by: AbstractBaseUser,
+    by: User,
     action: str,
     from_statuses,
     data: dict | None = None,
@@ -76,7 +76,7 @@ def _transition(
 # --- Reading a tip (audited too) -----------------------------------------------------------
 
 
-def tip_view_logged(*, tip: Tip, by: AbstractBaseUser, forward_id: int | None = None) -> None:
+def tip_view_logged(*, tip: Tip, by: User, forward_id: int | None = None) -> None:
     """Every time staff open a tip: its own page, or the forward that carries it."""
     log_action(
         "tip.viewed", user=by, target=tip, data={"forward": forward_id} if forward_id else {}
@@ -89,7 +89,7 @@ class ContactReveal:
     problem: str  # why nothing is shown, for a person
 
 
-def tip_contact_reveal(*, tip: Tip, by: AbstractBaseUser) -> ContactReveal:
+def tip_contact_reveal(*, tip: Tip, by: User) -> ContactReveal:
     """Decrypt the tipster's contact details for `by`. Audited on every attempt, also when
     nothing could be decrypted: the intent matters."""
     contact, problem = "", ""
@@ -124,7 +124,7 @@ def _next_candidate_pk() -> int | None:
     return candidates.values_list("pk", flat=True).first()
 
 
-def tip_take_next(*, by: AbstractBaseUser) -> Tip | None:
+def tip_take_next(*, by: User) -> Tip | None:
     """Assign the next unassigned new tip to `by` (urgent first, then oldest) and mark it in
     review. None when no new tip is waiting."""
     for _attempt in range(TAKE_NEXT_ATTEMPTS):
@@ -145,7 +145,7 @@ def tip_take_next(*, by: AbstractBaseUser) -> Tip | None:
     return None
 
 
-def tip_assign(*, tip: Tip, to: AbstractBaseUser | None, by: AbstractBaseUser) -> bool:
+def tip_assign(*, tip: Tip, to: User | None, by: User) -> bool:
     """Give the tip to `to` (None: to nobody). Closed tips are left alone."""
     with transaction.atomic():
         changed = (
@@ -167,7 +167,7 @@ def tip_assign(*, tip: Tip, to: AbstractBaseUser | None, by: AbstractBaseUser) -
 # --- Status transitions --------------------------------------------------------------------
 
 
-def tip_mark_in_review(*, tip: Tip, by: AbstractBaseUser) -> bool:
+def tip_mark_in_review(*, tip: Tip, by: User) -> bool:
     return _transition(
         tip=tip,
         by=by,
@@ -178,7 +178,7 @@ def tip_mark_in_review(*, tip: Tip, by: AbstractBaseUser) -> bool:
     )
 
 
-def tip_ask(*, tip: Tip, by: AbstractBaseUser, body: str) -> TipMessage:
+def tip_ask(*, tip: Tip, by: User, body: str) -> TipMessage:
     """Write a question the tipster sees through their receipt; a tip waiting for the
     analysts now waits for the tipster (conditionally: a second question, or a tip forwarded
     meanwhile, keeps its status)."""
@@ -210,7 +210,7 @@ def tip_group_root(tip: Tip) -> Tip:
     raise TriageError(f"the duplicate chain of tip #{tip.pk} is too long or loops")
 
 
-def tip_mark_duplicate(*, tip: Tip, of: Tip, by: AbstractBaseUser) -> bool:
+def tip_mark_duplicate(*, tip: Tip, of: Tip, by: User) -> bool:
     """Mark `tip` a duplicate of `of`'s group. Groups stay flat: the tip points at the
     group's root, and tips that pointed at `tip` move with it."""
     root = tip_group_root(of)
@@ -238,7 +238,7 @@ def tip_mark_duplicate(*, tip: Tip, of: Tip, by: AbstractBaseUser) -> bool:
     return bool(changed)
 
 
-def tip_reject(*, tip: Tip, by: AbstractBaseUser, reason: str) -> bool:
+def tip_reject(*, tip: Tip, by: User, reason: str) -> bool:
     if reason not in REJECT_REASONS:
         raise TriageError(f"unknown rejection reason {reason!r}")
     now = timezone.now()
@@ -254,7 +254,7 @@ def tip_reject(*, tip: Tip, by: AbstractBaseUser, reason: str) -> bool:
     )
 
 
-def tip_close(*, tip: Tip, by: AbstractBaseUser) -> bool:
+def tip_close(*, tip: Tip, by: User) -> bool:
     now = timezone.now()
     return _transition(
         tip=tip,
@@ -267,7 +267,7 @@ def tip_close(*, tip: Tip, by: AbstractBaseUser) -> bool:
     )
 
 
-def tip_reopen(*, tip: Tip, by: AbstractBaseUser) -> bool:
+def tip_reopen(*, tip: Tip, by: User) -> bool:
     """Back to "in review": stops the retention clock; a duplicate leaves its group."""
     return _transition(
         tip=tip,
@@ -286,7 +286,7 @@ def tip_reopen(*, tip: Tip, by: AbstractBaseUser) -> bool:
 FORWARDABLE_FROM = (*OPEN_STATUSES, S.DUPLICATE)
 
 
-def tip_mark_forwarded(*, tip: Tip, by: AbstractBaseUser, to: AbstractBaseUser) -> None:
+def tip_mark_forwarded(*, tip: Tip, by: User, to: User) -> None:
     """Record that `by` forwarded the tip to `to`. Called only by
     moderation.forwarding.tip_forward, in the transaction that creates the Forward row, so
     no tip is "forwarded" without one."""
@@ -307,7 +307,7 @@ def tip_resume_after_follow_up(*, tip: Tip) -> bool:
 # --- Notes ---------------------------------------------------------------------------------
 
 
-def tip_add_note(*, tip: Tip, by: AbstractBaseUser, body: str) -> TipNote:
+def tip_add_note(*, tip: Tip, by: User, body: str) -> TipNote:
     """An internal note; never shown to the tipster. The log records that, not what."""
     with transaction.atomic():
         note = TipNote.objects.create(tip=tip, author=by, body=body)

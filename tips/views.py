@@ -181,7 +181,7 @@ def receipt_add(request: HttpRequest) -> HttpResponse:
     if hit := network_limits_hit(request, settings.RECEIPT_RATE_LIMITS):
         return rate_limited(request, hit)
     form = FollowUpForm(request.POST)
-    receipt = receipt_normalise(request.POST.get("receipt", ""))
+    receipt = receipt_normalise(request.POST.get("receipt", "")) or ""
     found = _receipt_lookup(request, receipt) if receipt else None
     if isinstance(found, LimitHit):
         return rate_limited(request, found)

@@ -448,12 +448,13 @@ EMERGENCY_CONTACTS = envphonebook(
 # Who is mailed at once about an urgent report (besides nobody: set it in production).
 URGENT_ALERT_EMAILS = envemails("URGENT_ALERT_EMAILS", [])
 # Links in staff mail point here: a silent localhost default would send staff nowhere.
-SITE_URL = envurl("SITE_URL", "http://127.0.0.1:8000" if DEBUG else None)
-if SITE_URL is None:
+_site_url = envurl("SITE_URL", "http://127.0.0.1:8000" if DEBUG else None)
+if _site_url is None:
     raise ConfigError(
         "SITE_URL is not set: export the public address (https://tips.example.org), or "
         "DEBUG=true on a development machine"
     )
+SITE_URL: str = _site_url
 
 # --- Portal -------------------------------------------------------------------------------
 PORTAL_NAME = envstr("PORTAL_NAME", "Trace an Object")

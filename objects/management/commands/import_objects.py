@@ -72,7 +72,7 @@ class Command(BaseCommand):
         with tqdm(total=len(rows), unit="file", file=stream, desc="Importing") as bar:
             for row in rows:
                 try:
-                    self._import(row, default_case=case, uploader=uploader)
+                    self._import(row, default_case=case or "", uploader=uploader)
                     imported += 1
                 except RowError as exc:
                     failures.append(f"FAILED {row.name}: {exc}")
@@ -121,7 +121,7 @@ class Command(BaseCommand):
                 for number, record in enumerate(reader, start=2)
             ]
 
-    def _import(self, row: Row, *, default_case: str | None, uploader) -> None:
+    def _import(self, row: Row, *, default_case: str, uploader) -> None:
         details = self._details(row)
         case = self._case(row.case or default_case, uploader)
         if not row.path.is_file():
