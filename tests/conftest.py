@@ -1,4 +1,5 @@
-"""Fixtures shared by every test, and the rules for tests that need a real service.
+"""Fixtures shared by every test (the personas below among them), and the rules for tests
+that need a real service.
 
 Locally a test that needs PostgreSQL, Redis, a Celery worker or Chromium is skipped with a
 reason when that service is missing; with CI=true it fails instead, so CI can never go
@@ -102,25 +103,76 @@ def staff_login(client, user):
     return client
 
 
+# --- Personas ---------------------------------------------------------------------------
+#
+# Every test is written around these people. Each is a staff account in the real role group
+# that `migrate` keeps (moderation/roles.py), never permissions granted one by one, so a
+# permission taken from a role makes its tests fail. Passwords are `<username>-password-123`.
+#
+# - visitor: the anonymous public, pytest-django's plain `client`; sends tips, browses the
+#   gallery, checks a receipt; every back-office URL sends it to the login page.
+# - investigator ("ines", Investigator, ines@police.example): owns the demo `case`, uploads
+#   crops, reads the tips forwarded to her, acknowledges them and records their outcome.
+# - second_investigator ("sam", Investigator, sam@police.example): co-owns the case and
+#   approves ines's uploads (four eyes); a second recipient of forwards.
+# - outsider_investigator ("olga", Investigator, olga@police.example): owns no case here, so
+#   she sees public objects only and nothing of ines's case.
+# - analyst ("ana", Analyst, not a superuser): works the tip queue (takes, triages, asks,
+#   notes, reveals contact details) and forwards tips; sees no unpublished object.
+# - second_analyst ("ben", Analyst): the colleague taking tips at the same time as ana.
+# - administrator ("adam", Administrator, not a superuser): manages staff, reads the audit
+#   log and failed tasks, and may view tips but change none: the "viewer" of the tip tests.
+# - superuser ("root"): only where a test is about what a superuser may do (seeing every
+#   case, the audit log refusing even them); never a stand-in for a role.
+
+
 @pytest.fixture
 def investigator(db):
-    from tests.factories import staff_user
+    from tests.factories import persona
 
-    return staff_user("ines")
+    return persona("ines")
 
 
 @pytest.fixture
 def second_investigator(db):
-    from tests.factories import staff_user
+    from tests.factories import persona
 
-    return staff_user("sam")
+    return persona("sam")
 
 
 @pytest.fixture
 def outsider_investigator(db):
-    from tests.factories import staff_user
+    from tests.factories import persona
 
-    return staff_user("olga")
+    return persona("olga")
+
+
+@pytest.fixture
+def analyst(db):
+    from tests.factories import persona
+
+    return persona("ana")
+
+
+@pytest.fixture
+def second_analyst(db):
+    from tests.factories import persona
+
+    return persona("ben")
+
+
+@pytest.fixture
+def administrator(db):
+    from tests.factories import persona
+
+    return persona("adam")
+
+
+@pytest.fixture
+def superuser(db):
+    from tests.factories import superuser
+
+    return superuser()
 
 
 @pytest.fixture
