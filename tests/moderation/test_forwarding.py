@@ -185,6 +185,34 @@ def test_a_digest_reader_gets_nothing_at_once_and_one_digest_later(
     assert len(mail.outbox) == 1
 
 
+def test_a_digest_that_fails_to_send_is_sent_again_by_the_next_run(
+    public_object, analyst, investigator, monkeypatch
+):
+    """Sending a digest first claims its forwards (notified_at); a mail server that fails
+    must give the claim back, or those forwards would never be mailed to anyone."""
+    staff_preference_set(user=investigator, notify=NotifyMode.DIGEST)
+    forwards = forwarded(
+        [received(public_object), received(public_object)], to=investigator, by=analyst
+    )
+
+    def mail_server_down(**kwargs):
+        raise ConnectionRefusedError("SMTP server down")
+
+    with monkeypatch.context() as patched:
+        patched.setattr("moderation.forwarding.send_mail", mail_server_down)
+        with pytest.raises(ConnectionRefusedError):
+            send_forward_digests()
+
+    assert mail.outbox == []
+    assert Forward.objects.filter(pk__in=[f.pk for f in forwards], notified_at=None).count() == 2
+
+    assert send_forward_digests() == 1
+    [digest] = mail.outbox
+    for forward in forwards:
+        assert reverse("admin:moderation_forward_change", args=[forward.pk]) in digest.body
+    assert not Forward.objects.filter(notified_at__isnull=True).exists()
+
+
 def test_the_digest_leaves_immediate_recipients_alone(
     public_object, analyst, investigator, second_investigator
 ):

@@ -5,6 +5,8 @@ Four-eyes approval has its own file, test_four_eyes.py.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import User
@@ -14,7 +16,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from objects.imaging import ImageRejected
+from audit.models import AuditEntry
+from objects.imaging import Limits
 from objects.models import Case, Category, ObjectState, Outcome, Resemblance, TracedObject
 from objects.services import case_ensure
 from tests.conftest import staff_login
@@ -129,18 +132,23 @@ def test_an_upload_over_the_size_cap_is_a_form_error(client, case, investigator,
     assert not TracedObject.objects.exists()
 
 
-def test_a_refusal_from_the_service_becomes_a_form_error(
+def test_a_refusal_from_the_service_becomes_a_form_error_and_leaves_nothing_behind(
     client, case, investigator, monkeypatch, settings
 ):
-    def refuse(**kwargs):
-        raise ImageRejected("file is larger than 1 MB, the limit")
-
-    monkeypatch.setattr("objects.admin.object_submit", refuse)
+    # The form trusts the size the browser declares; object_submit counts the bytes it
+    # copies. Let a file past the form's check (as a lying size would) so the real service
+    # is the one that refuses it.
+    settings.OBJECT_MAX_UPLOAD_MB = 1
+    monkeypatch.setattr("objects.forms.intake_limits", lambda: Limits(max_bytes=10**9))
     logged_in(client, investigator)
-    response = client.post(ADD, upload_data(case, synthetic_png()))
+
+    response = client.post(ADD, upload_data(case, b"\xff" * (1024 * 1024 + 1)))
+
     assert response.status_code == 200
     assert "The file was refused: file is larger than 1 MB" in response.content.decode()
     assert not TracedObject.objects.exists()
+    assert not AuditEntry.objects.filter(action="object.uploaded").exists()
+    assert list(Path(settings.INTAKE_ROOT).glob("*")) == []
 
 
 def test_an_upload_goes_only_to_a_case_the_uploader_owns(

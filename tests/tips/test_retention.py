@@ -10,7 +10,7 @@ from django.contrib.auth.models import User
 from django.urls import reverse
 from django.utils import timezone
 
-from tips import services
+from tips import services, triage
 from tips.models import Tip, TipFollowUp, TipMessage, TipStatus
 from tips.services import (
     RetentionReport,
@@ -212,3 +212,45 @@ def test_a_period_of_zero_days_applies_on_the_next_run(public_object, settings, 
 
     assert retention_apply(now=now).contacts_deleted == 1
     assert not reloaded(tip).has_contact
+
+
+RETENTION_STEPS = ("contacts_deleted", "receipts_invalidated", "rejected_deleted")
+
+
+@pytest.mark.parametrize("step", RETENTION_STEPS)
+def test_a_tip_reopened_after_its_batch_was_read_is_left_alone(
+    public_object, analyst, now, monkeypatch, step
+):
+    """Each step reads a batch of ids, then applies it; an analyst may reopen a tip in
+    between. The batch re-applies its step's conditions, so the reopened tip keeps its
+    contact details and receipt and is not deleted."""
+    sent = received(public_object)
+    close(sent.tip, at=now - timedelta(days=100), status=TipStatus.REJECTED)
+    steps = iter(RETENTION_STEPS)
+    in_batches = services._in_batches
+
+    def reopened_between_read_and_apply(queryset, apply):
+        current = next(steps)
+
+        def apply_after_reopening(batch):
+            if current == step:
+                triage.tip_reopen(tip=reloaded(sent.tip), by=analyst)
+            return apply(batch)
+
+        return in_batches(queryset, apply_after_reopening)
+
+    monkeypatch.setattr(services, "_in_batches", reopened_between_read_and_apply)
+
+    report = retention_apply(now=now)
+
+    assert getattr(report, step) == 0
+    tip = reloaded(sent.tip)  # still there: not deleted as a rejected tip
+    assert tip.status == TipStatus.IN_REVIEW
+    if step != "contacts_deleted":
+        assert not tip.has_contact  # deleted before the reopening, as it should be
+    else:
+        assert tip.has_contact and tip.contact_deleted_at is None
+    if step == "rejected_deleted":
+        assert tip.receipt_hash is None
+    else:
+        assert tip_by_receipt(sent.receipt) == tip
