@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from django.contrib.admin.models import LogEntry
-from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -525,10 +524,9 @@ def test_a_case_of_someone_else_is_not_found(client, outsider_investigator, case
     assert response.status_code == 404
 
 
-def test_a_superuser_sees_every_case_and_every_draft(client, case, investigator):
-    admin_user = User.objects.create_superuser("root", password="root-password-123")
+def test_a_superuser_sees_every_case_and_every_draft(client, case, investigator, superuser):
     draft = bare_object(case, investigator, state=ObjectState.DRAFT)
-    logged_in(client, admin_user)
+    logged_in(client, superuser)
     page = client.get(CHANGELIST).content.decode()
     assert draft.code in page and f"?case={case.pk}" in page
     assert client.get(change_url(draft)).status_code == 200
