@@ -187,16 +187,8 @@ def case(investigator, second_investigator):
 @pytest.fixture
 def public_object(case, investigator, second_investigator):
     """A published object of ines's and sam's case (no image files: fast)."""
-    from django.utils import timezone
+    from tests.factories import bare_published_object
 
-    from objects.models import ObjectState
-    from tests.factories import bare_object
-
-    return bare_object(
-        case,
-        investigator,
-        state=ObjectState.PUBLISHED,
-        approved_by=second_investigator,
-        published_at=timezone.now(),
-        thumbnail="objects/thumbs/x.jpg",
+    return bare_published_object(
+        case, investigator, second_investigator, thumbnail="objects/thumbs/x.jpg"
     )

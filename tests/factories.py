@@ -170,3 +170,15 @@ def bare_object(
         state=state,
         **values,
     )
+
+
+def bare_published_object(case: Case, uploader: User, approver: User, **fields) -> TracedObject:
+    """A published row without image files (approved by `approver`, published now)."""
+    return bare_object(
+        case,
+        uploader,
+        state=ObjectState.PUBLISHED,
+        approved_by=approver,
+        published_at=timezone.now(),
+        **fields,
+    )

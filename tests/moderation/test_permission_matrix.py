@@ -38,7 +38,7 @@ from moderation.forwarding import tip_forward
 from moderation.models import Forward, StaffPreference
 from objects.models import Case, ObjectState, TracedObject
 from tests.conftest import staff_login
-from tests.factories import bare_object, persona, received, superuser
+from tests.factories import bare_object, bare_published_object, persona, received, superuser
 from tips.models import Tip, TipMessage, TipNote, TipStatus
 
 pytestmark = pytest.mark.django_db
@@ -88,14 +88,7 @@ def world_build() -> World:
     root = superuser()
     case = Case.objects.create(reference="CASE-2026-017", title="Demo case")
     case.owners.add(ines, sam)
-    published = bare_object(
-        case,
-        ines,
-        state=ObjectState.PUBLISHED,
-        approved_by=sam,
-        published_at=timezone.now(),
-        thumbnail="objects/thumbs/x.jpg",
-    )
+    published = bare_published_object(case, ines, sam, thumbnail="objects/thumbs/x.jpg")
     tip = received(published, body="Sold at Lidl in Poland.")
     fresh = received(published, body="Seen in Kraków.", contact="tipster@example.org")
     [to_ines] = tip_forward(tips=[tip], recipients=[ines], by=ana, summary="Looks like a lead.")

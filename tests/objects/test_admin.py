@@ -20,7 +20,7 @@ from objects.imaging import Limits
 from objects.models import Case, Category, ObjectState, Outcome, Resemblance, TracedObject
 from objects.services import case_ensure
 from tests.conftest import staff_login
-from tests.factories import bare_object, submitted_object, synthetic_png
+from tests.factories import bare_object, bare_published_object, submitted_object, synthetic_png
 
 pytestmark = pytest.mark.django_db
 
@@ -53,18 +53,6 @@ def upload_data(case, image: bytes, name: str = "crop.png", **fields) -> dict:
         "image": SimpleUploadedFile(name, image, content_type="image/png"),
         **fields,
     }
-
-
-def published(case, uploader, approver, **fields) -> TracedObject:
-    """A public row without image files."""
-    return bare_object(
-        case,
-        uploader,
-        state=ObjectState.PUBLISHED,
-        approved_by=approver,
-        published_at=timezone.now(),
-        **fields,
-    )
 
 
 # --- Upload -------------------------------------------------------------------------------
@@ -203,7 +191,7 @@ def test_the_list_runs_a_fixed_number_of_queries(
 ):
     for i in range(20):
         if i % 2:
-            published(case, investigator, second_investigator, title=f"Object {i}")
+            bare_published_object(case, investigator, second_investigator, title=f"Object {i}")
         else:
             bare_object(case, second_investigator, title=f"Object {i}")
     logged_in(client, investigator)
@@ -226,10 +214,10 @@ def test_the_list_costs_the_same_for_two_objects_as_for_twenty(
         return len(captured)
 
     for _ in range(2):
-        published(case, investigator, second_investigator)
+        bare_published_object(case, investigator, second_investigator)
     with_two = queries_for_the_list()
     for _ in range(18):
-        published(case, investigator, second_investigator)
+        bare_published_object(case, investigator, second_investigator)
     assert queries_for_the_list() == with_two
 
 
@@ -317,7 +305,7 @@ def test_text_is_editable_before_publication(client, case, investigator):
 
 
 def test_text_is_read_only_once_public(client, case, investigator, second_investigator):
-    obj = published(case, investigator, second_investigator, title="Bottle")
+    obj = bare_published_object(case, investigator, second_investigator, title="Bottle")
     logged_in(client, investigator)
     page = client.get(change_url(obj)).content.decode()
     assert 'name="title"' not in page and "Bottle" in page
@@ -330,7 +318,7 @@ def test_text_is_read_only_once_public(client, case, investigator, second_invest
 def test_the_page_shows_who_uploaded_and_who_approved(
     client, case, investigator, second_investigator
 ):
-    obj = published(case, investigator, second_investigator)
+    obj = bare_published_object(case, investigator, second_investigator)
     logged_in(client, investigator)
     page = client.get(change_url(obj)).content.decode()
     assert "ines" in page and "sam" in page and case.reference in page
@@ -365,7 +353,7 @@ def test_a_near_duplicate_is_linked_when_the_user_may_see_it(
     client, case, investigator, second_investigator, outsider_investigator
 ):
     other_case = case_ensure(reference="CASE-2025-003", owner=outsider_investigator)
-    earlier = published(other_case, outsider_investigator, investigator)
+    earlier = bare_published_object(other_case, outsider_investigator, investigator)
     later = bare_object(case, investigator)
     Resemblance.objects.create(new=later, existing=earlier, distance=4)
     logged_in(client, investigator)
@@ -385,7 +373,7 @@ def test_a_near_duplicate_is_linked_when_the_user_may_see_it(
 def test_mark_identified_requires_an_outcome_then_sets_it(
     client, case, investigator, second_investigator
 ):
-    obj = published(case, investigator, second_investigator)
+    obj = bare_published_object(case, investigator, second_investigator)
     logged_in(client, investigator)
     assert identify_url(obj) in client.get(change_url(obj)).content.decode()
 
@@ -407,7 +395,7 @@ def test_mark_identified_requires_an_outcome_then_sets_it(
 def test_a_public_outcome_longer_than_a_line_is_refused(
     client, case, investigator, second_investigator
 ):
-    obj = published(case, investigator, second_investigator)
+    obj = bare_published_object(case, investigator, second_investigator)
     logged_in(client, investigator)
     response = client.post(
         identify_url(obj), {"outcome": Outcome.LEAD_ELIMINATED, "public_line": "x" * 201}
@@ -420,7 +408,7 @@ def test_a_public_outcome_longer_than_a_line_is_refused(
 def test_only_an_investigator_of_the_case_marks_it_identified(
     client, case, investigator, second_investigator, outsider_investigator
 ):
-    obj = published(case, investigator, second_investigator)
+    obj = bare_published_object(case, investigator, second_investigator)
     logged_in(client, outsider_investigator)
     assert identify_url(obj) not in client.get(change_url(obj)).content.decode()
     response = client.post(
@@ -453,7 +441,7 @@ def retire(client, *objects, confirmed: bool = True, follow: bool = True):
 
 
 def test_retiring_asks_for_confirmation_first(client, case, investigator, second_investigator):
-    obj = published(case, investigator, second_investigator)
+    obj = bare_published_object(case, investigator, second_investigator)
     logged_in(client, investigator)
     response = retire(client, obj, confirmed=False)
     assert response.status_code == 200 and "Yes, retire them" in response.content.decode()
@@ -464,8 +452,8 @@ def test_retiring_asks_for_confirmation_first(client, case, investigator, second
 def test_the_retire_action_retires_published_objects_and_skips_drafts(
     client, case, investigator, second_investigator
 ):
-    first = published(case, investigator, second_investigator)
-    second = published(case, investigator, second_investigator)
+    first = bare_published_object(case, investigator, second_investigator)
+    second = bare_published_object(case, investigator, second_investigator)
     draft = bare_object(case, investigator, state=ObjectState.DRAFT)
     logged_in(client, investigator)
     page = retire(client, first, second, draft).content.decode()
@@ -481,7 +469,7 @@ def test_the_retire_action_retires_published_objects_and_skips_drafts(
 def test_the_retire_action_skips_objects_of_other_cases(
     client, case, investigator, second_investigator, outsider_investigator
 ):
-    obj = published(case, investigator, second_investigator)
+    obj = bare_published_object(case, investigator, second_investigator)
     logged_in(client, outsider_investigator)
     page = retire(client, obj).content.decode()
     obj.refresh_from_db()
