@@ -176,6 +176,12 @@ def superuser(db):
 
 
 @pytest.fixture
+def analyst_client(client, analyst):
+    """The test client, logged into the back office as the analyst ana."""
+    return staff_login(client, analyst)
+
+
+@pytest.fixture
 def case(investigator, second_investigator):
     from objects.services import case_ensure
 

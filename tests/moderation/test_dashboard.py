@@ -35,11 +35,6 @@ def tip_days_ago(
     )
 
 
-@pytest.fixture
-def analyst_client(client, analyst):
-    return staff_login(client, analyst)
-
-
 def test_tips_per_day_covers_60_days_with_zeros(public_object):
     tip_days_ago(0, obj=public_object)
     tip_days_ago(0, obj=public_object)
