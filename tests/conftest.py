@@ -1,4 +1,5 @@
-"""Fixtures shared by every test, and the rules for tests that need a real service.
+"""Fixtures shared by every test (the personas below among them), and the rules for tests
+that need a real service.
 
 Locally a test that needs PostgreSQL, Redis, a Celery worker or Chromium is skipped with a
 reason when that service is missing; with CI=true it fails instead, so CI can never go
@@ -73,6 +74,16 @@ def media_root(settings, tmp_path):
     return settings.MEDIA_ROOT
 
 
+@pytest.fixture(autouse=True)
+def fresh_counters():
+    """Rate limits and failed logins per account are counted in the `ratelimit` cache (Redis
+    keys carry the run's own prefix): every test starts with none, so one test's failures
+    never limit or lock another's persona."""
+    from django.core.cache import caches
+
+    caches["ratelimit"].clear()
+
+
 @pytest.fixture(autouse=True, scope="session")
 def plain_static_storage():
     """Production serves hashed static files from collectstatic's manifest; tests have no
@@ -102,25 +113,82 @@ def staff_login(client, user):
     return client
 
 
+# --- Personas ---------------------------------------------------------------------------
+#
+# Every test is written around these people. Each is a staff account in the real role group
+# that `migrate` keeps (moderation/roles.py), never permissions granted one by one, so a
+# permission taken from a role makes its tests fail. Passwords are `<username>-password-123`.
+#
+# - visitor: the anonymous public, pytest-django's plain `client`; sends tips, browses the
+#   gallery, checks a receipt; every back-office URL sends it to the login page.
+# - investigator ("ines", Investigator, ines@police.example): owns the demo `case`, uploads
+#   crops, reads the tips forwarded to her, acknowledges them and records their outcome.
+# - second_investigator ("sam", Investigator, sam@police.example): co-owns the case and
+#   approves ines's uploads (four eyes); a second recipient of forwards.
+# - outsider_investigator ("olga", Investigator, olga@police.example): owns no case here, so
+#   she sees public objects only and nothing of ines's case.
+# - analyst ("ana", Analyst, not a superuser): works the tip queue (takes, triages, asks,
+#   notes, reveals contact details) and forwards tips; sees no unpublished object.
+# - second_analyst ("ben", Analyst): the colleague taking tips at the same time as ana.
+# - administrator ("adam", Administrator, not a superuser): manages staff, reads the audit
+#   log and failed tasks, and may view tips but change none: the "viewer" of the tip tests.
+# - superuser ("root"): only where a test is about what a superuser may do (seeing every
+#   case, the audit log refusing even them); never a stand-in for a role.
+
+
 @pytest.fixture
 def investigator(db):
-    from tests.factories import staff_user
+    from tests.factories import persona
 
-    return staff_user("ines")
+    return persona("ines")
 
 
 @pytest.fixture
 def second_investigator(db):
-    from tests.factories import staff_user
+    from tests.factories import persona
 
-    return staff_user("sam")
+    return persona("sam")
 
 
 @pytest.fixture
 def outsider_investigator(db):
-    from tests.factories import staff_user
+    from tests.factories import persona
 
-    return staff_user("olga")
+    return persona("olga")
+
+
+@pytest.fixture
+def analyst(db):
+    from tests.factories import persona
+
+    return persona("ana")
+
+
+@pytest.fixture
+def second_analyst(db):
+    from tests.factories import persona
+
+    return persona("ben")
+
+
+@pytest.fixture
+def administrator(db):
+    from tests.factories import persona
+
+    return persona("adam")
+
+
+@pytest.fixture
+def superuser(db):
+    from tests.factories import superuser
+
+    return superuser()
+
+
+@pytest.fixture
+def analyst_client(client, analyst):
+    """The test client, logged into the back office as the analyst ana."""
+    return staff_login(client, analyst)
 
 
 @pytest.fixture
@@ -135,16 +203,8 @@ def case(investigator, second_investigator):
 @pytest.fixture
 def public_object(case, investigator, second_investigator):
     """A published object of ines's and sam's case (no image files: fast)."""
-    from django.utils import timezone
+    from tests.factories import bare_published_object
 
-    from objects.models import ObjectState
-    from tests.factories import bare_object
-
-    return bare_object(
-        case,
-        investigator,
-        state=ObjectState.PUBLISHED,
-        approved_by=second_investigator,
-        published_at=timezone.now(),
-        thumbnail="objects/thumbs/x.jpg",
+    return bare_published_object(
+        case, investigator, second_investigator, thumbnail="objects/thumbs/x.jpg"
     )

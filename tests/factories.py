@@ -1,28 +1,97 @@
-"""Small factories and the personas tests are written around.
+"""Small factories, the personas' accounts, and tips made the way visitors send them.
 
-Personas:
-- investigator ("ines"): owns the demo case, uploads crops.
-- second_investigator ("sam"): also owns the case; approves ines's crops (four eyes).
-- outsider_investigator ("olga"): an investigator who owns no case here.
-- visitor: the anonymous public, the plain test client.
+The personas themselves (who they are, what they may do) are described once, with their
+fixtures, in tests/conftest.py; `persona()` builds their accounts, for those fixtures and for
+tests that build their data once per module (the permission matrix).
 """
 
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import Group, Permission, User
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
+from moderation.roles import ADMINISTRATOR, ANALYST
 from objects.models import Case, Category, ObjectState, TracedObject
+from objects.roles import INVESTIGATOR
 from objects.services import ObjectDetails, object_code_next, object_intake, object_submit
+from tips.models import Tip
+from tips.services import ReceivedTip, TipContent, tip_receive
+
+TIP_TEXT = "The Sunny brand shampoo, sold in Lidl shops in Poland."
+
+# username -> (role group, mail address). Investigators have an address: forwards are
+# mailed to them.
+PERSONAS = {
+    "ines": (INVESTIGATOR, "ines@police.example"),
+    "sam": (INVESTIGATOR, "sam@police.example"),
+    "olga": (INVESTIGATOR, "olga@police.example"),
+    "ana": (ANALYST, ""),
+    "ben": (ANALYST, ""),
+    "adam": (ADMINISTRATOR, ""),
+}
 
 
-def staff_user(username: str, *, group: str = "Investigator") -> User:
-    user = User.objects.create_user(username, password=f"{username}-password-123", is_staff=True)
+def staff_user(username: str, *, group: str = INVESTIGATOR, email: str = "") -> User:
+    """A staff account in one real role group; its password is `<username>-password-123`."""
+    user = User.objects.create_user(
+        username, email=email, password=f"{username}-password-123", is_staff=True
+    )
     user.groups.add(Group.objects.get(name=group))
     return user
+
+
+def persona(username: str) -> User:
+    group, email = PERSONAS[username]
+    return staff_user(username, group=group, email=email)
+
+
+def superuser() -> User:
+    return User.objects.create_superuser("root", password="root-password-123")
+
+
+def grant(user: User, *perms: tuple[str, str]) -> User:
+    """Give `user` single permissions. Only for a combination no role group holds; a persona
+    in its group is the way to test a role."""
+    for app_label, codename in perms:
+        user.user_permissions.add(
+            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+        )
+    return User.objects.get(pk=user.pk)  # a fresh instance: permissions are cached
+
+
+def tip_sent(
+    traced_object: TracedObject | None = None, *, urgent: bool = False, **content
+) -> ReceivedTip:
+    """A tip through tip_receive, as the public form sends it: the tip and its receipt."""
+    values = {"body": TIP_TEXT, **content}
+    return tip_receive(
+        content=TipContent(**values), language="en", traced_object=traced_object, urgent=urgent
+    )
+
+
+def received(traced_object: TracedObject | None = None, **content) -> Tip:
+    """A tip through tip_receive (see tip_sent), when only the tip matters."""
+    return tip_sent(traced_object, **content).tip
+
+
+def tip_at(
+    traced_object: TracedObject | None = None,
+    *,
+    hours_ago: float = 0,
+    urgent: bool = False,
+    body: str = TIP_TEXT,
+    **fields,
+) -> Tip:
+    """A tip received `hours_ago` hours ago, with any other columns set as given."""
+    tip = received(traced_object, urgent=urgent, body=body)
+    values = {"received_at": timezone.now() - timedelta(hours=hours_ago), **fields}
+    Tip.objects.filter(pk=tip.pk).update(**values)
+    tip.refresh_from_db()
+    return tip
 
 
 def synthetic_png(width: int = 640, height: int = 480, *, seed: int = 0) -> bytes:
@@ -100,4 +169,16 @@ def bare_object(
         uploaded_by=uploader,
         state=state,
         **values,
+    )
+
+
+def bare_published_object(case: Case, uploader: User, approver: User, **fields) -> TracedObject:
+    """A published row without image files (approved by `approver`, published now)."""
+    return bare_object(
+        case,
+        uploader,
+        state=ObjectState.PUBLISHED,
+        approved_by=approver,
+        published_at=timezone.now(),
+        **fields,
     )

@@ -4,29 +4,26 @@ outcome, an investigator who does not own the case cannot open it, and the audit
 every step."""
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.models import AuditEntry
 from moderation.models import Forward, ForwardOutcome
 from tests.browser.conftest import CHROMIUM_ARGS, axe_violations, screenshot  # noqa: F401
+from tests.factories import received
 from tips.models import TipStatus
-from tips.services import TipContent, tip_receive
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "a-long-staff-password-42"
 
 
-def staff_with_authenticator(username: str, group: str) -> tuple[User, TOTPDevice]:
-    user, _ = User.objects.get_or_create(username=username, defaults={"is_staff": True})
-    user.is_staff = True
+def with_authenticator(user: User) -> TOTPDevice:
+    """The persona with a password to type and an authenticator app, as a real login needs."""
     user.set_password(PASSWORD)
-    user.save()
-    user.groups.add(Group.objects.get(name=group))
-    device = TOTPDevice.objects.create(user=user, name="authenticator app", confirmed=True)
-    return user, device
+    user.save(update_fields=["password"])
+    return TOTPDevice.objects.create(user=user, name="authenticator app", confirmed=True)
 
 
 def current_code(device: TOTPDevice) -> str:
@@ -47,18 +44,19 @@ def log_in(browser, live_server, username: str, device: TOTPDevice):
 
 
 def test_a_tip_goes_from_the_visitor_through_the_analyst_to_the_case_owner(
-    browser, live_server, public_object, investigator, case
+    browser,
+    live_server,
+    public_object,
+    investigator,
+    case,
+    analyst,
+    outsider_investigator,
+    administrator,
 ):
-    tip = tip_receive(
-        content=TipContent(body="These bottles are sold at Kaufmarkt in Graz.", country="AT"),
-        language="en",
-        traced_object=public_object,
-    ).tip
-    _ana, ana_device = staff_with_authenticator("ana", "Analyst")
-    ines_device = TOTPDevice.objects.create(user=investigator, name="phone", confirmed=True)
-    investigator.set_password(PASSWORD)
-    investigator.save()
-    _olga, olga_device = staff_with_authenticator("olga", "Investigator")
+    tip = received(public_object, body="These bottles are sold at Kaufmarkt in Graz.", country="AT")
+    ana_device = with_authenticator(analyst)
+    ines_device = with_authenticator(investigator)
+    olga_device = with_authenticator(outsider_investigator)
 
     # The analyst logs in with a code from the authenticator app and takes the next tip.
     context, page = log_in(browser, live_server, "ana", ana_device)
@@ -107,7 +105,7 @@ def test_a_tip_goes_from_the_visitor_through_the_analyst_to_the_case_owner(
     context.close()
 
     # The audit log shows each step, to an administrator in the back office too.
-    _adam, adam_device = staff_with_authenticator("adam", "Administrator")
+    adam_device = with_authenticator(administrator)
     context, page = log_in(browser, live_server, "adam", adam_device)
     page.goto("/backoffice/audit/auditentry/?namespace=forward")
     log_page = page.content()

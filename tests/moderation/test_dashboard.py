@@ -8,50 +8,38 @@ from django.utils import timezone
 
 from moderation.dashboard import chart, tips_per_day
 from moderation.models import Forward, ForwardOutcome
-from tips.models import Tip, TipStatus
-from tips.services import TipContent, tip_receive
+from tests.conftest import staff_login
+from tests.factories import tip_at
+from tips.models import TipStatus
 
 pytestmark = pytest.mark.django_db
 
 DASHBOARD = "/backoffice/dashboard/"
 
 
-def tip_at(
+def tip_days_ago(
     days_ago: float, *, status=TipStatus.NEW, obj=None, urgent=False, triaged_after_hours=None
 ):
-    tip = tip_receive(
-        content=TipContent(body="A tip for the dashboard."),
-        language="en",
-        traced_object=obj,
+    """A tip received `days_ago` days ago; closed or rejected ones closed that moment, triaged
+    ones first triaged `triaged_after_hours` later."""
+    received_at = timezone.now() - timedelta(days=days_ago)
+    closed = received_at if status in (TipStatus.CLOSED, TipStatus.REJECTED) else None
+    triaged = received_at + timedelta(hours=triaged_after_hours) if triaged_after_hours else None
+    return tip_at(
+        obj,
+        hours_ago=days_ago * 24,
         urgent=urgent,
-    ).tip
-    received = timezone.now() - timedelta(days=days_ago)
-    closed = received if status in (TipStatus.CLOSED, TipStatus.REJECTED) else None
-    triaged = received + timedelta(hours=triaged_after_hours) if triaged_after_hours else None
-    Tip.objects.filter(pk=tip.pk).update(
-        received_at=received, status=status, closed_at=closed, first_triaged_at=triaged
+        status=status,
+        closed_at=closed,
+        first_triaged_at=triaged,
     )
-    return tip
-
-
-@pytest.fixture
-def superuser_client(client, django_user_model):
-    from tests import conftest
-
-    admin = django_user_model.objects.create_superuser("boss", "boss@example.org", "pw-123456789")
-    login = getattr(conftest, "staff_login", None)
-    if login:
-        login(client, admin)
-    else:
-        client.force_login(admin)
-    return client
 
 
 def test_tips_per_day_covers_60_days_with_zeros(public_object):
-    tip_at(0, obj=public_object)
-    tip_at(0, obj=public_object)
-    tip_at(3, obj=public_object)
-    tip_at(90, obj=public_object)  # outside the window
+    tip_days_ago(0, obj=public_object)
+    tip_days_ago(0, obj=public_object)
+    tip_days_ago(3, obj=public_object)
+    tip_days_ago(90, obj=public_object)  # outside the window
     series = tips_per_day(today=timezone.localdate())
     assert len(series) == 60
     assert series[-1][1] == 2 and series[-4][1] == 1
@@ -66,12 +54,14 @@ def test_the_chart_scales_bars_to_the_busiest_day(public_object):
 
 
 def test_the_dashboard_shows_figures_from_the_data(
-    superuser_client, public_object, investigator, django_assert_max_num_queries
+    analyst_client, public_object, investigator, django_assert_max_num_queries
 ):
-    tip_at(0.2, obj=public_object, urgent=True)
-    tip_at(3, status=TipStatus.IN_REVIEW, obj=public_object, triaged_after_hours=2)
-    tip_at(10, obj=public_object)
-    forwarded = tip_at(1, status=TipStatus.FORWARDED, obj=public_object, triaged_after_hours=4)
+    tip_days_ago(0.2, obj=public_object, urgent=True)
+    tip_days_ago(3, status=TipStatus.IN_REVIEW, obj=public_object, triaged_after_hours=2)
+    tip_days_ago(10, obj=public_object)
+    forwarded = tip_days_ago(
+        1, status=TipStatus.FORWARDED, obj=public_object, triaged_after_hours=4
+    )
     Forward.objects.create(
         tip=forwarded,
         to=investigator,
@@ -81,7 +71,7 @@ def test_the_dashboard_shows_figures_from_the_data(
         acknowledged_at=timezone.now(),
     )
     with django_assert_max_num_queries(12):
-        response = superuser_client.get(DASHBOARD)
+        response = analyst_client.get(DASHBOARD)
     html = response.content.decode()
     assert response.status_code == 200
     assert html.count('<rect class="bar"') == 60
@@ -95,13 +85,7 @@ def test_the_dashboard_shows_figures_from_the_data(
 
 
 def test_staff_who_may_not_read_tips_cannot_open_the_dashboard(client, investigator):
-    from tests import conftest
-
-    login = getattr(conftest, "staff_login", None)
-    if login:
-        login(client, investigator)
-    else:
-        client.force_login(investigator)
+    staff_login(client, investigator)
     assert client.get(DASHBOARD).status_code == 403
 
 
@@ -110,6 +94,6 @@ def test_visitors_are_sent_to_the_login_page(client):
     assert response.status_code == 302 and "/backoffice/login/" in response.headers["Location"]
 
 
-def test_the_back_office_home_links_to_the_dashboard(superuser_client):
-    html = superuser_client.get("/backoffice/").content.decode()
+def test_the_back_office_home_links_to_the_dashboard(analyst_client):
+    html = analyst_client.get("/backoffice/").content.decode()
     assert 'href="/backoffice/dashboard/"' in html

@@ -1,6 +1,6 @@
 """The CSV of tips forwarded for a case or an object: content, provenance, who may have it.
 
-Personas in tests/moderation/conftest.py: analyst ana; ines and sam own the case; olga owns none.
+Personas (tests/conftest.py): ana the analyst; ines and sam own the case; olga owns none.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from moderation.exports import FORWARDED_TIPS_HEADER, cell
 from moderation.forwarding import forward_record_outcome, tip_forward
 from moderation.models import ForwardOutcome
 from tests.conftest import staff_login
-from tests.moderation.conftest import TIP_TEXT, received
+from tests.factories import TIP_TEXT, received
 
 pytestmark = pytest.mark.django_db
 
@@ -27,11 +27,15 @@ CONTACT = "tipster.private@example.org"
 
 
 @pytest.fixture
-def forwarded(public_object, analyst, ines, sam):
+def forwarded(public_object, analyst, investigator, second_investigator):
     tip = received(public_object, contact=CONTACT)
-    forwards = tip_forward(tips=[tip], recipients=[ines], by=analyst, summary='=HYPERLINK("x")')
-    tip_forward(tips=[tip], recipients=[sam], by=analyst, summary="@SUM(A1) lead")
-    forward_record_outcome(forward=forwards[0], by=ines, outcome=ForwardOutcome.USEFUL, note="")
+    forwards = tip_forward(
+        tips=[tip], recipients=[investigator], by=analyst, summary='=HYPERLINK("x")'
+    )
+    tip_forward(tips=[tip], recipients=[second_investigator], by=analyst, summary="@SUM(A1) lead")
+    forward_record_outcome(
+        forward=forwards[0], by=investigator, outcome=ForwardOutcome.USEFUL, note=""
+    )
     return tip
 
 
@@ -41,9 +45,9 @@ def rows_of(response) -> list[list[str]]:
 
 
 def test_a_case_owner_exports_the_forwarded_tips_of_their_case(
-    client, forwarded, public_object, case, sam
+    client, forwarded, public_object, case, second_investigator
 ):
-    staff_login(client, sam)
+    staff_login(client, second_investigator)
 
     response = client.get(EXPORT + f"?case={case.pk}")
 
@@ -82,8 +86,8 @@ def test_the_export_neutralises_spreadsheet_formulas(client, forwarded, case, an
     ]
 
 
-def test_the_export_holds_no_contact_details_and_no_tip_text(client, forwarded, case, ines):
-    staff_login(client, ines)
+def test_the_export_holds_no_contact_details_and_no_tip_text(client, forwarded, case, investigator):
+    staff_login(client, investigator)
 
     text = b"".join(client.get(EXPORT + f"?case={case.pk}").streaming_content).decode()
 
@@ -92,8 +96,8 @@ def test_the_export_holds_no_contact_details_and_no_tip_text(client, forwarded, 
     assert TIP_TEXT not in text
 
 
-def test_an_object_export_is_named_after_the_object(client, forwarded, public_object, ines):
-    staff_login(client, ines)
+def test_an_object_export_is_named_after_the_object(client, forwarded, public_object, investigator):
+    staff_login(client, investigator)
 
     response = client.get(EXPORT + f"?object={public_object.pk}")
 
@@ -102,8 +106,8 @@ def test_an_object_export_is_named_after_the_object(client, forwarded, public_ob
     assert len(rows_of(response)) == 3
 
 
-def test_the_export_is_audited_with_its_scope_and_row_count(client, forwarded, case, ines):
-    staff_login(client, ines)
+def test_the_export_is_audited_with_its_scope_and_row_count(client, forwarded, case, investigator):
+    staff_login(client, investigator)
 
     b"".join(client.get(EXPORT + f"?case={case.pk}").streaming_content)
 
@@ -114,9 +118,9 @@ def test_the_export_is_audited_with_its_scope_and_row_count(client, forwarded, c
 
 
 def test_an_investigator_of_another_case_cannot_export(
-    client, forwarded, case, public_object, olga
+    client, forwarded, case, public_object, outsider_investigator
 ):
-    staff_login(client, olga)
+    staff_login(client, outsider_investigator)
 
     assert client.get(EXPORT + f"?case={case.pk}").status_code == 403
     assert client.get(EXPORT + f"?object={public_object.pk}").status_code == 403

@@ -1,6 +1,6 @@
 """The case owner's inbox of forwarded tips, and the analyst's view of the outcome.
 
-Personas in tests/moderation/conftest.py: analyst ana; ines and sam own the case; olga owns none.
+Personas (tests/conftest.py): ana the analyst; ines and sam own the case; olga owns none.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from audit.models import AuditEntry
 from moderation.forwarding import forward_acknowledge, forward_record_outcome, tip_forward
 from moderation.models import ForwardOutcome, NotifyMode, StaffPreference
 from tests.conftest import staff_login
-from tests.moderation.conftest import received
+from tests.factories import received
 
 pytestmark = pytest.mark.django_db
 
@@ -26,25 +26,27 @@ def change_url(forward) -> str:
 
 
 @pytest.fixture
-def to_ines(public_object, analyst, ines):
+def to_ines(public_object, analyst, investigator):
     tip = received(public_object, body=f"Sold at Lidl {SCRIPT}", links=["javascript:alert(2)"])
     [forward] = tip_forward(
-        tips=[tip], recipients=[ines], by=analyst, summary="Lidl, Poland: check it."
+        tips=[tip], recipients=[investigator], by=analyst, summary="Lidl, Poland: check it."
     )
     return forward
 
 
 @pytest.fixture
-def to_sam(public_object, analyst, sam):
+def to_sam(public_object, analyst, second_investigator):
     tip = received(public_object, body="A Rossmann own brand.")
-    [forward] = tip_forward(tips=[tip], recipients=[sam], by=analyst, summary="Rossmann lead.")
+    [forward] = tip_forward(
+        tips=[tip], recipients=[second_investigator], by=analyst, summary="Rossmann lead."
+    )
     return forward
 
 
 def test_the_inbox_shows_a_case_owner_only_what_was_forwarded_to_them(
-    client, to_ines, to_sam, ines
+    client, to_ines, to_sam, investigator
 ):
-    staff_login(client, ines)
+    staff_login(client, investigator)
 
     response = client.get(CHANGELIST)
 
@@ -56,9 +58,9 @@ def test_the_inbox_shows_a_case_owner_only_what_was_forwarded_to_them(
 
 
 def test_another_investigator_gets_404_on_a_forward_not_addressed_to_them(
-    client, to_ines, sam, olga
+    client, to_ines, second_investigator, outsider_investigator
 ):
-    for someone_else in (sam, olga):
+    for someone_else in (second_investigator, outsider_investigator):
         staff_login(client, someone_else)
         assert client.get(change_url(to_ines)).status_code == 404
         acknowledge = reverse("admin:moderation_forward_acknowledge", args=[to_ines.pk])
@@ -76,10 +78,10 @@ def test_the_analyst_sees_every_forward_in_the_list(client, to_ines, to_sam, ana
 
 
 def test_the_list_runs_a_fixed_number_of_queries(
-    client, public_object, analyst, ines, django_assert_max_num_queries
+    client, public_object, analyst, investigator, django_assert_max_num_queries
 ):
     tips = [received(public_object, body=f"Tip number {n}") for n in range(12)]
-    tip_forward(tips=tips, recipients=[ines], by=analyst, summary="A dozen.")
+    tip_forward(tips=tips, recipients=[investigator], by=analyst, summary="A dozen.")
     staff_login(client, analyst)
 
     with django_assert_max_num_queries(15):
@@ -88,8 +90,10 @@ def test_the_list_runs_a_fixed_number_of_queries(
     assert len(response.context["cl"].result_list) == 12
 
 
-def test_the_forward_page_shows_the_tip_escaped_with_links_as_plain_text(client, to_ines, ines):
-    staff_login(client, ines)
+def test_the_forward_page_shows_the_tip_escaped_with_links_as_plain_text(
+    client, to_ines, investigator
+):
+    staff_login(client, investigator)
 
     response = client.get(change_url(to_ines))
 
@@ -104,8 +108,8 @@ def test_the_forward_page_shows_the_tip_escaped_with_links_as_plain_text(client,
     assert (viewed.username, viewed.target_id) == ("ines", str(to_ines.tip_id))
 
 
-def test_the_recipient_acknowledges_with_a_post(client, to_ines, ines):
-    staff_login(client, ines)
+def test_the_recipient_acknowledges_with_a_post(client, to_ines, investigator):
+    staff_login(client, investigator)
     acknowledge = reverse("admin:moderation_forward_acknowledge", args=[to_ines.pk])
 
     assert 'action="' + acknowledge in client.get(change_url(to_ines)).content.decode()
@@ -127,8 +131,10 @@ def test_the_analyst_cannot_acknowledge_for_the_recipient(client, to_ines, analy
     assert to_ines.acknowledged_at is None
 
 
-def test_the_recipient_records_the_outcome_and_the_analyst_sees_it(client, to_ines, ines, analyst):
-    staff_login(client, ines)
+def test_the_recipient_records_the_outcome_and_the_analyst_sees_it(
+    client, to_ines, investigator, analyst
+):
+    staff_login(client, investigator)
     outcome = reverse("admin:moderation_forward_outcome", args=[to_ines.pk])
 
     response = client.post(outcome, {"outcome": "useful", "note": "Narrowed it to Poland."})
@@ -155,8 +161,10 @@ def test_the_analyst_cannot_record_an_outcome(client, to_ines, analyst):
     assert to_ines.outcome == ""
 
 
-def test_the_acknowledged_filter_splits_the_list(client, to_ines, to_sam, analyst, sam):
-    forward_acknowledge(forward=to_sam, by=sam)
+def test_the_acknowledged_filter_splits_the_list(
+    client, to_ines, to_sam, analyst, second_investigator
+):
+    forward_acknowledge(forward=to_sam, by=second_investigator)
     staff_login(client, analyst)
 
     done = client.get(CHANGELIST + "?acknowledged=yes").context["cl"].result_list
@@ -166,14 +174,17 @@ def test_the_acknowledged_filter_splits_the_list(client, to_ines, to_sam, analys
 
 
 def test_an_identification_offers_the_owner_to_mark_the_object_identified(
-    client, to_ines, ines, analyst, public_object
+    client, to_ines, investigator, analyst, public_object
 ):
     identify = reverse("admin:objects_tracedobject_identify", args=[public_object.pk])
-    staff_login(client, ines)
+    staff_login(client, investigator)
     assert identify not in client.get(change_url(to_ines)).content.decode()
 
     forward_record_outcome(
-        forward=to_ines, by=ines, outcome=ForwardOutcome.IDENTIFICATION, note="Found the shop."
+        forward=to_ines,
+        by=investigator,
+        outcome=ForwardOutcome.IDENTIFICATION,
+        note="Found the shop.",
     )
 
     assert identify in client.get(change_url(to_ines)).content.decode()
@@ -181,12 +192,12 @@ def test_an_identification_offers_the_owner_to_mark_the_object_identified(
     assert identify not in client.get(change_url(to_ines)).content.decode()
 
 
-def test_a_user_sets_their_own_notification_preference(client, ines):
-    staff_login(client, ines)
+def test_a_user_sets_their_own_notification_preference(client, investigator):
+    staff_login(client, investigator)
     preference = reverse("admin:moderation_forward_preference")
 
     assert client.get(preference).status_code == 200
     response = client.post(preference, {"notify": "digest"})
 
     assert response.status_code == 302
-    assert StaffPreference.objects.get(user=ines).notify == NotifyMode.DIGEST
+    assert StaffPreference.objects.get(user=investigator).notify == NotifyMode.DIGEST

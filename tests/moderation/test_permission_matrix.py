@@ -4,13 +4,14 @@ README.md ("Who may do what (permission matrix)") mirrors the MATRIX below, colu
 column; each README line names the test rows it stands for (a page's GET and POST share a
 line). Change one, change the other: a test below checks that the README names every row.
 
-Personas (the roles come from the real groups of moderation/roles.py, not granted by hand):
+Personas: those of tests/conftest.py, built here by the same `persona()` (the world is built
+once per module, where function fixtures cannot reach), each in its real role group:
 - visitor: the anonymous public, not logged in;
-- owner ("ines"): an investigator who owns the case (with "sam", who uploaded `awaiting`);
-- outsider ("olga"): an investigator who owns no case here;
+- owner ("ines", the `investigator`): owns the case (with "sam", who uploaded `awaiting`);
+- outsider ("olga", the `outsider_investigator`): owns no case here;
 - analyst ("ana"): in the Analyst group;
 - administrator ("adam"): in the Administrator group, not a superuser;
-- superuser ("root").
+- superuser ("root"): the column README's table has for them.
 
 The world (built once, each test in a savepoint): a draft and two objects awaiting approval
 of the case (one uploaded by sam, one by ines), a published object, a tip about it forwarded to ines and to sam, a new tip about it with
@@ -35,12 +36,10 @@ from audit.models import AuditEntry, FailedTask
 from audit.services import log_action
 from moderation.forwarding import tip_forward
 from moderation.models import Forward, StaffPreference
-from moderation.roles import ADMINISTRATOR, ANALYST
 from objects.models import Case, ObjectState, TracedObject
 from tests.conftest import staff_login
-from tests.factories import bare_object, staff_user
+from tests.factories import bare_object, bare_published_object, persona, received, superuser
 from tips.models import Tip, TipMessage, TipNote, TipStatus
-from tips.services import TipContent, tip_receive
 
 pytestmark = pytest.mark.django_db
 
@@ -85,28 +84,13 @@ def world(django_db_setup, django_db_blocker):
 
 
 def world_build() -> World:
-    ines, sam, olga = staff_user("ines"), staff_user("sam"), staff_user("olga")
-    ana = staff_user("ana", group=ANALYST)
-    adam = staff_user("adam", group=ADMINISTRATOR)
-    root = User.objects.create_superuser("root", password="root-password-123")
+    ines, sam, olga, ana, adam = (persona(name) for name in ("ines", "sam", "olga", "ana", "adam"))
+    root = superuser()
     case = Case.objects.create(reference="CASE-2026-017", title="Demo case")
     case.owners.add(ines, sam)
-    published = bare_object(
-        case,
-        ines,
-        state=ObjectState.PUBLISHED,
-        approved_by=sam,
-        published_at=timezone.now(),
-        thumbnail="objects/thumbs/x.jpg",
-    )
-    tip = tip_receive(
-        content=TipContent(body="Sold at Lidl in Poland."), language="en", traced_object=published
-    ).tip
-    fresh = tip_receive(
-        content=TipContent(body="Seen in Kraków.", contact="tipster@example.org"),
-        language="en",
-        traced_object=published,
-    ).tip
+    published = bare_published_object(case, ines, sam, thumbnail="objects/thumbs/x.jpg")
+    tip = received(published, body="Sold at Lidl in Poland.")
+    fresh = received(published, body="Seen in Kraków.", contact="tipster@example.org")
     [to_ines] = tip_forward(tips=[tip], recipients=[ines], by=ana, summary="Looks like a lead.")
     [to_sam] = tip_forward(tips=[tip], recipients=[sam], by=ana, summary="A lead for sam.")
     return World(

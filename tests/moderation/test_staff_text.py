@@ -2,7 +2,7 @@
 or other invisible characters in a forward's summary or an outcome note (tips' notes and
 questions already went through the same cleaning field).
 
-Personas in tests/moderation/conftest.py: analyst ana; ines and sam own the case.
+Personas (tests/conftest.py): the analyst ana; the investigator ines owns the case.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from django.urls import reverse
 from moderation.forwarding import tip_forward
 from moderation.models import Forward
 from tests.conftest import staff_login
-from tests.moderation.conftest import received
+from tests.factories import received
 from tests.moderation.test_forwarding import create_url
 
 pytestmark = pytest.mark.django_db
@@ -22,13 +22,13 @@ OVERRIDE = "\u202e"
 
 
 def test_a_forward_summary_is_stored_without_direction_overrides(
-    client, public_object, analyst, ines
+    client, public_object, analyst, investigator
 ):
     staff_login(client, analyst)
 
     response = client.post(
         create_url(received(public_object)),
-        {"recipients": [ines.pk], "summary": f"{OVERRIDE}abc\nSecond line\u2066"},
+        {"recipients": [investigator.pk], "summary": f"{OVERRIDE}abc\nSecond line\u2066"},
     )
 
     assert response.status_code == 302
@@ -36,12 +36,15 @@ def test_a_forward_summary_is_stored_without_direction_overrides(
 
 
 def test_an_outcome_note_is_stored_without_direction_overrides(
-    client, public_object, analyst, ines
+    client, public_object, analyst, investigator
 ):
     [forward] = tip_forward(
-        tips=[received(public_object)], recipients=[ines], by=analyst, summary="Lidl, Poland."
+        tips=[received(public_object)],
+        recipients=[investigator],
+        by=analyst,
+        summary="Lidl, Poland.",
     )
-    staff_login(client, ines)
+    staff_login(client, investigator)
 
     response = client.post(
         reverse("admin:moderation_forward_outcome", args=[forward.pk]),

@@ -5,20 +5,22 @@ Four-eyes approval has its own file, test_four_eyes.py.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from django.contrib.admin.models import LogEntry
-from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from objects.imaging import ImageRejected
+from audit.models import AuditEntry
+from objects.imaging import Limits
 from objects.models import Case, Category, ObjectState, Outcome, Resemblance, TracedObject
 from objects.services import case_ensure
 from tests.conftest import staff_login
-from tests.factories import bare_object, submitted_object, synthetic_png
+from tests.factories import bare_object, bare_published_object, submitted_object, synthetic_png
 
 pytestmark = pytest.mark.django_db
 
@@ -51,18 +53,6 @@ def upload_data(case, image: bytes, name: str = "crop.png", **fields) -> dict:
         "image": SimpleUploadedFile(name, image, content_type="image/png"),
         **fields,
     }
-
-
-def published(case, uploader, approver, **fields) -> TracedObject:
-    """A public row without image files."""
-    return bare_object(
-        case,
-        uploader,
-        state=ObjectState.PUBLISHED,
-        approved_by=approver,
-        published_at=timezone.now(),
-        **fields,
-    )
 
 
 # --- Upload -------------------------------------------------------------------------------
@@ -129,18 +119,23 @@ def test_an_upload_over_the_size_cap_is_a_form_error(client, case, investigator,
     assert not TracedObject.objects.exists()
 
 
-def test_a_refusal_from_the_service_becomes_a_form_error(
+def test_a_refusal_from_the_service_becomes_a_form_error_and_leaves_nothing_behind(
     client, case, investigator, monkeypatch, settings
 ):
-    def refuse(**kwargs):
-        raise ImageRejected("file is larger than 1 MB, the limit")
-
-    monkeypatch.setattr("objects.admin.object_submit", refuse)
+    # The form trusts the size the browser declares; object_submit counts the bytes it
+    # copies. Let a file past the form's check (as a lying size would) so the real service
+    # is the one that refuses it.
+    settings.OBJECT_MAX_UPLOAD_MB = 1
+    monkeypatch.setattr("objects.forms.intake_limits", lambda: Limits(max_bytes=10**9))
     logged_in(client, investigator)
-    response = client.post(ADD, upload_data(case, synthetic_png()))
+
+    response = client.post(ADD, upload_data(case, b"\xff" * (1024 * 1024 + 1)))
+
     assert response.status_code == 200
     assert "The file was refused: file is larger than 1 MB" in response.content.decode()
     assert not TracedObject.objects.exists()
+    assert not AuditEntry.objects.filter(action="object.uploaded").exists()
+    assert list(Path(settings.INTAKE_ROOT).glob("*")) == []
 
 
 def test_an_upload_goes_only_to_a_case_the_uploader_owns(
@@ -196,7 +191,7 @@ def test_the_list_runs_a_fixed_number_of_queries(
 ):
     for i in range(20):
         if i % 2:
-            published(case, investigator, second_investigator, title=f"Object {i}")
+            bare_published_object(case, investigator, second_investigator, title=f"Object {i}")
         else:
             bare_object(case, second_investigator, title=f"Object {i}")
     logged_in(client, investigator)
@@ -219,10 +214,10 @@ def test_the_list_costs_the_same_for_two_objects_as_for_twenty(
         return len(captured)
 
     for _ in range(2):
-        published(case, investigator, second_investigator)
+        bare_published_object(case, investigator, second_investigator)
     with_two = queries_for_the_list()
     for _ in range(18):
-        published(case, investigator, second_investigator)
+        bare_published_object(case, investigator, second_investigator)
     assert queries_for_the_list() == with_two
 
 
@@ -310,7 +305,7 @@ def test_text_is_editable_before_publication(client, case, investigator):
 
 
 def test_text_is_read_only_once_public(client, case, investigator, second_investigator):
-    obj = published(case, investigator, second_investigator, title="Bottle")
+    obj = bare_published_object(case, investigator, second_investigator, title="Bottle")
     logged_in(client, investigator)
     page = client.get(change_url(obj)).content.decode()
     assert 'name="title"' not in page and "Bottle" in page
@@ -323,7 +318,7 @@ def test_text_is_read_only_once_public(client, case, investigator, second_invest
 def test_the_page_shows_who_uploaded_and_who_approved(
     client, case, investigator, second_investigator
 ):
-    obj = published(case, investigator, second_investigator)
+    obj = bare_published_object(case, investigator, second_investigator)
     logged_in(client, investigator)
     page = client.get(change_url(obj)).content.decode()
     assert "ines" in page and "sam" in page and case.reference in page
@@ -358,7 +353,7 @@ def test_a_near_duplicate_is_linked_when_the_user_may_see_it(
     client, case, investigator, second_investigator, outsider_investigator
 ):
     other_case = case_ensure(reference="CASE-2025-003", owner=outsider_investigator)
-    earlier = published(other_case, outsider_investigator, investigator)
+    earlier = bare_published_object(other_case, outsider_investigator, investigator)
     later = bare_object(case, investigator)
     Resemblance.objects.create(new=later, existing=earlier, distance=4)
     logged_in(client, investigator)
@@ -378,7 +373,7 @@ def test_a_near_duplicate_is_linked_when_the_user_may_see_it(
 def test_mark_identified_requires_an_outcome_then_sets_it(
     client, case, investigator, second_investigator
 ):
-    obj = published(case, investigator, second_investigator)
+    obj = bare_published_object(case, investigator, second_investigator)
     logged_in(client, investigator)
     assert identify_url(obj) in client.get(change_url(obj)).content.decode()
 
@@ -400,7 +395,7 @@ def test_mark_identified_requires_an_outcome_then_sets_it(
 def test_a_public_outcome_longer_than_a_line_is_refused(
     client, case, investigator, second_investigator
 ):
-    obj = published(case, investigator, second_investigator)
+    obj = bare_published_object(case, investigator, second_investigator)
     logged_in(client, investigator)
     response = client.post(
         identify_url(obj), {"outcome": Outcome.LEAD_ELIMINATED, "public_line": "x" * 201}
@@ -413,7 +408,7 @@ def test_a_public_outcome_longer_than_a_line_is_refused(
 def test_only_an_investigator_of_the_case_marks_it_identified(
     client, case, investigator, second_investigator, outsider_investigator
 ):
-    obj = published(case, investigator, second_investigator)
+    obj = bare_published_object(case, investigator, second_investigator)
     logged_in(client, outsider_investigator)
     assert identify_url(obj) not in client.get(change_url(obj)).content.decode()
     response = client.post(
@@ -446,7 +441,7 @@ def retire(client, *objects, confirmed: bool = True, follow: bool = True):
 
 
 def test_retiring_asks_for_confirmation_first(client, case, investigator, second_investigator):
-    obj = published(case, investigator, second_investigator)
+    obj = bare_published_object(case, investigator, second_investigator)
     logged_in(client, investigator)
     response = retire(client, obj, confirmed=False)
     assert response.status_code == 200 and "Yes, retire them" in response.content.decode()
@@ -457,8 +452,8 @@ def test_retiring_asks_for_confirmation_first(client, case, investigator, second
 def test_the_retire_action_retires_published_objects_and_skips_drafts(
     client, case, investigator, second_investigator
 ):
-    first = published(case, investigator, second_investigator)
-    second = published(case, investigator, second_investigator)
+    first = bare_published_object(case, investigator, second_investigator)
+    second = bare_published_object(case, investigator, second_investigator)
     draft = bare_object(case, investigator, state=ObjectState.DRAFT)
     logged_in(client, investigator)
     page = retire(client, first, second, draft).content.decode()
@@ -474,7 +469,7 @@ def test_the_retire_action_retires_published_objects_and_skips_drafts(
 def test_the_retire_action_skips_objects_of_other_cases(
     client, case, investigator, second_investigator, outsider_investigator
 ):
-    obj = published(case, investigator, second_investigator)
+    obj = bare_published_object(case, investigator, second_investigator)
     logged_in(client, outsider_investigator)
     page = retire(client, obj).content.decode()
     obj.refresh_from_db()
@@ -517,10 +512,9 @@ def test_a_case_of_someone_else_is_not_found(client, outsider_investigator, case
     assert response.status_code == 404
 
 
-def test_a_superuser_sees_every_case_and_every_draft(client, case, investigator):
-    admin_user = User.objects.create_superuser("root", password="root-password-123")
+def test_a_superuser_sees_every_case_and_every_draft(client, case, investigator, superuser):
     draft = bare_object(case, investigator, state=ObjectState.DRAFT)
-    logged_in(client, admin_user)
+    logged_in(client, superuser)
     page = client.get(CHANGELIST).content.decode()
     assert draft.code in page and f"?case={case.pk}" in page
     assert client.get(change_url(draft)).status_code == 200

@@ -1,20 +1,20 @@
 """Four eyes: a second investigator of the case, never the uploader, publishes an object.
 
-Personas: ines (investigator) uploads; sam (second_investigator) co-owns the case and
-approves; olga (outsider_investigator) owns no case here; pat owns the case but lacks the
-permission to publish.
+Personas (tests/conftest.py): ines (investigator) uploads; sam (second_investigator) co-owns
+the case and approves; olga (outsider_investigator) owns no case here. Besides them, pat owns
+the case but lacks the permission to publish.
 """
 
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import Permission, User
+from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
 from objects.models import ObjectState, TracedObject
 from tests.conftest import staff_login
-from tests.factories import bare_object
+from tests.factories import bare_object, grant
 
 pytestmark = pytest.mark.django_db
 
@@ -48,13 +48,12 @@ def awaiting(case, investigator):
 
 @pytest.fixture
 def pat(case):
-    """Owns the case and can view and edit objects, but may not publish them."""
-    user = User.objects.create_user("pat", is_staff=True)
-    user.user_permissions.add(
-        *Permission.objects.filter(
-            content_type__app_label="objects",
-            codename__in=["view_tracedobject", "change_tracedobject"],
-        )
+    """Owns the case and can view and edit objects, but may not publish them. No role is like
+    that (every investigator may publish), so pat's permissions are granted one by one."""
+    user = grant(
+        User.objects.create_user("pat", is_staff=True),
+        ("objects", "view_tracedobject"),
+        ("objects", "change_tracedobject"),
     )
     case.owners.add(user)
     return user

@@ -6,8 +6,8 @@ from django.urls import reverse
 
 from objects.models import Case, Category, TracedObject
 from tests.conftest import staff_login
-from tests.factories import bare_object, synthetic_png
-from tests.objects.test_admin import ADD, change_url, identify_url, published, upload_data
+from tests.factories import bare_object, bare_published_object, synthetic_png
+from tests.objects.test_admin import ADD, change_url, identify_url, upload_data
 
 pytestmark = pytest.mark.django_db
 
@@ -78,7 +78,7 @@ def test_a_new_case_stores_its_reference_and_title_without_direction_overrides(
 def test_the_public_outcome_line_is_stored_without_direction_overrides(
     client, case, investigator, second_investigator
 ):
-    obj = published(case, investigator, second_investigator)
+    obj = bare_published_object(case, investigator, second_investigator)
     staff_login(client, investigator)
 
     response = client.post(

@@ -6,9 +6,7 @@ import base64
 import json
 
 import altcha
-import pytest
 from django.conf import settings
-from django.core.cache import caches
 
 
 def solved_proof_of_work() -> str:
@@ -36,11 +34,3 @@ def tip_data(**fields) -> dict:
         "altcha": solved_proof_of_work(),
         **fields,
     }
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_limits():
-    """Every test starts with empty counters (Redis keys carry the run's own prefix)."""
-    caches["ratelimit"].clear()
-    yield
-    caches["ratelimit"].clear()

@@ -8,22 +8,16 @@ import pytest
 from cryptography.fernet import Fernet, InvalidToken
 from django.core.management import call_command, get_commands, load_command_class
 
+from tests.factories import received
 from tips.crypto import contact_decrypt, contact_encrypt
 from tips.models import Tip
-from tips.services import TipContent, tip_receive
 
 pytestmark = pytest.mark.django_db
 
 KEY_A = Fernet.generate_key().decode()
 KEY_B = Fernet.generate_key().decode()
 KEY_LOST = Fernet.generate_key().decode()
-
-
-def received(contact: str = "tipster@example.org") -> Tip:
-    return tip_receive(
-        content=TipContent(body="It is the Sunny brand, sold in Lidl.", contact=contact),
-        language="en",
-    ).tip
+CONTACT = "tipster@example.org"
 
 
 def rotate(*args) -> tuple[str, str]:
@@ -42,7 +36,7 @@ def stored_contact(tip: Tip) -> str:
 
 def test_a_contact_under_an_old_key_cannot_be_read_once_that_key_is_removed(settings):
     settings.TIP_CONTACT_KEYS = [KEY_A]
-    tip = received()
+    tip = received(contact=CONTACT)
 
     settings.TIP_CONTACT_KEYS = [KEY_B]
 
@@ -52,7 +46,7 @@ def test_a_contact_under_an_old_key_cannot_be_read_once_that_key_is_removed(sett
 
 def test_after_rotating_the_old_key_can_be_removed(settings):
     settings.TIP_CONTACT_KEYS = [KEY_A]
-    tips = [received(f"tipster-{n}@example.org") for n in range(3)]
+    tips = [received(contact=f"tipster-{n}@example.org") for n in range(3)]
     without_contact = received(contact="")
 
     settings.TIP_CONTACT_KEYS = [KEY_B, KEY_A]
@@ -66,7 +60,7 @@ def test_after_rotating_the_old_key_can_be_removed(settings):
 
 def test_it_works_through_the_contacts_in_batches(settings):
     settings.TIP_CONTACT_KEYS = [KEY_A]
-    tips = [received(f"tipster-{n}@example.org") for n in range(5)]
+    tips = [received(contact=f"tipster-{n}@example.org") for n in range(5)]
 
     settings.TIP_CONTACT_KEYS = [KEY_B, KEY_A]
     out, _err = rotate("--batch-size", "2")
@@ -78,10 +72,10 @@ def test_it_works_through_the_contacts_in_batches(settings):
 
 def test_a_contact_no_key_opens_is_reported_and_the_rest_is_still_rotated(settings):
     settings.TIP_CONTACT_KEYS = [KEY_A]
-    before = received("before@example.org")
-    lost = received()
+    before = received(contact="before@example.org")
+    lost = received(contact=CONTACT)
     Tip.objects.filter(pk=lost.pk).update(contact_encrypted=encrypted_with(KEY_LOST, "lost"))
-    after = received("after@example.org")
+    after = received(contact="after@example.org")
 
     settings.TIP_CONTACT_KEYS = [KEY_B, KEY_A]
     out, err = StringIO(), StringIO()
@@ -100,7 +94,7 @@ def test_a_contact_no_key_opens_is_reported_and_the_rest_is_still_rotated(settin
 
 def test_running_it_again_is_harmless(settings):
     settings.TIP_CONTACT_KEYS = [KEY_A]
-    tip = received()
+    tip = received(contact=CONTACT)
     settings.TIP_CONTACT_KEYS = [KEY_B, KEY_A]
 
     rotate()
@@ -115,7 +109,7 @@ def test_a_contact_deleted_meanwhile_is_not_written_back(settings, monkeypatch):
     from tips.management.commands import rotate_contact_keys
 
     settings.TIP_CONTACT_KEYS = [KEY_A]
-    tip = received()
+    tip = received(contact=CONTACT)
     reencrypt = rotate_contact_keys.contact_reencrypt
 
     def retention_runs_first(token: str) -> str:

@@ -93,18 +93,9 @@ def test_the_global_breaker_stops_a_distributed_flood(client, public_object, set
 def test_a_flood_on_one_object_does_not_close_the_others(
     client, public_object, case, investigator, second_investigator, settings
 ):
-    from django.utils import timezone
+    from tests.factories import bare_published_object
 
-    from objects.models import ObjectState
-    from tests.factories import bare_object
-
-    other = bare_object(
-        case,
-        investigator,
-        state=ObjectState.PUBLISHED,
-        approved_by=second_investigator,
-        published_at=timezone.now(),
-    )
+    other = bare_published_object(case, investigator, second_investigator)
     settings.TIP_RATE_LIMITS = [("tip-object", "object", "2/h")]
     for i in range(2):
         post_tip(client, public_object, address=f"192.0.2.{i}")

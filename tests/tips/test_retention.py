@@ -10,21 +10,21 @@ from django.contrib.auth.models import User
 from django.urls import reverse
 from django.utils import timezone
 
-from tips import services
+from tests.factories import TIP_TEXT, tip_sent
+from tips import services, triage
 from tips.models import Tip, TipFollowUp, TipMessage, TipStatus
 from tips.services import (
     RetentionReport,
-    TipContent,
     retention_apply,
     tip_add_follow_up,
     tip_by_receipt,
-    tip_receive,
 )
 from tips.tasks import apply_retention
 
 pytestmark = pytest.mark.django_db
 
 CONTACT_DAYS, REJECTED_DAYS, RECEIPT_DAYS = 10, 20, 40
+CONTACT = "tipster@example.org"
 
 
 @pytest.fixture(autouse=True)
@@ -38,14 +38,6 @@ def schedule(settings):
 @pytest.fixture
 def now():
     return timezone.now()
-
-
-def received(traced_object=None, *, contact: str = "tipster@example.org"):
-    return tip_receive(
-        content=TipContent(body="It is the Sunny brand, sold in Lidl.", contact=contact),
-        language="en",
-        traced_object=traced_object,
-    )
 
 
 def close(tip: Tip, *, at, status: str = TipStatus.CLOSED) -> None:
@@ -62,9 +54,9 @@ def reloaded(tip: Tip) -> Tip:
 def test_contact_details_are_deleted_once_the_tip_has_been_closed_for_the_period(
     public_object, now
 ):
-    due = received(public_object).tip
+    due = tip_sent(public_object, contact=CONTACT).tip
     close(due, at=now - timedelta(days=CONTACT_DAYS))
-    rejected_due = received(public_object).tip
+    rejected_due = tip_sent(public_object, contact=CONTACT).tip
     close(rejected_due, at=now - timedelta(days=CONTACT_DAYS + 1), status=TipStatus.REJECTED)
 
     report = retention_apply(now=now)
@@ -76,7 +68,7 @@ def test_contact_details_are_deleted_once_the_tip_has_been_closed_for_the_period
 
 
 def test_contact_details_of_a_tip_closed_less_than_the_period_ago_are_kept(public_object, now):
-    tip = received(public_object).tip
+    tip = tip_sent(public_object, contact=CONTACT).tip
     close(tip, at=now - timedelta(days=CONTACT_DAYS) + timedelta(minutes=1))
 
     assert retention_apply(now=now).contacts_deleted == 0
@@ -88,7 +80,7 @@ def test_contact_details_of_a_tip_closed_less_than_the_period_ago_are_kept(publi
     [TipStatus.NEW, TipStatus.IN_REVIEW, TipStatus.NEEDS_INFO, TipStatus.FORWARDED],
 )
 def test_open_tips_keep_their_contact_details_however_old(public_object, now, status):
-    sent = received(public_object)
+    sent = tip_sent(public_object, contact=CONTACT)
     Tip.objects.filter(pk=sent.tip.pk).update(status=status, received_at=now - timedelta(days=999))
 
     report = retention_apply(now=now)
@@ -103,13 +95,13 @@ def test_open_tips_keep_their_contact_details_however_old(public_object, now, st
 def test_rejected_tips_are_deleted_with_their_follow_ups_and_questions_after_the_period(
     public_object, investigator, now
 ):
-    due = received(public_object).tip
+    due = tip_sent(public_object, contact=CONTACT).tip
     tip_add_follow_up(tip=due, body="It is also sold in Czechia.")
     TipMessage.objects.create(tip=due, author=investigator, body="Which city?")
     close(due, at=now - timedelta(days=REJECTED_DAYS), status=TipStatus.REJECTED)
-    recent = received(public_object).tip
+    recent = tip_sent(public_object, contact=CONTACT).tip
     close(recent, at=now - timedelta(days=REJECTED_DAYS - 1), status=TipStatus.REJECTED)
-    closed_long_ago = received(public_object).tip
+    closed_long_ago = tip_sent(public_object, contact=CONTACT).tip
     close(closed_long_ago, at=now - timedelta(days=REJECTED_DAYS * 10))
 
     report = retention_apply(now=now)
@@ -124,7 +116,7 @@ def test_rejected_tips_are_deleted_with_their_follow_ups_and_questions_after_the
 
 
 def test_the_receipt_of_a_closed_tip_stops_working_after_the_period(client, public_object, now):
-    sent = received(public_object)
+    sent = tip_sent(public_object, contact=CONTACT)
     close(sent.tip, at=now - timedelta(days=RECEIPT_DAYS))
 
     report = retention_apply(now=now)
@@ -135,13 +127,13 @@ def test_the_receipt_of_a_closed_tip_stops_working_after_the_period(client, publ
     assert tip_by_receipt(sent.receipt) is None
     response = client.post(reverse("tips:receipt"), {"receipt": sent.receipt})
     assert "No tip has this receipt" in response.content.decode()
-    assert "It is the Sunny brand" not in response.content.decode()
+    assert TIP_TEXT not in response.content.decode()
 
 
 def test_the_receipt_of_a_tip_closed_less_than_the_period_ago_still_works(
     client, public_object, now
 ):
-    sent = received(public_object)
+    sent = tip_sent(public_object, contact=CONTACT)
     close(sent.tip, at=now - timedelta(days=RECEIPT_DAYS - 1))
 
     assert retention_apply(now=now).receipts_invalidated == 0
@@ -155,7 +147,11 @@ def test_the_receipt_of_a_tip_closed_less_than_the_period_ago_still_works(
 
 def test_a_second_run_changes_nothing(public_object, now):
     for status in (TipStatus.CLOSED, TipStatus.REJECTED):
-        close(received(public_object).tip, at=now - timedelta(days=100), status=status)
+        close(
+            tip_sent(public_object, contact=CONTACT).tip,
+            at=now - timedelta(days=100),
+            status=status,
+        )
 
     first = retention_apply(now=now)
     after_first = list(Tip.objects.order_by("pk").values())
@@ -168,8 +164,8 @@ def test_a_second_run_changes_nothing(public_object, now):
 
 def test_retention_works_through_more_rows_than_one_batch(public_object, now, monkeypatch):
     monkeypatch.setattr(services, "RETENTION_BATCH", 2)
-    closed = [received(public_object).tip for _ in range(5)]
-    rejected = [received(public_object).tip for _ in range(5)]
+    closed = [tip_sent(public_object, contact=CONTACT).tip for _ in range(5)]
+    rejected = [tip_sent(public_object, contact=CONTACT).tip for _ in range(5)]
     for tip in closed:
         close(tip, at=now - timedelta(days=100))
     for tip in rejected:
@@ -186,7 +182,7 @@ def test_retention_works_through_more_rows_than_one_batch(public_object, now, mo
 
 
 def test_the_task_applies_the_schedule_and_returns_the_counts(public_object):
-    close(received(public_object).tip, at=timezone.now() - timedelta(days=100))
+    close(tip_sent(public_object, contact=CONTACT).tip, at=timezone.now() - timedelta(days=100))
 
     assert apply_retention.apply().get() == {
         "contacts_deleted": 1,
@@ -207,8 +203,50 @@ def test_the_beat_schedule_runs_the_retention_task(settings):
 
 def test_a_period_of_zero_days_applies_on_the_next_run(public_object, settings, now):
     settings.TIP_CONTACT_RETENTION_DAYS = 0
-    tip = received(public_object).tip
+    tip = tip_sent(public_object, contact=CONTACT).tip
     close(tip, at=now)
 
     assert retention_apply(now=now).contacts_deleted == 1
     assert not reloaded(tip).has_contact
+
+
+RETENTION_STEPS = ("contacts_deleted", "receipts_invalidated", "rejected_deleted")
+
+
+@pytest.mark.parametrize("step", RETENTION_STEPS)
+def test_a_tip_reopened_after_its_batch_was_read_is_left_alone(
+    public_object, analyst, now, monkeypatch, step
+):
+    """Each step reads a batch of ids, then applies it; an analyst may reopen a tip in
+    between. The batch re-applies its step's conditions, so the reopened tip keeps its
+    contact details and receipt and is not deleted."""
+    sent = tip_sent(public_object, contact=CONTACT)
+    close(sent.tip, at=now - timedelta(days=100), status=TipStatus.REJECTED)
+    steps = iter(RETENTION_STEPS)
+    in_batches = services._in_batches
+
+    def reopened_between_read_and_apply(queryset, apply):
+        current = next(steps)
+
+        def apply_after_reopening(batch):
+            if current == step:
+                triage.tip_reopen(tip=reloaded(sent.tip), by=analyst)
+            return apply(batch)
+
+        return in_batches(queryset, apply_after_reopening)
+
+    monkeypatch.setattr(services, "_in_batches", reopened_between_read_and_apply)
+
+    report = retention_apply(now=now)
+
+    assert getattr(report, step) == 0
+    tip = reloaded(sent.tip)  # still there: not deleted as a rejected tip
+    assert tip.status == TipStatus.IN_REVIEW
+    if step != "contacts_deleted":
+        assert not tip.has_contact  # deleted before the reopening, as it should be
+    else:
+        assert tip.has_contact and tip.contact_deleted_at is None
+    if step == "rejected_deleted":
+        assert tip.receipt_hash is None
+    else:
+        assert tip_by_receipt(sent.receipt) == tip

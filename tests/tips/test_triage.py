@@ -1,8 +1,9 @@
 """The triage services (tips/triage.py): taking the next tip, one function per transition,
 each idempotent and audited.
 
-Personas, besides those in tests/conftest.py:
-- analyst ("ada") and second_analyst ("ben"): superusers, until analysts get a role.
+Personas (tests/conftest.py): the analysts ana and ben, in the Analyst group. What the back
+office lets whom do is tested in test_triage_admin.py and the permission matrix; the audit
+of a tip's page being opened, and of a rejection's reason, there too.
 """
 
 from __future__ import annotations
@@ -16,36 +17,13 @@ from django.db import connection
 from django.utils import timezone
 
 from audit.models import AuditEntry
+from tests.factories import tip_at
 from tips import triage
 from tips.models import Tip, TipMessage, TipNote, TipStatus
-from tips.services import TipContent, tip_receive
 
 pytestmark = pytest.mark.django_db
 
 S = TipStatus
-
-
-@pytest.fixture
-def analyst(db) -> User:
-    return User.objects.create_superuser("ada", password="ada-password-123")
-
-
-@pytest.fixture
-def second_analyst(db) -> User:
-    return User.objects.create_superuser("ben", password="ben-password-123")
-
-
-def tip_at(traced_object=None, *, hours_ago: float = 0, urgent: bool = False, **fields) -> Tip:
-    tip = tip_receive(
-        content=TipContent(body="The Sunny brand, sold in Lidl shops in Poland."),
-        language="en",
-        traced_object=traced_object,
-        urgent=urgent,
-    ).tip
-    values = {"received_at": timezone.now() - timedelta(hours=hours_ago), **fields}
-    Tip.objects.filter(pk=tip.pk).update(**values)
-    tip.refresh_from_db()
-    return tip
 
 
 def audited(action: str, tip: Tip | None = None) -> int:
@@ -87,7 +65,7 @@ def test_take_next_assigns_the_tip_marks_it_in_review_and_audits_it(analyst, pub
     assert tip.assigned_to == analyst and tip.status == S.IN_REVIEW
     assert tip.first_triaged_at is not None
     entry = AuditEntry.objects.get(action="tip.taken")
-    assert (entry.username, entry.target_id) == ("ada", str(tip.pk))
+    assert (entry.username, entry.target_id) == ("ana", str(tip.pk))
 
 
 def test_two_analysts_taking_the_next_tip_get_different_tips(
@@ -194,15 +172,7 @@ def test_each_transition_done_twice_changes_and_audits_once(name, analyst, publi
     assert tip.status == status
     assert audited(action, tip) == 1
     entry = AuditEntry.objects.get(action=action)
-    assert entry.username == "ada" and entry.data["status"] == status
-
-
-def test_rejecting_records_the_reason_in_the_audit_log(analyst, public_object):
-    tip = tip_at(public_object)
-
-    triage.tip_reject(tip=tip, by=analyst, reason="spam")
-
-    assert AuditEntry.objects.get(action="tip.rejected").data["reason"] == "spam"
+    assert entry.username == "ana" and entry.data["status"] == status
 
 
 def test_an_unknown_rejection_reason_is_refused(analyst, public_object):
@@ -351,11 +321,3 @@ def test_a_note_is_audited_without_its_text(analyst, public_object):
     assert TipNote.objects.get() == note and note.author == analyst
     entry = AuditEntry.objects.get(action="tip.note_added")
     assert entry.data == {"note_id": note.pk} and "Gdansk" not in str(entry.data)
-
-
-def test_opening_a_tip_is_audited(analyst, public_object):
-    tip = tip_at(public_object)
-
-    triage.tip_view_logged(tip=tip, by=analyst)
-
-    assert audited("tip.viewed", tip) == 1
