@@ -11,7 +11,7 @@ from django.db import OperationalError
 from django.urls import reverse
 from django.utils import timezone
 
-from tips import services
+from tips import grouping, services
 from tips.models import Tip
 from traceobject.celery import RetryingTask
 from traceobject.celery import app as celery_app
@@ -51,3 +51,9 @@ def alert_urgent_report(tip_id: int) -> int:
 @celery_app.task(base=RetryingTask, autoretry_for=(OperationalError,))
 def apply_retention() -> dict:
     return asdict(services.retention_apply())
+
+
+@celery_app.task(base=RetryingTask, autoretry_for=(OperationalError,))
+def analyse_tip(tip_id: int) -> int | None:
+    """Group the tip with its near-duplicates and extract its claims. Idempotent."""
+    return grouping.tip_analyse(tip_id=tip_id)
