@@ -37,7 +37,10 @@ from tips.claims import tip_claims
 from tips.models import FloodState, Tip, TipBand, TipClaim, TipGroup, TipKind
 
 SHINGLE = 3
-SEED = 1  # fixed: signatures stored in the database must stay comparable
+# Fixed: signatures stored in the database must stay comparable across restarts and
+# upgrades (datasketch 2 changed its default scheme; a change here needs --regroup).
+SEED = 1
+SCHEME = "affine32"
 CANDIDATES_CHECKED = 20  # candidate members compared signature to signature, most bands first
 
 _WORD = re.compile(r"\w+")
@@ -60,12 +63,12 @@ def num_perm() -> int:
 @cache
 def _permutations(count: int) -> np.ndarray:
     """datasketch draws its permutations from the seed each time; drawn once here."""
-    return MinHash(num_perm=count, seed=SEED).permutations
+    return MinHash(num_perm=count, seed=SEED, scheme=SCHEME).permutations
 
 
 def signature(text: str) -> np.ndarray:
     count = num_perm()
-    minhash = MinHash(num_perm=count, seed=SEED, permutations=_permutations(count))
+    minhash = MinHash(num_perm=count, seed=SEED, permutations=_permutations(count), scheme=SCHEME)
     minhash.update_batch([shingle.encode() for shingle in shingles(text)])
     return minhash.hashvalues.astype("<u4")
 
@@ -227,8 +230,10 @@ def tip_group_ensure(*, tip: Tip) -> TipGroup:
 
 
 def tip_groups_merge(*, group: TipGroup, into: TipGroup) -> int:
-    """Move every tip of `group` into `into` by hand, with its band keys; delete `group`."""
+    """Move every tip of `group` into `into`, with its band keys, and delete `group`. Every
+    tip of the merged group counts as placed by hand: an analyst has read them together."""
     moved = Tip.objects.filter(group=group).update(group=into, group_by_hand=True)
+    Tip.objects.filter(group=into).update(group_by_hand=True)
     existing = TipBand.objects.filter(group=into).values("key")
     TipBand.objects.filter(group=group, key__in=existing).delete()
     TipBand.objects.filter(group=group).update(group=into)
@@ -254,8 +259,10 @@ def tips_regroup(*, traced_object: TracedObject) -> int:
         TipGroup.objects.filter(traced_object=traced_object, tips__isnull=True).delete()
         by_hand = set(tips.filter(group_by_hand=True).values_list("pk", flat=True))
         pks = list(tips.order_by("received_at", "pk").values_list("pk", flat=True))
-        # Hand-placed tips first, so their groups' keys are there for the others to match.
-        for pk in sorted(pks, key=lambda pk: pk not in by_hand):
+        # Hand-placed tips last: the automatic pass must not pull tips back into a group
+        # an analyst split them from (tips that resemble a hand-made group may then form a
+        # group of their own, for an analyst to merge).
+        for pk in sorted(pks, key=lambda pk: pk in by_hand):
             tip_analyse(tip_id=pk)
         for decision in (FloodState.REJECTED, FloodState.RELEASED):  # rejection wins
             had_it = [pk for pk, flood in decided.items() if flood == decision]
