@@ -127,7 +127,9 @@ def tip_contact_reveal(*, tip: Tip, by: AbstractBaseUser) -> ContactReveal:
 def _next_candidate_pk() -> int | None:
     candidates = (
         Tip.objects.filter(status=S.NEW, assigned_to__isnull=True)
-        .exclude(group__flood__in=FLOOD_DISCOUNTED)  # a flood waits for one decision
+        # A flood waits for one decision. A subquery, not a join: PostgreSQL cannot lock
+        # rows on the nullable side of an outer join.
+        .exclude(group_id__in=TipGroup.objects.filter(flood__in=FLOOD_DISCOUNTED).values("pk"))
         .order_by("-urgent", "received_at", "id")
     )
     if connection.features.has_select_for_update_skip_locked:

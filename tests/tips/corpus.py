@@ -11,6 +11,7 @@ countries. Every tip carries its true group label, for B-cubed precision and rec
 
 from __future__ import annotations
 
+import json
 import random
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -286,3 +287,23 @@ def corpus_import(corpus: Corpus, traced_object) -> list:
         )
         for tip in corpus.tips
     ]
+
+
+def corpus_jsonl(corpus: Corpus, code: str) -> str:
+    """The corpus as `import_tips` reads it."""
+    return "\n".join(
+        json.dumps(
+            {
+                "object": code,
+                "body": tip.body,
+                "country": tip.country,
+                "links": tip.links,
+                "language": tip.language,
+                "received_at": tip.received_at.isoformat(),
+                "source": "corpus",
+                "ref": tip.ref,
+            },
+            ensure_ascii=False,
+        )
+        for tip in corpus.tips
+    )

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 from django.utils import timezone
 from django_countries import countries
 from tqdm import tqdm
@@ -23,6 +24,7 @@ MAX_WHERE = 500
 MAX_LINKS = 20
 MAX_LINK = 500
 DEFAULT_SOURCE = "import"
+BATCH = 200  # tips a transaction
 
 
 class LineError(ValueError):
@@ -90,26 +92,29 @@ class Command(BaseCommand):
         failures = []
         stream = getattr(self.stderr, "_out", sys.stderr)  # the bar writes carriage returns
         with tqdm(total=len(lines), unit="tip", file=stream, desc="Importing") as bar:
-            for number, line in enumerate(lines, start=1):
-                bar.update(1)
-                if not line.strip():
-                    continue
-                try:
-                    tip = self.parse(line, default_code=code)
-                except LineError as exc:
-                    failures.append(f"FAILED line {number}: {exc}")
-                    bar.clear()
-                    self.stdout.write(failures[-1])
-                    continue
-                created = tip_import(
-                    traced_object=tip.traced_object,
-                    content=tip.content,
-                    language=tip.language,
-                    received_at=tip.received_at,
-                    source=tip.source,
-                    ref=tip.ref,
-                )
-                imported, known = imported + bool(created), known + (created is None)
+            for start in range(0, len(lines), BATCH):
+                # One transaction per batch: a commit per tip would cost more than grouping it.
+                with transaction.atomic():
+                    for number, line in enumerate(lines[start : start + BATCH], start=start + 1):
+                        bar.update(1)
+                        if not line.strip():
+                            continue
+                        try:
+                            tip = self.parse(line, default_code=code)
+                        except LineError as exc:
+                            failures.append(f"FAILED line {number}: {exc}")
+                            bar.clear()
+                            self.stdout.write(failures[-1])
+                            continue
+                        created = tip_import(
+                            traced_object=tip.traced_object,
+                            content=tip.content,
+                            language=tip.language,
+                            received_at=tip.received_at,
+                            source=tip.source,
+                            ref=tip.ref,
+                        )
+                        imported, known = imported + bool(created), known + (created is None)
         self.stdout.write(
             f"Imported {imported} tips, grouped; {known} were already here; "
             f"{len(failures)} lines failed."
