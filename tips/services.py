@@ -113,7 +113,7 @@ def tip_import(
                 source=source,
                 ref=ref,
             )
-            grouping.tip_analyse(tip_id=tip.pk)
+            grouping.tip_analyse_new(tip=tip)
     except IntegrityError:
         if ref and Tip.objects.filter(source=source, ref=ref).exists():
             return None  # imported by someone else meanwhile
