@@ -404,7 +404,7 @@ TIP_RECEIPT_RETENTION_DAYS = envint("TIP_RECEIPT_RETENTION_DAYS", 90, minimum=0)
 # Two tips are near-duplicates when the estimated Jaccard similarity of their character
 # shingles is at least this many percent. The MinHash has TIP_GROUP_BANDS x TIP_GROUP_ROWS
 # permutations; more bands find more candidates (each is then checked on its signature).
-TIP_GROUP_SIMILARITY_PERCENT = envint("TIP_GROUP_SIMILARITY_PERCENT", 55, minimum=1)
+TIP_GROUP_SIMILARITY_PERCENT = envint("TIP_GROUP_SIMILARITY_PERCENT", 60, minimum=1)
 TIP_GROUP_BANDS = envint("TIP_GROUP_BANDS", 32, minimum=1)
 TIP_GROUP_ROWS = envint("TIP_GROUP_ROWS", 4, minimum=1)
 # A group that gets this many tips within this many minutes is held as a suspected flood:
