@@ -96,8 +96,6 @@ def tip_import(
 
     No receipt: the tipster reached a hotline or a partner, not this portal.
     """
-    if ref and Tip.objects.filter(source=source, ref=ref).exists():
-        return None
     try:
         with transaction.atomic():
             tip = Tip.objects.create(
@@ -116,7 +114,7 @@ def tip_import(
             grouping.tip_analyse_new(tip=tip)
     except IntegrityError:
         if ref and Tip.objects.filter(source=source, ref=ref).exists():
-            return None  # imported by someone else meanwhile
+            return None  # imported before (the constraint on source and ref)
         raise
     return tip
 
