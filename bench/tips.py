@@ -11,6 +11,7 @@ Targets (README, "Tip intelligence"): at most 20 ms a tip, analyse_tips within 5
 from __future__ import annotations
 
 import io
+import json
 import os
 import sys
 import tempfile
@@ -61,8 +62,15 @@ def main() -> None:
     )
 
     started = time.perf_counter()
-    call_command("analyse_tips", traced_object.code, format="json", stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("analyse_tips", traced_object.code, format="json", stdout=out)
     print(f"analyse_tips --format json: {time.perf_counter() - started:.2f} s (target 5 s)")
+    board = json.loads(out.getvalue())
+    by_score = [(c["country"], c["score"]) for c in board["countries"][:3]]
+    by_tips = sorted(board["countries"], key=lambda c: -c["tips"])[:3]
+    print(
+        f"countries by score: {by_score}; by raw tips: {[(c['country'], c['tips']) for c in by_tips]}"
+    )
     print(f"peak memory: {peak_mib():.0f} MiB (before the import: {before:.0f} MiB)")
 
     groups = dict(Tip.objects.filter(traced_object=traced_object).values_list("ref", "group_id"))
