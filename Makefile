@@ -15,7 +15,7 @@ help:
 	@echo "make serve  - gunicorn + Celery worker + beat against DATABASE_URL and REDIS_URL"
 	@echo "make test   - the whole test suite"
 	@echo "make lint   - ruff (lint and format check), mypy, djhtml --check and makemigrations --check"
-	@echo "make bench  - image-intake speed and memory benchmark"
+	@echo "make bench  - image intake and tip intelligence: speed, memory, grouping quality"
 
 # Reinstalls only when the pinned versions change, so a second `make run` starts in seconds.
 $(STAMP): requirements.txt requirements-dev.txt build-constraints.txt
@@ -67,5 +67,7 @@ format: $(STAMP)
 clean:
 	rm -rf $(VENV) var/static
 
+# bench/tip_grouping.py makes its own SQLite database in a temporary folder (DATABASE_URL unset).
 bench: $(STAMP)
 	$(LOCAL) $(BIN)/python bench/intake.py
+	env -u DATABASE_URL $(LOCAL) $(BIN)/python bench/tip_grouping.py

@@ -38,7 +38,16 @@ from objects.models import TracedObject
 from tips import triage
 from tips.display import links_as_text
 from tips.forms import DuplicateOfForm, TipNoteForm, TipQuestionForm
-from tips.models import CLOSED_STATUSES, Tip, TipFollowUp, TipMessage, TipStatus
+from tips.models import (
+    CLOSED_STATUSES,
+    FLOOD_DISCOUNTED,
+    FloodState,
+    Tip,
+    TipFollowUp,
+    TipGroup,
+    TipMessage,
+    TipStatus,
+)
 from traceobject.backoffice import BackOfficePages, post_only
 
 FORWARD_CREATE_URL = "admin:moderation_forward_create"
@@ -194,6 +203,40 @@ class AgeFilter(admin.SimpleListFilter):
         return queryset
 
 
+class FloodFilter(admin.SimpleListFilter):
+    """The queue leaves out held and rejected floods unless asked: a flood is one decision
+    (the actions "Release their flood" and "Reject their flood"), not 3,000 rows."""
+
+    title = gettext_lazy("floods")
+    parameter_name = "flood"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("held", gettext_lazy("Held floods only")),
+            ("all", gettext_lazy("Everything, floods included")),
+        ]
+
+    def choices(self, changelist):
+        yield {
+            "selected": self.value() is None,
+            "query_string": changelist.get_query_string(remove=[self.parameter_name]),
+            "display": _("Without held or rejected floods"),
+        }
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+    def queryset(self, request, queryset):
+        if self.value() == "held":
+            return queryset.filter(group__flood=FloodState.HELD)
+        if self.value() == "all":
+            return queryset
+        return queryset.exclude(group__flood__in=FLOOD_DISCOUNTED)
+
+
 # --- Tips ---------------------------------------------------------------------------------
 
 
@@ -221,8 +264,9 @@ class TipAdmin(BackOfficePages, admin.ModelAdmin):
         LanguageFilter,
         AgeFilter,
         "kind",
+        FloodFilter,
     ]
-    list_select_related = ["traced_object", "assigned_to"]
+    list_select_related = ["traced_object", "assigned_to", "group"]
     list_per_page = 50
     search_fields = ["body"]
     ordering = ["-received_at", "-id"]
@@ -238,6 +282,8 @@ class TipAdmin(BackOfficePages, admin.ModelAdmin):
         "close_tips",
         "mark_duplicate",
         "forward_tips",
+        "release_floods",
+        "reject_floods",
     ]
     inlines = [TipFollowUpInline, TipMessageInline]
     fieldsets = [
@@ -252,11 +298,13 @@ class TipAdmin(BackOfficePages, admin.ModelAdmin):
                     "held_by_breaker",
                     "received_at",
                     "language",
+                    "source_ref",
                     "assignee",
                     "first_triaged_at",
                 ]
             },
         ),
+        (gettext_lazy("Similar tips and claims"), {"fields": ["similar_group", "claims_text"]}),
         (
             gettext_lazy("What the tipster wrote"),
             {"fields": ["body", "country_name", "where", "links_text"]},
@@ -274,8 +322,11 @@ class TipAdmin(BackOfficePages, admin.ModelAdmin):
         "held_by_breaker",
         "received_at",
         "language",
+        "source_ref",
         "assignee",
         "first_triaged_at",
+        "similar_group",
+        "claims_text",
         "body",
         "country_name",
         "where",
@@ -353,7 +404,35 @@ class TipAdmin(BackOfficePages, admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("group"), ordering="duplicate_of")
     def group(self, tip):
-        return f"#{tip.duplicate_of_id}" if tip.duplicate_of_id else "—"
+        """The analyst's duplicate group (#root) and the similar tips (~id, ⚑ a flood)."""
+        parts = [f"#{tip.duplicate_of_id}" if tip.duplicate_of_id else "—"]
+        if tip.group_id:
+            flood = " ⚑" if tip.group.flood != FloodState.NONE else ""
+            parts.append(f"~{tip.group_id}{flood}")
+        return " ".join(parts)
+
+    @admin.display(description=gettext_lazy("source"))
+    def source_ref(self, tip):
+        return f"{tip.source} {tip.ref}".strip()
+
+    @admin.display(description=gettext_lazy("group of similar tips"))
+    def similar_group(self, tip):
+        if tip.group_id is None:
+            return _("not grouped yet")
+        group = tip.group
+        parts = [
+            _("#%(id)d, %(count)d tips") % {"id": group.pk, "count": group.tips.count()},
+        ]
+        if group.flood != FloodState.NONE:
+            parts.append(group.get_flood_display())
+        if tip.group_by_hand:
+            parts.append(_("placed by hand"))
+        return "; ".join(parts)
+
+    @admin.display(description=gettext_lazy("claims"))
+    def claims_text(self, tip):
+        claims = [f"{claim.get_kind_display()}: {claim.value}" for claim in tip.claims.all()]
+        return "; ".join(claims) or "-"
 
     @admin.display(description=gettext_lazy("assignee"), ordering="assigned_to__username")
     def assignee(self, tip):
@@ -717,6 +796,39 @@ class TipAdmin(BackOfficePages, admin.ModelAdmin):
             queryset=queryset,
             form=form,
             action_checkbox_name=helpers.ACTION_CHECKBOX_NAME,
+        )
+
+    def flood_groups(self, queryset):
+        return TipGroup.objects.filter(
+            pk__in=queryset.order_by().values("group_id"), flood__in=FLOOD_DISCOUNTED
+        )
+
+    @admin.action(description=gettext_lazy("Release their flood"), permissions=["change"])
+    def release_floods(self, request, queryset):
+        released = sum(
+            triage.tip_flood_release(group=group, by=request.user)
+            for group in self.flood_groups(queryset)
+        )
+        self.message_user(
+            request,
+            ngettext_lazy(
+                "%(count)d flood released into the queue",
+                "%(count)d floods released into the queue",
+                "count",
+            )
+            % {"count": released},
+            messages.SUCCESS if released else messages.WARNING,
+        )
+
+    @admin.action(description=gettext_lazy("Reject their flood as spam"), permissions=["change"])
+    def reject_floods(self, request, queryset):
+        groups = list(self.flood_groups(queryset))
+        rejected = sum(triage.tip_flood_reject(group=group, by=request.user) for group in groups)
+        self.message_user(
+            request,
+            _("%(groups)d flood(s) rejected: %(tips)d tips rejected as spam.")
+            % {"groups": len(groups), "tips": rejected},
+            messages.SUCCESS if groups else messages.WARNING,
         )
 
     @admin.action(description=gettext_lazy("Forward…"), permissions=["change"])

@@ -46,6 +46,19 @@ PUBLIC_STATUS = {
 CLOSED_STATUSES = (TipStatus.CLOSED, TipStatus.REJECTED)
 
 
+class FloodState(models.TextChoices):
+    """A group's standing as a suspected flood (tips/grouping.py holds it, triage decides)."""
+
+    NONE = "none", _("Not a flood")
+    HELD = "held", _("Held as a suspected flood")
+    RELEASED = "released", _("Released into the queue")
+    REJECTED = "rejected", _("Rejected as a flood")
+
+
+# A held or rejected flood is out of the queue and counts nothing in the agreement score.
+FLOOD_DISCOUNTED = (FloodState.HELD, FloodState.REJECTED)
+
+
 class TipKind(models.TextChoices):
     OBJECT = "object", _("Tip about an object")
     REPORT = "report", _("Report about something else")
@@ -101,10 +114,31 @@ class Tip(models.Model):
         verbose_name=_("duplicate of"),
     )
     first_triaged_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Where the tip came from: "web" for the public forms, else the channel of an import
+    # (`manage.py import_tips`: "hotline", "mail", a partner agency) and its own reference.
+    source = models.CharField(_("source"), max_length=40, default="web")
+    ref = models.CharField(_("reference in its source"), max_length=100, blank=True)
+    # Intelligence (tips/grouping.py): the near-duplicate group, and whether an analyst put
+    # the tip there by hand (then no automatic grouping ever moves it).
+    group = models.ForeignKey(
+        "TipGroup",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tips",
+        verbose_name=_("similar tips"),
+    )
+    group_by_hand = models.BooleanField(default=False, editable=False)
+    # MinHash of the body (uint32 little-endian, tips/grouping.py); NULL until analysed.
+    signature = models.BinaryField(null=True, editable=False)
 
     class Meta:
         ordering = ["-received_at", "-id"]
         constraints = [
+            # Importing the same tip of a channel twice must not create a second one.
+            models.UniqueConstraint(
+                fields=["source", "ref"], condition=~Q(ref=""), name="tip_unique_source_ref"
+            ),
             models.CheckConstraint(
                 condition=Q(kind="object", traced_object__isnull=False)
                 | Q(kind="report", traced_object__isnull=True),
@@ -121,6 +155,8 @@ class Tip(models.Model):
             models.Index(fields=["assigned_to", "status"]),
             # "Take the next tip" and the queue's default order: urgent first, then oldest.
             models.Index(fields=["status", "-urgent", "received_at"], name="tip_queue_order"),
+            # Flood detection counts a group's tips in a time window.
+            models.Index(fields=["group", "received_at"], name="tip_group_time"),
         ]
 
     def __str__(self) -> str:
@@ -177,3 +213,73 @@ class TipNote(models.Model):
 
     def __str__(self) -> str:
         return f"Note on tip #{self.tip_id}"
+
+
+class TipGroup(models.Model):
+    """Near-duplicate tips on one object (tips/grouping.py): analysts read groups, not tips."""
+
+    traced_object = models.ForeignKey(
+        TracedObject, on_delete=models.CASCADE, related_name="tip_groups", verbose_name=_("object")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    flood = models.CharField(
+        max_length=10, choices=FloodState.choices, default=FloodState.NONE, db_index=True
+    )
+    flood_detected_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(flood="none") | Q(flood_detected_at__isnull=False),
+                name="tipgroup_flood_has_detected_at",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Group #{self.pk}"
+
+
+class TipBand(models.Model):
+    """One LSH band key of a group's MinHash signatures: finding a new tip's candidates is
+    one indexed query on (object, key), on PostgreSQL and SQLite alike, and the index lives
+    in the database, so it survives a worker restart. A key is stored once per group, with
+    the member it came from (whose signature confirms a candidate)."""
+
+    traced_object = models.ForeignKey(TracedObject, on_delete=models.CASCADE, related_name="+")
+    group = models.ForeignKey(TipGroup, on_delete=models.CASCADE, related_name="bands")
+    tip = models.ForeignKey(Tip, on_delete=models.CASCADE, related_name="+")
+    key = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["group", "key"], name="tipband_unique_group_key")
+        ]
+        indexes = [models.Index(fields=["traced_object", "key"], name="tipband_lookup")]
+
+    def __str__(self) -> str:
+        return f"Band {self.key} of group #{self.group_id}"
+
+
+class ClaimKind(models.TextChoices):
+    COUNTRY = "country", _("Country")
+    DOMAIN = "domain", _("Web domain")
+    NAME = "name", _("Name (brand or shop)")
+
+
+class TipClaim(models.Model):
+    """Something a tip asserts (a country, a web domain, a name), tallied per object."""
+
+    tip = models.ForeignKey(Tip, on_delete=models.CASCADE, related_name="claims")
+    kind = models.CharField(max_length=10, choices=ClaimKind.choices)
+    value = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["kind", "value"]
+        constraints = [
+            models.UniqueConstraint(fields=["tip", "kind", "value"], name="tipclaim_unique")
+        ]
+        indexes = [models.Index(fields=["kind", "value"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.value}"

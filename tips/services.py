@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from objects.models import TracedObject
 from outbox.services import outbox_put
-from tips import triage
+from tips import grouping, triage
 from tips.crypto import contact_encrypt, receipt_hash, receipt_new
 from tips.models import CLOSED_STATUSES, Tip, TipFollowUp, TipKind, TipStatus
 from traceobject.clock import minute_now
@@ -76,12 +76,52 @@ def tip_receive(
                 )
                 if urgent:
                     outbox_put(task="tips.tasks.alert_urgent_report", kwargs={"tip_id": tip.pk})
+                if traced_object:
+                    # Grouping and claims, in the worker once this tip is committed.
+                    outbox_put(task="tips.tasks.analyse_tip", kwargs={"tip_id": tip.pk})
             return ReceivedTip(tip=tip, receipt=receipt)
         except IntegrityError:
             if Tip.objects.filter(receipt_hash=receipt_hash(receipt)).exists():
                 continue
             raise
     raise RuntimeError("could not draw an unused receipt")
+
+
+def tip_import(
+    *,
+    traced_object: TracedObject,
+    content: TipContent,
+    language: str,
+    received_at: datetime,
+    source: str,
+    ref: str,
+) -> Tip | None:
+    """Store a tip from another channel (`manage.py import_tips`), grouped and its claims
+    tallied before this returns; None when the channel's `source`+`ref` is already here.
+
+    No receipt: the tipster reached a hotline or a partner, not this portal.
+    """
+    try:
+        with transaction.atomic():
+            tip = Tip.objects.create(
+                kind=TipKind.OBJECT,
+                traced_object=traced_object,
+                body=content.body,
+                country=content.country,
+                where=content.where,
+                links=content.links,
+                language=language[:10],
+                received_at=received_at.replace(second=0, microsecond=0),
+                receipt_hash=None,
+                source=source,
+                ref=ref,
+            )
+            grouping.tip_analyse_new(tip=tip)
+    except IntegrityError:
+        if ref and Tip.objects.filter(source=source, ref=ref).exists():
+            return None  # imported before (the constraint on source and ref)
+        raise
+    return tip
 
 
 def tip_by_receipt(receipt: str) -> Tip | None:

@@ -6,7 +6,7 @@ from dataclasses import asdict
 
 from django.db import OperationalError
 
-from tips import services
+from tips import grouping, services
 from traceobject.celery import RetryingTask
 from traceobject.celery import app as celery_app
 
@@ -19,3 +19,9 @@ def alert_urgent_report(tip_id: int) -> int:
 @celery_app.task(base=RetryingTask, autoretry_for=(OperationalError,))
 def apply_retention() -> dict:
     return asdict(services.retention_apply())
+
+
+@celery_app.task(base=RetryingTask, autoretry_for=(OperationalError,))
+def analyse_tip(tip_id: int) -> int | None:
+    """Group the tip with its near-duplicates and extract its claims. Idempotent."""
+    return grouping.tip_analyse(tip_id=tip_id)

@@ -23,8 +23,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import log_action
+from tips import grouping
 from tips.crypto import contact_decrypt
-from tips.models import CLOSED_STATUSES, Tip, TipMessage, TipNote, TipStatus
+from tips.models import (
+    CLOSED_STATUSES,
+    FLOOD_DISCOUNTED,
+    FloodState,
+    Tip,
+    TipGroup,
+    TipMessage,
+    TipNote,
+    TipStatus,
+)
 
 S = TipStatus
 OPEN_STATUSES = (S.NEW, S.IN_REVIEW, S.NEEDS_INFO)
@@ -115,8 +125,12 @@ def tip_contact_reveal(*, tip: Tip, by: User) -> ContactReveal:
 
 
 def _next_candidate_pk() -> int | None:
-    candidates = Tip.objects.filter(status=S.NEW, assigned_to__isnull=True).order_by(
-        "-urgent", "received_at", "id"
+    candidates = (
+        Tip.objects.filter(status=S.NEW, assigned_to__isnull=True)
+        # A flood waits for one decision. A subquery, not a join: PostgreSQL cannot lock
+        # rows on the nullable side of an outer join.
+        .exclude(group_id__in=TipGroup.objects.filter(flood__in=FLOOD_DISCOUNTED).values("pk"))
+        .order_by("-urgent", "received_at", "id")
     )
     if connection.features.has_select_for_update_skip_locked:
         # PostgreSQL: a row another analyst is taking right now is skipped, not waited for.
@@ -228,6 +242,10 @@ def tip_mark_duplicate(*, tip: Tip, of: Tip, by: User) -> bool:
         )
         if changed:
             moved = Tip.objects.filter(duplicate_of=tip).update(duplicate_of=root)
+            if root.traced_object_id is not None and root.traced_object_id == tip.traced_object_id:
+                # The analyst's "duplicate of" is a placement by hand in the root's group.
+                root = Tip.objects.get(pk=root.pk)
+                grouping.tip_place_by_hand(tip=tip, group=grouping.tip_group_ensure(tip=root))
             tip.refresh_from_db(fields=TRIAGE_FIELDS)
             log_action(
                 "tip.marked_duplicate",
@@ -313,3 +331,80 @@ def tip_add_note(*, tip: Tip, by: User, body: str) -> TipNote:
         note = TipNote.objects.create(tip=tip, author=by, body=body)
         log_action("tip.note_added", user=by, target=tip, data={"note_id": note.pk})
     return note
+
+
+# --- Groups of similar tips and floods (tips/grouping.py builds them) ----------------------
+
+
+def tip_group_split(*, tip: Tip, by: User) -> TipGroup:
+    """Take `tip` out of its group into a new group of its own, by hand: the automatic
+    grouping never puts it back."""
+    if tip.traced_object_id is None:
+        raise TriageError("Reports about something else are not grouped.")
+    with transaction.atomic():
+        old = tip.group_id
+        group = TipGroup.objects.create(traced_object_id=tip.traced_object_id)
+        grouping.tip_place_by_hand(tip=tip, group=group)
+        log_action("tip.group_split", user=by, target=tip, data={"from": old, "to": group.pk})
+    return group
+
+
+def tip_group_merge(*, group: TipGroup, into: TipGroup, by: User) -> int:
+    """Move every tip of `group` into `into` (same object), by hand; return how many."""
+    if group.pk == into.pk:
+        raise TriageError("A group cannot be merged into itself.")
+    if group.traced_object_id != into.traced_object_id:
+        raise TriageError("Only groups of the same object can be merged.")
+    with transaction.atomic():
+        tip_ids = list(group.tips.values_list("pk", flat=True))
+        moved = grouping.tip_groups_merge(group=group, into=into)
+        log_action(
+            "tip.groups_merged",
+            user=by,
+            target=into,
+            data={"from": group.pk, "moved": moved, "tips": tip_ids},
+        )
+    return moved
+
+
+def tip_flood_release(*, group: TipGroup, by: User) -> bool:
+    """A held flood was genuine: its tips join the queue; it counts as one group."""
+    with transaction.atomic():
+        changed = TipGroup.objects.filter(pk=group.pk, flood=FloodState.HELD).update(
+            flood=FloodState.RELEASED
+        )
+        if changed:
+            group.refresh_from_db(fields=["flood"])
+            log_action(
+                "tip.flood_released",
+                user=by,
+                target=group,
+                data={"tips": list(group.tips.values_list("pk", flat=True))},
+            )
+    return bool(changed)
+
+
+def tip_flood_reject(*, group: TipGroup, by: User) -> int:
+    """A held flood was spam: reject every tip in it still open (one conditional update,
+    one audit entry naming them); tips joining later stay out of the queue. Returns how
+    many tips were rejected."""
+    now = timezone.now()
+    with transaction.atomic():
+        changed = TipGroup.objects.filter(
+            pk=group.pk, flood__in=[FloodState.HELD, FloodState.RELEASED]
+        ).update(flood=FloodState.REJECTED)
+        if not changed:
+            return 0
+        open_tips = Tip.objects.filter(group=group, status__in=REJECTABLE_FROM)
+        tip_ids = list(open_tips.values_list("pk", flat=True))
+        rejected = Tip.objects.filter(pk__in=tip_ids, status__in=REJECTABLE_FROM).update(
+            status=S.REJECTED, closed_at=now, first_triaged_at=_first_triaged(now)
+        )
+        group.refresh_from_db(fields=["flood"])
+        log_action(
+            "tip.flood_rejected",
+            user=by,
+            target=group,
+            data={"reason": "spam", "rejected": rejected, "tips": tip_ids},
+        )
+    return rejected

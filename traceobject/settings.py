@@ -436,6 +436,21 @@ if not TIP_CONTACT_KEYS:
 TIP_CONTACT_RETENTION_DAYS = envint("TIP_CONTACT_RETENTION_DAYS", 30, minimum=0)  # after close
 TIP_REJECTED_RETENTION_DAYS = envint("TIP_REJECTED_RETENTION_DAYS", 30, minimum=0)
 TIP_RECEIPT_RETENTION_DAYS = envint("TIP_RECEIPT_RETENTION_DAYS", 90, minimum=0)  # after close
+# --- Tips: intelligence (grouping, claims, floods; tips/grouping.py, README "Tip intelligence")
+# Two tips are near-duplicates when the estimated Jaccard similarity of their character
+# shingles is at least this many percent. The MinHash has TIP_GROUP_BANDS x TIP_GROUP_ROWS
+# permutations; more bands find more candidates (each is then checked on its signature).
+TIP_GROUP_SIMILARITY_PERCENT = envint("TIP_GROUP_SIMILARITY_PERCENT", 60, minimum=1)
+TIP_GROUP_BANDS = envint("TIP_GROUP_BANDS", 32, minimum=1)
+TIP_GROUP_ROWS = envint("TIP_GROUP_ROWS", 4, minimum=1)
+# A group that gets this many tips within this many minutes is held as a suspected flood:
+# out of the queue, one item for an analyst to release or reject.
+TIP_FLOOD_MIN_TIPS = envint("TIP_FLOOD_MIN_TIPS", 20, minimum=2)
+TIP_FLOOD_WINDOW_MINUTES = envint("TIP_FLOOD_WINDOW_MINUTES", 60, minimum=1)
+# A name (brand or shop candidate) is listed once this many independent groups mention it.
+TIP_NAME_MIN_GROUPS = envint("TIP_NAME_MIN_GROUPS", 2, minimum=1)
+# Agreement counts supporting groups in distinct time slots of this many hours as "across time".
+TIP_AGREEMENT_SLOT_HOURS = envint("TIP_AGREEMENT_SLOT_HOURS", 24, minimum=1)
 # Shown at once when a visitor reports a child in danger now: "label=number" pairs.
 EMERGENCY_CONTACTS = envphonebook(
     "EMERGENCY_CONTACTS",

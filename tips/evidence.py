@@ -1,0 +1,153 @@
+"""Reads for an object's evidence board: its groups of similar tips and the tally of what
+they claim, the strongest claims first (`manage.py analyse_tips`, and the analysts' pages).
+
+Three queries whatever the number of tips: the object's tips (without their text), the
+first tip of each group (the sample), and the claims.
+
+The agreement score of a claim, over the groups that support it:
+
+    score = g + 0.5 * min(l - 1, g - 1) + 0.5 * min(s - 1, g - 1)    (0 when g = 0)
+
+where g is the number of independent groups (a group counts once however many tips it
+has; a held or rejected flood counts nothing), l the number of languages those groups'
+tips were written in and s the number of TIP_AGREEMENT_SLOT_HOURS slots their first tips
+arrived in. So five tips of one group score 1, two groups in two languages on two days
+score 3, and a flood of 3,000 tips scores 0. Rejected tips support nothing.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.conf import settings
+
+from objects.models import TracedObject
+from tips.models import FLOOD_DISCOUNTED, ClaimKind, FloodState, Tip, TipClaim, TipStatus
+
+LANGUAGE_BONUS = 0.5
+TIME_BONUS = 0.5
+SAMPLE_CHARS = 200
+
+
+@dataclass
+class _Group:
+    id: int
+    flood: str
+    first_at: datetime | None = None
+    last_at: datetime | None = None
+    languages: set[str] = field(default_factory=set)
+    tips: list[dict] = field(default_factory=list)
+
+
+def agreement_score(*, groups: int, languages: int, slots: int) -> float:
+    if groups <= 0:
+        return 0.0
+    bonus = LANGUAGE_BONUS * min(languages - 1, groups - 1) + TIME_BONUS * min(
+        slots - 1, groups - 1
+    )
+    return round(groups + max(bonus, 0.0), 2)
+
+
+def _slot(moment: datetime) -> int:
+    return int(moment.timestamp() // (settings.TIP_AGREEMENT_SLOT_HOURS * 3600))
+
+
+def _groups(traced_object: TracedObject) -> tuple[dict[int, _Group], int]:
+    rows = (
+        Tip.objects.filter(traced_object=traced_object)
+        .order_by("received_at", "pk")
+        .values_list("pk", "group_id", "group__flood", "language", "received_at", "ref", "source")
+    )
+    groups: dict[int, _Group] = {}
+    count = 0
+    for pk, group_id, flood, language, received_at, ref, source in rows.iterator(chunk_size=2000):
+        count += 1
+        key = group_id if group_id is not None else -pk  # not grouped yet: a group of one
+        group = groups.setdefault(key, _Group(id=key, flood=flood or FloodState.NONE))
+        group.first_at = group.first_at or received_at
+        group.last_at = received_at
+        if language:
+            group.languages.add(language)
+        group.tips.append({"id": pk, "ref": ref, "source": source})
+    return groups, count
+
+
+def _samples(groups: dict[int, _Group]) -> dict[int, str]:
+    first_tips = {group.tips[0]["id"]: key for key, group in groups.items()}
+    bodies = Tip.objects.filter(pk__in=list(first_tips)).values_list("pk", "body")
+    return {first_tips[pk]: " ".join(body.split())[:SAMPLE_CHARS] for pk, body in bodies}
+
+
+def _tally(traced_object: TracedObject, groups: dict[int, _Group]) -> dict[str, list[dict]]:
+    claims = (
+        TipClaim.objects.filter(tip__traced_object=traced_object)
+        .exclude(tip__status=TipStatus.REJECTED)
+        .values_list("kind", "value", "tip_id", "tip__group_id", "tip__language")
+    )
+    tips: dict[tuple, set[int]] = defaultdict(set)
+    support: dict[tuple, set[int]] = defaultdict(set)
+    languages: dict[tuple, set[str]] = defaultdict(set)
+    for kind, value, tip_id, group_id, language in claims.iterator(chunk_size=5000):
+        key = (kind, value)
+        tips[key].add(tip_id)
+        group = groups.get(group_id if group_id is not None else -tip_id)
+        if group is None or group.flood in FLOOD_DISCOUNTED:
+            continue
+        support[key].add(group.id)
+        if language:
+            languages[key].add(language)
+    board: dict[str, list[dict]] = {kind.value: [] for kind in ClaimKind}
+    for key, tip_ids in tips.items():
+        kind, value = key
+        independent = support[key]
+        if kind == ClaimKind.NAME and len(independent) < settings.TIP_NAME_MIN_GROUPS:
+            continue
+        slots = {_slot(first) for g in independent if (first := groups[g].first_at)}
+        score = agreement_score(
+            groups=len(independent), languages=len(languages[key]), slots=len(slots)
+        )
+        board[kind].append(
+            {
+                kind: value,
+                "tips": len(tip_ids),
+                "groups": len(independent),
+                "languages": sorted(languages[key]),
+                "score": score,
+            }
+        )
+    for entries in board.values():
+        entries.sort(
+            key=lambda e: (-e["score"], -e["groups"], -e["tips"], str(list(e.values())[0]))
+        )
+    return board
+
+
+def object_board(*, traced_object: TracedObject) -> dict:
+    """The evidence board as plain data (the JSON of `analyse_tips --format json`)."""
+    groups, count = _groups(traced_object)
+    samples = _samples(groups)
+    tally = _tally(traced_object, groups)
+    ordered = sorted(groups.values(), key=lambda g: (-len(g.tips), g.first_at, g.id))
+    return {
+        "object": traced_object.code,
+        "tips": count,
+        "groups": [
+            {
+                "id": group.id if group.id > 0 else None,
+                "size": len(group.tips),
+                "flood": group.flood != FloodState.NONE,
+                "flood_state": group.flood,
+                "first_at": group.first_at.isoformat() if group.first_at else None,
+                "last_at": group.last_at.isoformat() if group.last_at else None,
+                "languages": sorted(group.languages),
+                "sample": samples.get(group.id, ""),
+                "tips": group.tips,
+            }
+            for group in ordered
+        ],
+        "countries": tally[ClaimKind.COUNTRY],
+        "domains": tally[ClaimKind.DOMAIN],
+        "names": tally[ClaimKind.NAME],
+    }

@@ -1,0 +1,296 @@
+"""Near-duplicate groups of tips on one object, built incrementally as tips arrive.
+
+A tip's text becomes a set of character shingles: the 3-letter windows of each word,
+case-folded, accents dropped, so the set does not care about word order, case, a greeting
+added, or a typo (which changes only the few windows around it), in any script.
+`datasketch.MinHash` turns the set into a signature whose agreement with another estimates
+the Jaccard similarity of the two sets. The signature is cut into TIP_GROUP_BANDS bands of
+TIP_GROUP_ROWS values (LSH); two tips that share a band are candidates, and a candidate
+joins the group whose member is most similar, if at least TIP_GROUP_SIMILARITY_PERCENT.
+
+We keep datasketch's MinHash (tested, vectorised in numpy) but not its MinHashLSH, which
+lives in memory or Redis: each group's band keys are rows of TipBand, so a lookup is one
+indexed query per tip on PostgreSQL and SQLite alike, and the index survives a restart.
+Keys are stored once per group, so a flood of 5,000 identical tips adds no rows.
+
+Grouping never moves a tip an analyst placed by hand (Tip.group_by_hand): triage.py does
+that, through tip_place_by_hand below.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections import Counter
+from datetime import datetime, timedelta
+from functools import cache
+
+import numpy as np
+from datasketch import MinHash
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from objects.models import TracedObject
+from tips.claims import tip_claims
+from tips.models import FloodState, Tip, TipBand, TipClaim, TipGroup, TipKind
+
+SHINGLE = 3
+# Fixed: signatures stored in the database must stay comparable across restarts and
+# upgrades (datasketch 2 changed its default scheme; a change here needs --regroup).
+SEED = 1
+SCHEME = "affine32"
+CANDIDATES_CHECKED = 20  # candidate members compared signature to signature, most bands first
+
+_WORD = re.compile(r"\w+")
+
+
+def shingles(text: str) -> set[str]:
+    folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).casefold())
+    folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    found: set[str] = set()
+    for word in _WORD.findall(folded):
+        padded = f" {word} "
+        found.update(padded[i : i + SHINGLE] for i in range(max(1, len(padded) - SHINGLE + 1)))
+    return found
+
+
+def _object_id(tip: Tip) -> int:
+    """The object a tip is about: only tips on an object are grouped (reports are not)."""
+    if tip.traced_object_id is None:
+        raise ValueError(f"tip #{tip.pk} is a report: reports are not grouped")
+    return tip.traced_object_id
+
+
+def num_perm() -> int:
+    return settings.TIP_GROUP_BANDS * settings.TIP_GROUP_ROWS
+
+
+@cache
+def _permutations(count: int) -> np.ndarray:
+    """datasketch draws its permutations from the seed each time; drawn once here."""
+    return MinHash(num_perm=count, seed=SEED, scheme=SCHEME).permutations
+
+
+def signature(text: str) -> np.ndarray:
+    count = num_perm()
+    minhash = MinHash(num_perm=count, seed=SEED, permutations=_permutations(count), scheme=SCHEME)
+    minhash.update_batch([shingle.encode() for shingle in shingles(text)])
+    return minhash.hashvalues.astype("<u4")
+
+
+def signature_from_bytes(data: bytes) -> np.ndarray:
+    return np.frombuffer(bytes(data), dtype="<u4")
+
+
+def similarity(a: np.ndarray, b: np.ndarray) -> float:
+    """MinHash's estimate of the Jaccard similarity of the two shingle sets."""
+    return float(np.mean(a == b)) if len(a) == len(b) else 0.0
+
+
+def band_keys(sig: np.ndarray) -> list[int]:
+    """One signed 64-bit key per band (a BigIntegerField), the band's number mixed in."""
+    rows = settings.TIP_GROUP_ROWS
+    keys = []
+    for band in range(settings.TIP_GROUP_BANDS):
+        digest = hashlib.blake2b(
+            sig[band * rows : (band + 1) * rows].tobytes(),
+            digest_size=8,
+            salt=band.to_bytes(16, "little"),
+        ).digest()
+        keys.append(int.from_bytes(digest, "little", signed=True))
+    return keys
+
+
+# --- Writes --------------------------------------------------------------------------------
+
+
+def _best_group(*, traced_object_id: int, sig: np.ndarray, keys: list[int]) -> int | None:
+    """The group of the most similar candidate, if similar enough."""
+    matches = Counter(
+        TipBand.objects.filter(traced_object_id=traced_object_id, key__in=keys).values_list(
+            "tip_id", "group_id"
+        )
+    )
+    if not matches:
+        return None
+    groups = dict(pair for pair, _count in matches.most_common(CANDIDATES_CHECKED))
+    best, best_group = 0.0, None
+    members = Tip.objects.filter(pk__in=list(groups)).values_list("pk", "signature")
+    for tip_id, stored in members:
+        if stored is None:
+            continue
+        score = similarity(sig, signature_from_bytes(bytes(stored)))
+        if score > best:
+            best, best_group = score, groups[tip_id]
+    if best * 100 >= settings.TIP_GROUP_SIMILARITY_PERCENT:
+        return best_group
+    return None
+
+
+def _index(*, tip: Tip, group_id: int, keys: list[int]) -> None:
+    TipBand.objects.bulk_create(
+        [
+            TipBand(traced_object_id=_object_id(tip), group_id=group_id, tip_id=tip.pk, key=k)
+            for k in keys
+        ],
+        ignore_conflicts=True,  # the group has this key already
+    )
+
+
+def _claims_write(tip: Tip, *, fresh: bool = False) -> None:
+    if not fresh:
+        TipClaim.objects.filter(tip=tip).delete()
+    claims = tip_claims(body=tip.body, where=tip.where, country=tip.country, links=tip.links)
+    TipClaim.objects.bulk_create(
+        [TipClaim(tip_id=tip.pk, kind=kind, value=value[:200]) for kind, value in claims],
+        ignore_conflicts=True,
+    )
+
+
+def _flood_check(*, group_id: int, at: datetime) -> bool:
+    """Hold the group when it got TIP_FLOOD_MIN_TIPS tips in a window of
+    TIP_FLOOD_WINDOW_MINUTES around `at` (the windows ending and starting at `at`: imports
+    arrive out of order). A group an analyst released or rejected keeps that decision."""
+    window = timedelta(minutes=settings.TIP_FLOOD_WINDOW_MINUTES)
+    enough = settings.TIP_FLOOD_MIN_TIPS
+    members = Tip.objects.filter(group_id=group_id).order_by()
+    for start, end in ((at - window, at), (at, at + window)):
+        # Counting stops at the threshold: a flood of 5,000 costs what one of 20 does.
+        in_window = members.filter(received_at__gte=start, received_at__lte=end)[:enough]
+        if in_window.count() >= enough:
+            return bool(
+                TipGroup.objects.filter(pk=group_id, flood=FloodState.NONE).update(
+                    flood=FloodState.HELD, flood_detected_at=timezone.now()
+                )
+            )
+    return False
+
+
+def _lock_object(traced_object_id: int) -> None:
+    """Tips on one object are grouped one at a time (PostgreSQL: a row lock; SQLite
+    serialises writers anyway), so two workers cannot open two groups for one flood."""
+    if connection.features.has_select_for_update:
+        TracedObject.objects.select_for_update().filter(pk=traced_object_id).values_list(
+            "pk", flat=True
+        ).first()
+
+
+def tip_analyse(*, tip_id: int) -> int | None:
+    """Sign, group, index and extract the claims of a tip; return its group's id.
+
+    Idempotent: a tip already analysed (it has a signature) is left as it is, so a relayed
+    duplicate task changes nothing. A tip placed in a group by hand keeps that group.
+    """
+    with transaction.atomic():
+        tip = (
+            Tip.objects.filter(pk=tip_id, kind=TipKind.OBJECT)
+            .only(
+                "pk",
+                "traced_object",
+                "body",
+                "where",
+                "country",
+                "links",
+                "received_at",
+                "group",
+                "signature",
+            )
+            .first()
+        )
+        if tip is None or tip.signature is not None:
+            return tip.group_id if tip else None
+        _lock_object(_object_id(tip))
+        tip.refresh_from_db(fields=["group", "signature"])
+        if tip.signature is not None:
+            return tip.group_id
+        return _analyse(tip, fresh=False)
+
+
+def tip_analyse_new(*, tip: Tip) -> int:
+    """tip_analyse for a tip just created in the caller's transaction (`import_tips`),
+    which this runs in: the row is in hand and has no claims yet, which saves six queries."""
+    _lock_object(_object_id(tip))
+    return _analyse(tip, fresh=True)
+
+
+def _analyse(tip: Tip, *, fresh: bool) -> int:
+    sig = signature(tip.body)
+    keys = band_keys(sig)
+    object_id = _object_id(tip)
+    found = tip.group_id or _best_group(traced_object_id=object_id, sig=sig, keys=keys)
+    opened = found is None
+    group_id = TipGroup.objects.create(traced_object_id=object_id).pk if found is None else found
+    Tip.objects.filter(pk=tip.pk).update(group_id=group_id, signature=sig.tobytes())
+    tip.group_id, tip.signature = group_id, sig.tobytes()
+    _index(tip=tip, group_id=group_id, keys=keys)
+    _claims_write(tip, fresh=fresh)
+    if not opened:  # a group of one is no flood (TIP_FLOOD_MIN_TIPS is at least 2)
+        _flood_check(group_id=group_id, at=tip.received_at)
+    return group_id
+
+
+def tip_place_by_hand(*, tip: Tip, group: TipGroup) -> None:
+    """Put `tip` into `group` for good (an analyst's split, merge or "duplicate of"): the
+    automatic grouping, a regroup included, never moves it again. Called by tips.triage."""
+    Tip.objects.filter(pk=tip.pk).update(group=group, group_by_hand=True)
+    tip.group_id, tip.group_by_hand = group.pk, True
+    if tip.signature is not None:
+        _index(
+            tip=tip, group_id=group.pk, keys=band_keys(signature_from_bytes(bytes(tip.signature)))
+        )
+
+
+def tip_group_ensure(*, tip: Tip) -> TipGroup:
+    """The tip's group; a new one of its own if the worker has not grouped it yet."""
+    if tip.group_id is not None:
+        return TipGroup.objects.get(pk=tip.group_id)
+    group = TipGroup.objects.create(traced_object_id=_object_id(tip))
+    Tip.objects.filter(pk=tip.pk).update(group=group)
+    tip.group_id = group.pk
+    return group
+
+
+def tip_groups_merge(*, group: TipGroup, into: TipGroup) -> int:
+    """Move every tip of `group` into `into`, with its band keys, and delete `group`. Every
+    tip of the merged group counts as placed by hand: an analyst has read them together."""
+    moved = Tip.objects.filter(group=group).update(group=into, group_by_hand=True)
+    Tip.objects.filter(group=into).update(group_by_hand=True)
+    existing = TipBand.objects.filter(group=into).values("key")
+    TipBand.objects.filter(group=group, key__in=existing).delete()
+    TipBand.objects.filter(group=group).update(group=into)
+    group.delete()
+    return moved
+
+
+def tips_regroup(*, traced_object: TracedObject) -> int:
+    """Rebuild the object's groups, index and claims from the tips' text (`analyse_tips
+    CODE --regroup`). Tips placed by hand keep their groups; a new group inherits a flood
+    release or rejection from any of its tips' old groups."""
+    with transaction.atomic():
+        _lock_object(traced_object.pk)
+        tips = Tip.objects.filter(traced_object=traced_object, kind=TipKind.OBJECT)
+        decided = dict(
+            tips.filter(
+                group_by_hand=False, group__flood__in=[FloodState.RELEASED, FloodState.REJECTED]
+            ).values_list("pk", "group__flood")
+        )
+        TipBand.objects.filter(traced_object=traced_object).delete()
+        tips.update(signature=None)
+        tips.filter(group_by_hand=False).update(group=None)
+        TipGroup.objects.filter(traced_object=traced_object, tips__isnull=True).delete()
+        by_hand = set(tips.filter(group_by_hand=True).values_list("pk", flat=True))
+        pks = list(tips.order_by("received_at", "pk").values_list("pk", flat=True))
+        # Hand-placed tips last: the automatic pass must not pull tips back into a group
+        # an analyst split them from (tips that resemble a hand-made group may then form a
+        # group of their own, for an analyst to merge).
+        for pk in sorted(pks, key=lambda pk: pk in by_hand):
+            tip_analyse(tip_id=pk)
+        for decision in (FloodState.REJECTED, FloodState.RELEASED):  # rejection wins
+            had_it = [pk for pk, flood in decided.items() if flood == decision]
+            TipGroup.objects.filter(
+                pk__in=Tip.objects.filter(pk__in=had_it).values("group_id"),
+                flood__in=[FloodState.NONE, FloodState.HELD],
+            ).update(flood=decision, flood_detected_at=timezone.now())
+    return len(pks)
