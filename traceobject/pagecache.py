@@ -1,0 +1,119 @@
+"""A server-side cache of the public pages, served before sessions, auth and OTP do any work.
+
+On launch day page views are the load: the gallery costs ~10 ms of rendering, a cached copy
+a dictionary lookup. What is cached is decided by the response, not by a list of URLs: only
+a 200 that its view marked `Cache-Control: public` (objects.views.public_page), that sets
+no cookie and does not vary on the cookie, to a GET or HEAD that carries no session cookie
+(staff browsing the site are never served from, nor stored in, the cache).
+
+The key is the host, the full path with its query string and the active language (read as
+LocaleMiddleware will: the path's language prefix, the language cookie, Accept-Language),
+plus a version. Anything that changes a public page (an object published, edited,
+identified or retired) calls `page_cache_bump()` once its transaction commits; this module
+imports no app, so the objects app calls it. Copies live in Redis (the `default` cache)
+for PAGE_CACHE_SECONDS and, for PAGE_CACHE_LOCAL_SECONDS, in each process's memory too:
+another web process may serve the old page that long after a bump.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+import uuid
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.utils import translation
+from django.utils.cache import cc_delim_re
+
+VERSION_KEY = "pagecache:version"
+# Per process: key -> (expires at, value). Cleared whole when it grows past this.
+_LOCAL_MAX = 1000
+_local: dict[str, tuple[float, object]] = {}
+_REFUSED_DIRECTIVES = {"private", "no-store", "no-cache"}
+
+
+def page_cache_bump() -> None:
+    """Make every cached public page stale (call it once a change is committed)."""
+    cache.set(VERSION_KEY, uuid.uuid4().hex, None)
+    _local.clear()
+
+
+def _local_get(key: str) -> object | None:
+    entry = _local.get(key)
+    if entry is None or entry[0] < time.monotonic():
+        return None
+    return entry[1]
+
+
+def _local_set(key: str, value: object) -> None:
+    if len(_local) >= _LOCAL_MAX:
+        _local.clear()
+    _local[key] = (time.monotonic() + settings.PAGE_CACHE_LOCAL_SECONDS, value)
+
+
+def _version() -> str:
+    version = _local_get(VERSION_KEY)
+    if version is None:
+        version = cache.get(VERSION_KEY)
+        if version is None:
+            version = uuid.uuid4().hex
+            cache.add(VERSION_KEY, version, None)
+            version = cache.get(VERSION_KEY, version)
+        _local_set(VERSION_KEY, version)
+    return str(version)
+
+
+def page_key(request: HttpRequest) -> str:
+    language = translation.get_language_from_request(request, check_path=True)
+    where = f"{request.get_host()}|{language}|{request.get_full_path()}"
+    return f"page:{_version()}:{hashlib.sha256(where.encode()).hexdigest()}"
+
+
+def request_cacheable(request: HttpRequest) -> bool:
+    return (
+        settings.PAGE_CACHE_SECONDS > 0
+        and request.method in {"GET", "HEAD"}
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+    )
+
+
+def response_cacheable(response: HttpResponse) -> bool:
+    if response.status_code != 200 or response.streaming or response.cookies:
+        return False
+    directives = {
+        d.split("=")[0].strip().lower()
+        for d in cc_delim_re.split(response.get("Cache-Control", ""))
+    }
+    if "public" not in directives or directives & _REFUSED_DIRECTIVES:
+        return False
+    return "cookie" not in response.get("Vary", "").lower()
+
+
+class PageCacheMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not request_cacheable(request):
+            return self.get_response(request)
+        key = page_key(request)
+        stored = _local_get(key)
+        if stored is None:
+            stored = cache.get(key)
+            if stored is not None:
+                _local_set(key, stored)
+        if stored is not None:
+            headers, content = stored  # type: ignore[misc]
+            response = HttpResponse(content, headers=headers)
+            response["X-Page-Cache"] = "hit"
+            return response
+        response = self.get_response(request)
+        if response_cacheable(response):
+            stored = (dict(response.items()), response.content)
+            cache.set(key, stored, settings.PAGE_CACHE_SECONDS)
+            _local_set(key, stored)
+            response["X-Page-Cache"] = "miss"
+        return response
