@@ -1,0 +1,29 @@
+"""The queue's text search, UPPER(body) LIKE '%…%' (Django's icontains), served by a trigram
+index on PostgreSQL instead of a scan of every tip. Other databases keep the plain scan.
+
+The index is not in Tip.Meta: Django's GinIndex cannot be created on SQLite, the embedded
+default. CONCURRENTLY is not used: the migration runs before the site takes traffic.
+"""
+
+from django.db import migrations
+
+
+def index_create(apps, schema_editor):
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+    schema_editor.execute(
+        "CREATE INDEX IF NOT EXISTS tip_body_upper_trgm ON tips_tip"
+        " USING gin (UPPER(body) gin_trgm_ops)"
+    )
+
+
+def index_drop(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("DROP INDEX IF EXISTS tip_body_upper_trgm")
+
+
+class Migration(migrations.Migration):
+    dependencies = [("tips", "0005_tip_held_by_breaker")]
+
+    operations = [migrations.RunPython(index_create, index_drop, elidable=False)]
