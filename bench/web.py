@@ -25,7 +25,6 @@ import re
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.request
@@ -190,18 +189,25 @@ def wrk(port: int, path: str = "/", *, script: str | None = None, connections: i
     if script:
         args += ["-s", script]
     out = run(*args, f"http://127.0.0.1:{port}{path}")
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    rate = float(_found(r"Requests/sec:\s+([\d.]+)", out).group(1))
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     return {
         "rps": rate,
-        "p50": _ms(re.search(r"50%\s+([\d.]+\w+)", out).group(1)),
-        "p99": _ms(re.search(r"99%\s+([\d.]+\w+)", out).group(1)),
+        "p50": _ms(_found(r"50%\s+([\d.]+\w+)", out).group(1)),
+        "p99": _ms(_found(r"99%\s+([\d.]+\w+)", out).group(1)),
         "errors": int(non_2xx.group(1)) if non_2xx else 0,
     }
 
 
+def _found(pattern: str, text: str) -> re.Match[str]:
+    match = re.search(pattern, text)
+    if match is None:
+        raise SystemExit(f"bench: no {pattern!r} in wrk's output:\n{text}")
+    return match
+
+
 def _ms(value: str) -> float:
-    number, unit = re.match(r"([\d.]+)(\w+)", value).groups()
+    number, unit = _found(r"([\d.]+)(\w+)", value).groups()
     return float(number) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit]
 
 
@@ -216,7 +222,7 @@ def form_session(path: str) -> tuple[str, str]:
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     html = opener.open(f"http://127.0.0.1:{APP_PORT}{path}").read().decode()
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+    token = _found(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
     cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
     return cookie, token
 
@@ -228,12 +234,12 @@ def solved_proofs(count: int) -> list[str]:
     key = hashlib.sha256(f"altcha:{SECRET}".encode()).hexdigest()
     proofs = []
     for _ in range(count):
-        challenge = altcha.create_challenge(hmac_key=key, max_number=1000)
+        challenge = altcha.create_challenge(hmac_key=key, max_number=1000)  # type: ignore[call-overload]
         solution = altcha.solve_challenge(challenge.challenge, challenge.salt, max_number=1000)
         payload = {
             "algorithm": challenge.algorithm,
             "challenge": challenge.challenge,
-            "number": solution.number,
+            "number": solution.number,  # type: ignore[union-attr]
             "salt": challenge.salt,
             "signature": challenge.signature,
         }
@@ -367,4 +373,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -192,9 +192,10 @@ def dashboard_figures() -> dict[str, Any]:
 
 @permission_required("tips.view_tip", raise_exception=True)
 def dashboard_view(request: HttpRequest) -> HttpResponse:
+    figures = cache.get_or_set(FIGURES_KEY, dashboard_figures, FIGURES_SECONDS)
     context = {
         "title": _("Dashboard"),
         "triage_window_days": TRIAGE_WINDOW_DAYS,
-        **cache.get_or_set(FIGURES_KEY, dashboard_figures, FIGURES_SECONDS),
+        **(figures or dashboard_figures()),
     }
     return backoffice_render(request, admin.site, "admin/moderation/dashboard.html", context)

@@ -18,21 +18,23 @@ another web process may serve the old page that long after a bump.
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 import uuid
 from collections.abc import Callable
+from typing import cast
 
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
-from django.utils.cache import cc_delim_re
 
 VERSION_KEY = "pagecache:version"
 # Per process: key -> (expires at, value). Cleared whole when it grows past this.
 _LOCAL_MAX = 1000
 _local: dict[str, tuple[float, object]] = {}
 _REFUSED_DIRECTIVES = {"private", "no-store", "no-cache"}
+_COMMAS = re.compile(r"\s*,\s*")
 
 
 def page_cache_bump() -> None:
@@ -84,8 +86,7 @@ def response_cacheable(response: HttpResponse) -> bool:
     if response.status_code != 200 or response.streaming or response.cookies:
         return False
     directives = {
-        d.split("=")[0].strip().lower()
-        for d in cc_delim_re.split(response.get("Cache-Control", ""))
+        d.split("=")[0].strip().lower() for d in _COMMAS.split(response.get("Cache-Control", ""))
     }
     if "public" not in directives or directives & _REFUSED_DIRECTIVES:
         return False
@@ -106,7 +107,7 @@ class PageCacheMiddleware:
             if stored is not None:
                 _local_set(key, stored)
         if stored is not None:
-            headers, content = stored  # type: ignore[misc]
+            headers, content = cast(tuple[dict[str, str], bytes], stored)
             response = HttpResponse(content, headers=headers)
             response["X-Page-Cache"] = "hit"
             return response
