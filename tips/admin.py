@@ -21,6 +21,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import (
@@ -86,6 +87,15 @@ QUEUE_COLUMNS = [
 def _is_changelist(request) -> bool:
     match = getattr(request, "resolver_match", None)
     return bool(match and match.url_name == "tips_tip_changelist")
+
+
+class QueueChangeList(ChangeList):
+    """Ignores ?o= on a column that is not in sortable_by: Django only hides its link."""
+
+    def get_ordering_field(self, field_name):
+        if self.sortable_by is not None and field_name not in self.sortable_by:
+            return None
+        return super().get_ordering_field(field_name)
 
 
 class CappedCountPaginator(Paginator):
@@ -338,6 +348,9 @@ class TipAdmin(BackOfficePages, admin.ModelAdmin):
                 contact_present=ExpressionWrapper(~Q(contact_encrypted=""), BooleanField())
             )
         return tips
+
+    def get_changelist(self, request, **kwargs):
+        return QueueChangeList
 
     def changelist_view(self, request, extra_context=None):
         context = {"can_take_next": self.has_change_permission(request), **(extra_context or {})}
