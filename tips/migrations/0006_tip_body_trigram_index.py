@@ -16,6 +16,9 @@ def index_create(apps, schema_editor):
         "CREATE INDEX IF NOT EXISTS tip_body_upper_trgm ON tips_tip"
         " USING gin (UPPER(body) gin_trgm_ops)"
     )
+    # Statistics for the new expression: without them the planner guesses 100 matching rows
+    # and takes the index for a common word (1.8 s at 1 M tips instead of 2 ms).
+    schema_editor.execute("ANALYZE tips_tip")
 
 
 def index_drop(apps, schema_editor):
