@@ -8,14 +8,15 @@ STAMP := $(VENV)/.installed
 # `make run` is a local try-out: DEBUG on, embedded database unless DATABASE_URL is set.
 LOCAL := DEBUG=true
 
-.PHONY: help install run serve test lint typecheck format bench migrations-check clean
+.PHONY: help install run serve test lint typecheck format bench bench-1m migrations-check clean
 
 help:
 	@echo "make run    - install, migrate, load demo data and serve http://127.0.0.1:$(PORT)/"
 	@echo "make serve  - gunicorn + Celery worker + beat against DATABASE_URL and REDIS_URL"
 	@echo "make test   - the whole test suite"
 	@echo "make lint   - ruff (lint and format check), mypy, djhtml --check and makemigrations --check"
-	@echo "make bench  - image intake and tip intelligence: speed, memory, grouping quality"
+	@echo "make bench  - public pages under load, the back office at 1 k and 100 k, the intake, tip grouping"
+	@echo "make bench-1m - the back office at 1 M tips and audit entries"
 
 # Reinstalls only when the pinned versions change, so a second `make run` starts in seconds.
 $(STAMP): requirements.txt requirements-dev.txt build-constraints.txt
@@ -67,7 +68,15 @@ format: $(STAMP)
 clean:
 	rm -rf $(VENV) var/static
 
+# Needs PostgreSQL and Redis on 127.0.0.1 (trust auth) and wrk; uses database `perf`, Redis db 9.
 # bench/tip_grouping.py makes its own SQLite database in a temporary folder (DATABASE_URL unset).
 bench: $(STAMP)
+	command -v wrk >/dev/null || apt-get install -y -qq wrk
+	$(BIN)/python bench/web.py
+	$(BIN)/python bench/backoffice.py 1000 100000
 	$(LOCAL) $(BIN)/python bench/intake.py
 	env -u DATABASE_URL $(LOCAL) $(BIN)/python bench/tip_grouping.py
+
+# The back office at a million tips and a million audit entries (database `perf_1m`).
+bench-1m: $(STAMP)
+	$(BIN)/python bench/backoffice.py 1000000

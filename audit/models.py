@@ -33,7 +33,7 @@ class AuditEntry(models.Model):
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     action = models.CharField(max_length=64, db_index=True)  # namespaced: "tip.forwarded"
     # A copy of the name, so the entry still says who after an account is gone.
-    username = models.CharField(max_length=150, blank=True)
+    username = models.CharField(max_length=150, blank=True, db_index=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.DO_NOTHING,

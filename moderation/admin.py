@@ -17,6 +17,7 @@ from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
@@ -42,6 +43,7 @@ from objects.models import Case, ObjectState, TracedObject
 from objects.services import check_can_identify
 from outbox.models import OutboxMessage
 from tips import triage
+from tips.admin import CappedCountPaginator
 from tips.display import links_as_text
 from tips.models import Tip
 from traceobject.backoffice import BackOfficePages, post_only
@@ -398,8 +400,8 @@ class ActionNamespaceFilter(admin.SimpleListFilter):
     parameter_name = "namespace"
 
     def lookups(self, request, model_admin):
-        actions = AuditEntry.objects.order_by().values_list("action", flat=True).distinct()
-        namespaces = sorted({action.split(".", 1)[0] for action in actions})
+        # A DISTINCT over a million entries costs half a second: done once per 10 minutes.
+        namespaces = cache.get_or_set("audit:namespaces", _audit_namespaces, 600)
         return [(namespace, f"{namespace}.*") for namespace in namespaces]
 
     def queryset(self, request, queryset):
@@ -408,12 +410,36 @@ class ActionNamespaceFilter(admin.SimpleListFilter):
         return queryset
 
 
+def _audit_namespaces() -> list[str]:
+    actions = AuditEntry.objects.order_by().values_list("action", flat=True).distinct()
+    return sorted({action.split(".", 1)[0] for action in actions})
+
+
+class StaffUsernameFilter(admin.SimpleListFilter):
+    """By who acted: the staff accounts (a short table), not a DISTINCT over the log."""
+
+    title = gettext_lazy("username")
+    parameter_name = "username"
+
+    def lookups(self, request, model_admin):
+        users = get_user_model().objects.filter(is_staff=True).order_by("username")
+        return [(name, name) for name in users.values_list("username", flat=True)]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(username=self.value())
+        return queryset
+
+
 @admin.register(AuditEntry)
 class AuditEntryAdmin(admin.ModelAdmin):
     list_display = ["at", "action", "username", "target"]
-    list_filter = [ActionNamespaceFilter, "username"]
-    date_hierarchy = "at"
-    search_fields = ["=target_id", "username"]
+    list_filter = [ActionNamespaceFilter, StaffUsernameFilter]
+    # Exact matches, each on its own index (an icontains or iexact would scan the log). No
+    # date drill-down: its DISTINCT over the dates sorted the whole table.
+    search_fields = ["target_id__exact", "username__exact"]
+    paginator = CappedCountPaginator
+    show_full_result_count = False
     fields = readonly_fields = (
         "at",
         "action",

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.contrib import admin
 from django.contrib.auth.decorators import permission_required
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Aggregate, Count, DurationField, ExpressionWrapper, F, Q
 from django.db.models.functions import TruncDate
@@ -30,8 +31,10 @@ F_CASE = "tip__traced_object__case__reference"
 
 def tips_per_day(*, today: date, days: int = CHART_DAYS) -> list[tuple[date, int]]:
     start = today - timedelta(days=days - 1)
+    # A bound on the column itself (received_at__date would cast every row, index unused).
+    since = datetime.combine(start, time.min, tzinfo=timezone.get_current_timezone())
     counts = dict(
-        Tip.objects.filter(received_at__date__gte=start)
+        Tip.objects.filter(received_at__gte=since)
         .annotate(day=TruncDate("received_at"))
         .values_list("day")
         .annotate(n=Count("id"))
@@ -171,15 +174,28 @@ def chart(series: list[tuple[date, int]], *, width: int = 720, height: int = 200
     )
 
 
-@permission_required("tips.view_tip", raise_exception=True)
-def dashboard_view(request: HttpRequest) -> HttpResponse:
+# The figures are a minute old at most: at a million tips the backlog alone counts ~200k
+# open rows, which every analyst opening the page would otherwise pay for.
+FIGURES_KEY = "dashboard:figures"
+FIGURES_SECONDS = 60
+
+
+def dashboard_figures() -> dict[str, Any]:
     now = timezone.now()
-    context = {
-        "title": _("Dashboard"),
+    return {
         "chart": chart(tips_per_day(today=timezone.localdate(now))),
         "backlog": backlog(now=now),
         "median_hours": median_hours_to_first_triage(now=now),
-        "triage_window_days": TRIAGE_WINDOW_DAYS,
         "forwards": forwards_per_case(),
+    }
+
+
+@permission_required("tips.view_tip", raise_exception=True)
+def dashboard_view(request: HttpRequest) -> HttpResponse:
+    figures = cache.get_or_set(FIGURES_KEY, dashboard_figures, FIGURES_SECONDS)
+    context = {
+        "title": _("Dashboard"),
+        "triage_window_days": TRIAGE_WINDOW_DAYS,
+        **(figures or dashboard_figures()),
     }
     return backoffice_render(request, admin.site, "admin/moderation/dashboard.html", context)

@@ -36,6 +36,7 @@ from objects.models import (
     TracedObject,
 )
 from outbox.services import outbox_put
+from traceobject.pagecache import page_cache_bump
 
 # An upload still in draft after this long lost its task (broker or worker outage).
 STALLED_INTAKE_MINUTES = 10
@@ -297,6 +298,12 @@ def _check_owns_case(*, obj: TracedObject, by: User, action: str) -> None:
         )
 
 
+def _public_pages_changed() -> None:
+    """Cached public pages go stale once this change commits: bumped any earlier, a page
+    rendered from the old rows could be stored under the new version."""
+    transaction.on_commit(page_cache_bump)
+
+
 def check_can_approve(*, obj: TracedObject, by: User) -> None:
     if not by.has_perm("objects.publish_tracedobject"):
         raise PermissionDenied(_("You do not have the permission to publish objects."))
@@ -333,6 +340,7 @@ def object_approve(
             _("%(code)s was changed by someone else meanwhile.") % {"code": obj.code}
         )
     obj.refresh_from_db()
+    _public_pages_changed()
     log_action("object.approved", user=by, target=obj, data={"checklist": "confirmed"})
     log_action("object.published", user=by, target=obj)
     return obj
@@ -353,6 +361,7 @@ def object_update_details(*, obj: TracedObject, by: User, details: dict[str, str
             % {"code": obj.code}
         )
     obj.refresh_from_db()
+    _public_pages_changed()
     log_action("object.edited", user=by, target=obj, data={"fields": sorted(details)})
     return obj
 
@@ -390,6 +399,7 @@ def object_mark_identified(
     )
     obj.refresh_from_db()
     if updated:
+        _public_pages_changed()
         log_action("object.identified", user=by, target=obj, data={"outcome": outcome})
         return obj
     if obj.state == ObjectState.IDENTIFIED and obj.outcome == outcome:
@@ -421,6 +431,7 @@ def object_retire(*, obj: TracedObject, by: User) -> TracedObject:
     )
     obj.refresh_from_db()
     if retired:
+        _public_pages_changed()
         log_action("object.retired", user=by, target=obj)
     if obj.state == ObjectState.DRAFT:
         raise TransitionError(

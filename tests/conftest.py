@@ -84,6 +84,15 @@ def fresh_counters():
     caches["ratelimit"].clear()
 
 
+@pytest.fixture(autouse=True)
+def fresh_page_cache():
+    """Every test starts with no cached public page: factories write rows without the
+    services that make cached pages stale."""
+    from traceobject.pagecache import page_cache_bump
+
+    page_cache_bump()
+
+
 @pytest.fixture(autouse=True, scope="session")
 def plain_static_storage():
     """Production serves hashed static files from collectstatic's manifest; tests have no

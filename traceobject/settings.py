@@ -80,6 +80,8 @@ MIDDLEWARE = [
     "traceobject.middleware.SecurityHeadersMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before sessions, auth and OTP: an anonymous visitor's public page is served from here.
+    "traceobject.pagecache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -161,6 +163,12 @@ else:
             "LOCATION": "ratelimit",
         },
     }
+
+# Public pages (traceobject/pagecache.py): kept this long in Redis, and this long in each web
+# process's memory. A publication, edit, identification or retirement makes them stale at
+# once in Redis; another process may serve its in-memory copy for PAGE_CACHE_LOCAL_SECONDS.
+PAGE_CACHE_SECONDS = envint("PAGE_CACHE_SECONDS", 600, minimum=0)  # 0 turns the cache off
+PAGE_CACHE_LOCAL_SECONDS = 2
 
 # --- Celery (read by traceobject/celery.py; every name starts with CELERY_) --------------
 CELERY_BROKER_URL = REDIS_URL or "memory://"

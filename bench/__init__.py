@@ -1,0 +1,1 @@
+"""make bench: load, back-office and intake benchmarks (run as scripts)."""

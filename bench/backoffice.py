@@ -1,0 +1,203 @@
+"""The back office at volume: every queue view, take-next, the tip page, the dashboard and the
+audit log, timed in-process (the full middleware stack, Django's test client) with their
+query counts, at each number of tips and audit entries given.
+
+    python bench/backoffice.py 1000 100000     (make bench: database `perf_bo`, made afresh)
+    python bench/backoffice.py 1000000         (make bench-1m: database `perf_1m`, loaded
+                                                once and kept, as loading takes minutes)
+
+Each page is opened once cold, then three times; the table shows the cold time, the median
+of the three and the queries of one view. The target: ≤ 250 ms and ≤ 15 queries at 1 M.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from bench.web import ENV, PY, run  # noqa: E402
+
+LIMIT_MS, LIMIT_QUERIES = 250, 15
+
+
+def database_for(tiers: list[int]) -> str:
+    return "perf_1m" if max(tiers) >= 1_000_000 else "perf_bo"
+
+
+def tips_in(db: str) -> int:
+    out = subprocess.run(
+        [
+            "psql",
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "postgres",
+            "-qtA",
+            db,
+            "-c",
+            "SELECT count(*) FROM tips_tip",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    return int(out.stdout.strip()) if out.returncode == 0 and out.stdout.strip() else -1
+
+
+def main(tiers: list[int]) -> None:
+    db = database_for(tiers)
+    env = {
+        **ENV,
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{db}",
+        "CACHE_KEY_PREFIX": f"bench-{db}",
+    }
+    if db == "perf_bo" or tips_in(db) < 0:
+        run("dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", db)
+        run("createdb", "-h", "127.0.0.1", "-U", "postgres", db)
+    run(PY, "manage.py", "migrate", "--noinput", "-v0", env=env)
+    for tier in tiers:
+        have = tips_in(db)
+        if have < tier:
+            started = time.monotonic()
+            run(
+                PY,
+                "manage.py",
+                "seed_load",
+                "--tips",
+                str(tier - have),
+                "--audit",
+                str(tier - have),
+                env={**env, "DEBUG": "true"},
+            )
+            print(
+                f"\nloaded {tier - have} tips and audit entries in {time.monotonic() - started:.0f} s"
+            )
+        out = subprocess.run(
+            [PY, __file__, "--measure", str(tier)],
+            cwd=ROOT,
+            env=env,
+            text=True,
+            capture_output=True,
+        )
+        print(out.stdout, end="")
+        if out.returncode:
+            print(out.stderr[-3000:])
+
+
+def measure(tier: int) -> None:
+    import django
+
+    os.environ["ALLOWED_HOSTS"] = "testserver,127.0.0.1"
+    django.setup()
+    from django.contrib.auth.models import User
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    from tips.models import Tip
+
+    def login(username: str) -> Client:
+        user = User.objects.get(username=username)
+        device, _ = StaticDevice.objects.get_or_create(
+            user=user, name="bench", defaults={"confirmed": True}
+        )
+        client = Client()
+        client.force_login(user)
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+        return client
+
+    analyst, admin = login("bench-analyst-1"), login("bench-administrator")
+    from audit.models import AuditEntry
+
+    tip = Tip.objects.order_by("-id").values_list("id", "traced_object_id")[1]
+    # The last page the capped paginators offer (10,001 rows counted at most).
+    last_tips = -(-min(Tip.objects.count(), 10_001) // 50)
+    last_audit = -(-min(AuditEntry.objects.count(), 10_001) // 100)
+    queue = "/backoffice/tips/tip/"
+    audit = "/backoffice/audit/auditentry/"
+    views: list[tuple[str, Client, str, str]] = [
+        ("queue", analyst, "GET", queue),
+        *[
+            (f"queue {q}", analyst, "GET", f"{queue}?{q}")
+            for q in (
+                "status__exact=new",
+                f"object={tip[1]}",
+                "urgent__exact=1",
+                "held_by_breaker__exact=1",
+                "assigned=me",
+                "assigned=none",
+                "language=fr",
+                "age=day",
+                "age=week",
+                "age=older",
+                "kind__exact=report",
+            )
+        ],
+        *[
+            (f"queue sorted o={o}", analyst, "GET", f"{queue}?o={o}")
+            for o in (
+                "1",
+                "-1",
+                "2",
+                "-2",
+                "3",
+                "-3",
+                "4",
+                "-4",
+                "5",
+                "-5",
+                "7",
+                "-7",
+                "8",
+                "-8",
+                "9",
+                "-9",
+            )
+        ],
+        ("queue search common word", analyst, "GET", f"{queue}?q=shampoo"),
+        ("queue search no match", analyst, "GET", f"{queue}?q=zzyzxnomatch"),
+        ("queue page 2", analyst, "GET", f"{queue}?p=2"),
+        ("queue last page", analyst, "GET", f"{queue}?p={last_tips}"),
+        ("tip page", analyst, "GET", f"{queue}{tip[0]}/change/"),
+        ("take next (POST)", analyst, "POST", f"{queue}take-next/"),
+        ("dashboard", analyst, "GET", "/backoffice/dashboard/"),
+        ("audit log", admin, "GET", audit),
+        ("audit log tip.*", admin, "GET", f"{audit}?namespace=tip"),
+        ("audit log search target id", admin, "GET", f"{audit}?q={tip[0]}"),
+        ("audit log by username", admin, "GET", f"{audit}?username=bench-analyst-2"),
+        ("audit log last page", admin, "GET", f"{audit}?p={last_audit}"),
+    ]
+    print(f"\nBack office at {tier:,} tips and audit entries (in-process, ms)")
+    print(f"{'view':<32} {'cold':>7} {'median':>7} {'queries':>7} {'status':>6}")
+    worst = ("", 0.0)
+    for name, client, method, url in views:
+        cache.delete("dashboard:figures")
+        timings, queries, status = [], 0, 0
+        for _attempt in range(4):
+            with CaptureQueriesContext(connection) as captured:
+                started = time.perf_counter()
+                response = client.post(url) if method == "POST" else client.get(url)
+                timings.append((time.perf_counter() - started) * 1000)
+            queries, status = len(captured), response.status_code
+        median = statistics.median(timings[1:])
+        flag = " over" if median > LIMIT_MS or queries > LIMIT_QUERIES else ""
+        worst = max(worst, (name, median), key=lambda w: w[1])
+        print(f"{name:<32} {timings[0]:>7.0f} {median:>7.0f} {queries:>7} {status:>6}{flag}")
+    print(f"slowest: {worst[0]} ({worst[1]:.0f} ms)")
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "--measure":
+        measure(int(sys.argv[2]))
+    else:
+        main([int(arg) for arg in sys.argv[1:]])

@@ -1,0 +1,376 @@
+"""Public pages under load: the production-like stack against a hello-world Django view.
+
+    make bench        (this, then the back office at 1 k and 100 k, then the intake)
+
+Starts, on 127.0.0.1 and a database of its own (BENCH_DB, default `perf`, dropped and
+created again; Redis db 9): gunicorn as `make serve` runs it (WEB_CONCURRENCY sync workers,
+4 by default), a Celery worker, and a second gunicorn with the same settings serving only a
+hello-world view. wrk loads each page for BENCH_SECONDS (10 by default) with 2 threads and
+32 connections, and one table is printed: req/s, p50 and p99, and the ratio to hello.
+
+Tip POSTs carry a proof of work solved ahead and a CSRF token fetched once; accepted tips
+are counted in the database (a refused POST answers 200 too). Rate limits are lifted for the
+run (bench/settings.py): all load comes from one address.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import hashlib
+import http.cookiejar
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PY = str(ROOT / ".venv" / "bin" / "python")
+BIN = ROOT / ".venv" / "bin"
+DB = os.environ.get("BENCH_DB", "perf")
+PG = "postgres://postgres@127.0.0.1:5432"
+APP_PORT, HELLO_PORT = 8181, 8182
+SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
+WORKERS = os.environ.get("WEB_CONCURRENCY", "4")
+SECRET = "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"  # noqa: S105
+
+ENV = {
+    **os.environ,
+    "DJANGO_SETTINGS_MODULE": "bench.settings",
+    "DEBUG": "false",
+    "SECRET_KEY": SECRET,
+    "TIP_CONTACT_KEYS": base64.urlsafe_b64encode(hashlib.sha256(SECRET.encode()).digest()).decode(),
+    "SITE_URL": "http://127.0.0.1",
+    "SECURE_SSL_REDIRECT": "false",
+    "ALLOWED_HOSTS": "127.0.0.1,localhost",
+    "DATABASE_URL": f"{PG}/{DB}",
+    "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9"),
+    "CACHE_KEY_PREFIX": f"bench-{DB}",
+    "ALTCHA_MAX_NUMBER": "1000",
+    "STATIC_ROOT": str(ROOT / "var" / "bench-static"),
+    "MEDIA_ROOT": str(ROOT / "var" / "bench-media"),
+    "INTAKE_ROOT": str(ROOT / "var" / "bench-intake"),
+    "LOG_LEVEL": "WARNING",
+}
+
+GALLERY_PATHS = [
+    "/",
+    "/?category=packaging",
+    "/?region=Europe",
+    "/?hide_identified=1",
+    "/?category=textile&region=Europe&hide_identified=1",
+    "/?page=2",
+]
+
+# wrk scripts: cycle through paths, or through pre-made POST bodies (each used once).
+ROTATE_LUA = """
+paths = {%s}
+n = 0
+request = function()
+  n = n + 1
+  return wrk.format("GET", paths[(n %% #paths) + 1])
+end
+"""
+POST_LUA = """
+local counter = 1
+local threads = {}
+function setup(thread)
+  thread:set("id", counter)
+  counter = counter + 1
+  table.insert(threads, thread)
+end
+function init(args)
+  bodies = {}
+  local i = 0
+  for line in io.lines("%(bodies)s") do
+    if i %% %(threads)d == id - 1 then table.insert(bodies, line) end
+    i = i + 1
+  end
+  n = 0
+  wrk.method = "POST"
+  wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+  wrk.headers["Cookie"] = "%(cookie)s"
+end
+request = function()
+  n = n + 1
+  return wrk.format("POST", "%(path)s", nil, bodies[((n - 1) %% #bodies) + 1])
+end
+"""
+
+
+def run(*args: str, **kwargs) -> str:
+    return subprocess.run(
+        args, cwd=ROOT, env=kwargs.pop("env", ENV), check=True, capture_output=True, text=True
+    ).stdout
+
+
+def manage(*args: str, debug: bool = False) -> str:
+    env = {**ENV, "DEBUG": "true"} if debug else ENV
+    return run(PY, "manage.py", *args, env=env)
+
+
+def database_fresh() -> None:
+    run("dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", DB)
+    run("createdb", "-h", "127.0.0.1", "-U", "postgres", DB)
+    manage("migrate", "--noinput", "-v0")
+    manage("collectstatic", "--noinput", "-v0")
+
+
+def sql(query: str) -> str:
+    return run("psql", "-h", "127.0.0.1", "-U", "postgres", "-qtA", DB, "-c", query).strip()
+
+
+def wait_http(port: int, path: str = "/", timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=2).read()
+            return
+        except OSError:
+            time.sleep(0.3)
+    raise SystemExit(f"bench: nothing answers on port {port}")
+
+
+@contextlib.contextmanager
+def stack():
+    """gunicorn (as bin/serve starts it), a Celery worker, and the hello-world gunicorn."""
+    procs = []
+    gunicorn = [str(BIN / "gunicorn"), "--workers", WORKERS, "--timeout", "60"]
+    with open(ROOT / "var" / "bench-stack.log", "w") as log:
+        for settings_module, port in (
+            ("bench.settings", APP_PORT),
+            ("bench.hello_settings", HELLO_PORT),
+        ):
+            env = {**ENV, "DJANGO_SETTINGS_MODULE": settings_module}
+            cmd = [*gunicorn, "--bind", f"127.0.0.1:{port}", "traceobject.wsgi:application"]
+            procs.append(
+                subprocess.Popen(
+                    cmd, cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True
+                )
+            )
+        worker = [
+            str(BIN / "celery"),
+            "-A",
+            "traceobject",
+            "worker",
+            "--concurrency",
+            "1",
+            "--loglevel",
+            "WARNING",
+        ]
+        procs.append(
+            subprocess.Popen(
+                worker, cwd=ROOT, env=ENV, stdout=log, stderr=log, start_new_session=True
+            )
+        )
+        try:
+            wait_http(APP_PORT)
+            wait_http(HELLO_PORT)
+            yield
+        finally:
+            for proc in procs:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGTERM)
+            for proc in procs:
+                try:
+                    proc.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    os.killpg(proc.pid, signal.SIGKILL)
+
+
+def wrk(port: int, path: str = "/", *, script: str | None = None, connections: int = 32) -> dict:
+    args = ["wrk", "-t2", f"-c{connections}", f"-d{SECONDS}s", "--latency", "--timeout", "10s"]
+    if script:
+        args += ["-s", script]
+    out = run(*args, f"http://127.0.0.1:{port}{path}")
+    rate = float(_found(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {
+        "rps": rate,
+        "p50": _ms(_found(r"50%\s+([\d.]+\w+)", out).group(1)),
+        "p99": _ms(_found(r"99%\s+([\d.]+\w+)", out).group(1)),
+        "errors": int(non_2xx.group(1)) if non_2xx else 0,
+    }
+
+
+def _found(pattern: str, text: str) -> re.Match[str]:
+    match = re.search(pattern, text)
+    if match is None:
+        raise SystemExit(f"bench: no {pattern!r} in wrk's output:\n{text}")
+    return match
+
+
+def _ms(value: str) -> float:
+    number, unit = _found(r"([\d.]+)(\w+)", value).groups()
+    return float(number) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit]
+
+
+def lua(text: str) -> str:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False, dir=ROOT / "var") as f:
+        f.write(text)
+    return f.name
+
+
+def form_session(path: str) -> tuple[str, str]:
+    """A CSRF cookie and token, as a browser has them after opening the form once."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    html = opener.open(f"http://127.0.0.1:{APP_PORT}{path}").read().decode()
+    token = _found(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+    cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
+    return cookie, token
+
+
+def solved_proofs(count: int) -> list[str]:
+    """Proofs of work solved ahead, as the browser widget sends them."""
+    import altcha
+
+    key = hashlib.sha256(f"altcha:{SECRET}".encode()).hexdigest()
+    proofs = []
+    for _ in range(count):
+        challenge = altcha.create_challenge(hmac_key=key, max_number=1000)  # type: ignore[call-overload]
+        solution = altcha.solve_challenge(challenge.challenge, challenge.salt, max_number=1000)
+        payload = {
+            "algorithm": challenge.algorithm,
+            "challenge": challenge.challenge,
+            "number": solution.number,  # type: ignore[union-attr]
+            "salt": challenge.salt,
+            "signature": challenge.signature,
+        }
+        proofs.append(base64.b64encode(json.dumps(payload).encode()).decode())
+    return proofs
+
+
+def tip_script(code: str, count: int) -> str:
+    from urllib.parse import urlencode
+
+    path = f"/objects/{code}/tip/"
+    cookie, token = form_session(path)
+    bodies = ROOT / "var" / "bench-tip-bodies.txt"
+    with open(bodies, "w") as out:
+        for n, proof in enumerate(solved_proofs(count)):
+            fields = {
+                "csrfmiddlewaretoken": token,
+                "body": f"Bench tip {n}: the Sunny brand, sold in Lidl shops in Poland.",
+                "country": "PL",
+                "where": "Supermarkets",
+                "links": "",
+                "contact": "",
+                "website": "",
+                "altcha": proof,
+            }
+            out.write(urlencode(fields) + "\n")
+    return lua(POST_LUA % {"bodies": bodies, "threads": 2, "cookie": cookie, "path": path})
+
+
+def receipt_script(receipt: str) -> str:
+    from urllib.parse import urlencode
+
+    cookie, token = form_session("/receipt/")
+    bodies = ROOT / "var" / "bench-receipt-bodies.txt"
+    bodies.write_text(urlencode({"csrfmiddlewaretoken": token, "receipt": receipt}) + "\n")
+    return lua(POST_LUA % {"bodies": bodies, "threads": 1, "cookie": cookie, "path": "/receipt/"})
+
+
+def tips_count() -> int:
+    return int(sql("SELECT count(*) FROM tips_tip"))
+
+
+def a_receipt() -> str:
+    code = (
+        "from tips.services import TipContent, tip_receive\n"
+        "from objects.models import TracedObject\n"
+        "obj = TracedObject.objects.public().first()\n"
+        "r = tip_receive(content=TipContent(body='A bench tip for the receipt page.', country='',"
+        " where='', links=[], contact=''), language='en', traced_object=obj, urgent=False)\n"
+        "print(r.receipt)\n"
+    )
+    return manage("shell", "-c", code).strip().splitlines()[-1]
+
+
+def in_process_gallery_ms() -> float:
+    """The gallery view rendered in-process, no page cache: what a cache miss costs."""
+    code = (
+        "import time, statistics\n"
+        "from django.test import RequestFactory\n"
+        "from objects.views import gallery\n"
+        "rf = RequestFactory()\n"
+        f"paths = {GALLERY_PATHS!r}\n"
+        "for p in paths: gallery(rf.get(p))\n"
+        "runs = []\n"
+        "for _ in range(20):\n"
+        "    for p in paths:\n"
+        "        t = time.perf_counter(); gallery(rf.get(p)); runs.append(time.perf_counter() - t)\n"
+        "print(statistics.median(runs) * 1000)\n"
+    )
+    return float(manage("shell", "-c", code).strip().splitlines()[-1])
+
+
+def main() -> None:
+    if not shutil.which("wrk"):
+        raise SystemExit("bench: wrk is missing (apt-get install wrk)")
+    (ROOT / "var").mkdir(exist_ok=True)
+    started = time.monotonic()
+    database_fresh()
+    manage("seed_load", "--tips", "1000", "--audit", "1000", debug=True)
+    codes = sql(
+        "SELECT code FROM objects_tracedobject WHERE state IN ('published', 'identified') ORDER BY id"
+    ).split()
+    receipt = a_receipt()
+    rows: list[tuple[str, dict]] = []
+    with stack():
+        # One untimed pass so every worker has its connections and templates warm.
+        wrk(APP_PORT, script=lua(ROTATE_LUA % ", ".join(f'"{p}"' for p in GALLERY_PATHS)))
+        rows.append(("hello world", wrk(HELLO_PORT)))
+        gallery = lua(ROTATE_LUA % ", ".join(f'"{p}"' for p in GALLERY_PATHS))
+        rows.append(("gallery (6 filter combinations)", wrk(APP_PORT, script=gallery)))
+        objects = lua(ROTATE_LUA % ", ".join(f'"/objects/{c}/"' for c in codes))
+        rows.append(("object page", wrk(APP_PORT, script=objects)))
+        rows.append(("receipt lookup (POST)", wrk(APP_PORT, script=receipt_script(receipt))))
+        for clients in (8, 32):
+            before = tips_count()
+            result = wrk(APP_PORT, script=tip_script(codes[0], 3000), connections=clients)
+            result["accepted"] = (tips_count() - before) / SECONDS
+            rows.append((f"tip POST, {clients} clients", result))
+        # Page views while tips are being posted: the gallery's p99 during a burst.
+        burst = subprocess.Popen(
+            [
+                "wrk",
+                "-t1",
+                "-c16",
+                f"-d{SECONDS}s",
+                "-s",
+                tip_script(codes[1], 3000),
+                f"http://127.0.0.1:{APP_PORT}/",
+            ],
+            stdout=subprocess.DEVNULL,
+        )
+        time.sleep(0.5)
+        rows.append(
+            ("gallery during a 16-client tip burst", wrk(APP_PORT, script=gallery, connections=16))
+        )
+        burst.wait()
+    hello = rows[0][1]["rps"]
+    print(
+        f"\nPublic pages: wrk -t2 -c32 -d{SECONDS}s, gunicorn {WORKERS} sync workers, {os.cpu_count()} cores"
+    )
+    print(f"{'page':<40} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'× hello':>8}  note")
+    for name, r in rows:
+        note = f"{r['accepted']:.1f} tips accepted/s" if "accepted" in r else ""
+        if r["errors"]:
+            note += f" {r['errors']} non-2xx"
+        print(
+            f"{name:<40} {r['rps']:>8.0f} {r['p50']:>8.1f} {r['p99']:>8.1f} {r['rps'] / hello:>8.2f}  {note}"
+        )
+    print(f"gallery rendered in-process, no page cache: {in_process_gallery_ms():.1f} ms (median)")
+    print(f"(web bench took {time.monotonic() - started:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,288 @@
+"""Realistic volumes for benchmarks: published objects, bench staff, N tips and N audit entries.
+
+    DEBUG=true manage.py seed_load --tips 1000000 --audit 1000000
+
+Tips and audit entries are generated inside PostgreSQL (INSERT … SELECT generate_series, in
+batches of 100,000 rows), then the tables are VACUUM ANALYZEd, so a million rows take
+about a minute instead of hours of ORM saves. It adds to what is there; run it against a
+database of its own (`make bench` uses `perf`). Like seed_demo it refuses to run without
+DEBUG: its staff accounts have known passwords.
+"""
+
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+from django.contrib.auth.models import Group, User
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, transaction
+from django.utils import timezone
+
+from moderation.roles import ADMINISTRATOR, ANALYST
+from objects.models import Category, ObjectState, Outcome, TracedObject
+from objects.roles import INVESTIGATOR
+from objects.services import case_ensure, object_code_next
+
+BATCH = 100_000
+OBJECTS = 60
+REGIONS = ["Europe", "Western Europe", "South America", "South-East Asia", "North Africa", ""]
+# Rough shares of a mature queue: most tips end rejected or closed.
+STATUS_SHARES = [
+    ("new", 10),
+    ("in_review", 5),
+    ("needs_info", 3),
+    ("forwarded", 10),
+    ("duplicate", 7),
+    ("rejected", 30),
+    ("closed", 35),
+]
+WORDS = [
+    "shampoo",
+    "bottle",
+    "brand",
+    "sold",
+    "shop",
+    "supermarket",
+    "Poland",
+    "Lidl",
+    "Aldi",
+    "wallpaper",
+    "stripes",
+    "blue",
+    "logo",
+    "shirt",
+    "football",
+    "club",
+    "market",
+    "Madrid",
+    "Lyon",
+    "school",
+    "uniform",
+    "sticker",
+    "toy",
+    "bear",
+    "hotel",
+    "carpet",
+    "curtain",
+    "pattern",
+    "ikea",
+    "catalogue",
+    "model",
+    "2019",
+    "seen",
+    "Brazil",
+    "Recife",
+    "pharmacy",
+    "label",
+    "green",
+    "plastic",
+    "cap",
+    "German",
+    "Dutch",
+    "sticker",
+    "cafe",
+    "menu",
+    "train",
+    "ticket",
+    "bus",
+    "Lisbon",
+    "Porto",
+]  # noqa: SIM905
+AUDIT_ACTIONS = [
+    "tip.viewed",
+    "tip.viewed",
+    "tip.viewed",
+    "tip.status_changed",
+    "tip.assigned",
+    "tip.note_added",
+    "tip.forwarded",
+    "tip.contact_revealed",
+    "auth.login",
+    "auth.login_failed",
+    "object.published",
+]
+BENCH_PASSWORD = "bench-password-123"  # noqa: S105 (bench databases only, like seed_demo's)
+
+
+class Command(BaseCommand):
+    help = "Load N tips and N audit entries fast, for benchmarks (PostgreSQL, DEBUG=true)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--tips", type=int, default=1000)
+        parser.add_argument("--audit", type=int, default=1000)
+
+    def handle(self, *args, **options) -> None:
+        if not settings.DEBUG:
+            raise CommandError("seed_load creates accounts with known passwords: DEBUG=true only")
+        if connection.vendor != "postgresql":
+            raise CommandError("seed_load generates rows inside PostgreSQL: set DATABASE_URL")
+        started = time.monotonic()
+        with transaction.atomic():
+            staff = _staff_ensure()
+            object_ids = _objects_ensure(
+                staff["bench-investigator-1"], staff["bench-investigator-2"]
+            )
+        analysts = [staff[name].pk for name in ("bench-analyst-1", "bench-analyst-2")]
+        for done in range(0, options["tips"], BATCH):
+            _tips_insert(min(BATCH, options["tips"] - done), object_ids, analysts)
+        _duplicates_link()
+        for done in range(0, options["audit"], BATCH):
+            _audit_insert(min(BATCH, options["audit"] - done), analysts)
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE tips_tip")
+            cursor.execute("VACUUM ANALYZE audit_auditentry")
+            cursor.execute("VACUUM ANALYZE objects_tracedobject")
+        self.stdout.write(
+            f"seed_load: {options['tips']} tips and {options['audit']} audit entries in"
+            f" {time.monotonic() - started:.1f} s"
+        )
+
+
+def _staff_ensure() -> dict[str, User]:
+    roles = {
+        "bench-investigator-1": INVESTIGATOR,
+        "bench-investigator-2": INVESTIGATOR,
+        "bench-analyst-1": ANALYST,
+        "bench-analyst-2": ANALYST,
+        "bench-administrator": ADMINISTRATOR,
+    }
+    staff = {}
+    for username, role in roles.items():
+        user, created = User.objects.get_or_create(username=username, defaults={"is_staff": True})
+        if created:
+            user.set_password(BENCH_PASSWORD)
+            user.save(update_fields=["password"])
+            user.groups.add(Group.objects.get(name=role))
+        staff[username] = user
+    return staff
+
+
+def _objects_ensure(uploader: User, approver: User) -> list[int]:
+    case = case_ensure(reference="BENCH-CASE", owner=uploader, title="Bench case")
+    case.owners.add(approver)
+    existing = list(case.traced_objects.values_list("pk", flat=True))
+    now = timezone.now()
+    categories = list(Category.values)
+    for n in range(len(existing), OBJECTS):
+        identified = n % 10 == 9
+        obj = TracedObject.objects.create(
+            code=object_code_next(year=now.year),
+            case=case,
+            uploaded_by=uploader,
+            approved_by=approver,
+            title=f"Bench object {n}",
+            category=categories[n % len(categories)],
+            questions="Where is this sold?",
+            region_hint=REGIONS[n % len(REGIONS)],
+            alt_text=f"A synthetic object number {n}",
+            state=ObjectState.IDENTIFIED if identified else ObjectState.PUBLISHED,
+            outcome=Outcome.COUNTRY_NARROWED if identified else "",
+            outcome_public_line="Country narrowed thanks to your tips." if identified else "",
+            published_at=now,
+            thumbnail=f"objects/thumbs/bench-{n}.jpg",
+            thumbnail_width=480,
+            thumbnail_height=360,
+            display=f"objects/bench-{n}.jpg",
+            display_width=1600,
+            display_height=1200,
+        )
+        existing.append(obj.pk)
+    return existing
+
+
+def _status_case() -> str:
+    """SQL choosing a status by STATUS_SHARES from r, a random number in [0, 100)."""
+    branches, upto = [], 0
+    for status, share in STATUS_SHARES:
+        upto += share
+        branches.append(f"WHEN r < {upto} THEN '{status}'")
+    return "CASE " + " ".join(branches) + " END"
+
+
+def _tips_insert(count: int, object_ids: list[int], analysts: list[int]) -> None:
+    """`count` tips over the last two years, received to the minute like real ones."""
+    # Only our own constants are formatted in; values go as parameters.
+    sql = f"""
+        WITH g AS (
+            SELECT i, random() * 100 AS r,
+                   date_trunc('minute', now() - random() * interval '730 days') AS at
+            FROM generate_series(1, %(count)s) AS i
+        ), s AS (
+            SELECT g.*, {_status_case()} AS status FROM g
+        )
+        INSERT INTO tips_tip (kind, traced_object_id, body, country, "where", links,
+            contact_encrypted, language, status, urgent, held_by_breaker, received_at,
+            closed_at, assigned_to_id, first_triaged_at)
+        SELECT
+            CASE WHEN i %% 20 = 0 THEN 'report' ELSE 'object' END,
+            CASE WHEN i %% 20 = 0 THEN NULL
+                 ELSE (%(objects)s::bigint[])[1 + (i * 7919) %% %(n_objects)s] END,
+            array_to_string(ARRAY(
+                SELECT (%(words)s::text[])[1 + floor(random() * %(n_words)s)::int]
+                FROM generate_series(1, 8 + (i %% 30))), ' '),
+            (ARRAY['PL', 'FR', 'DE', 'BR', 'ES', ''])[1 + i %% 6],
+            CASE WHEN i %% 3 = 0 THEN 'Supermarkets' ELSE '' END,
+            CASE WHEN i %% 4 = 0 THEN '["https://example.org/a"]'::jsonb ELSE '[]'::jsonb END,
+            CASE WHEN i %% 10 = 0 THEN repeat('gAAAAA', 20) ELSE '' END,
+            (ARRAY['en', 'fr', 'de', 'pl'])[1 + i %% 4],
+            status,
+            i %% 50 = 0,
+            false,
+            at,
+            CASE WHEN status IN ('closed', 'rejected') THEN at + interval '3 days' END,
+            CASE WHEN status IN ('in_review', 'needs_info') OR i %% 7 = 0
+                 THEN (%(analysts)s::int[])[1 + i %% %(n_analysts)s] END,
+            CASE WHEN status <> 'new' THEN at + interval '1 day' END
+        FROM s
+    """  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            {
+                "count": count,
+                "objects": object_ids,
+                "n_objects": len(object_ids),
+                "words": WORDS,
+                "n_words": len(WORDS),
+                "analysts": analysts,
+                "n_analysts": len(analysts),
+            },
+        )
+
+
+def _duplicates_link() -> None:
+    """Duplicates point at an earlier tip, as triage leaves them (the group's root)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE tips_tip SET duplicate_of_id = root.id FROM tips_tip AS root"
+            " WHERE tips_tip.status = 'duplicate' AND tips_tip.duplicate_of_id IS NULL"
+            " AND root.id = tips_tip.id - 1 - tips_tip.id % 97"
+        )
+
+
+def _audit_insert(count: int, analysts: list[int]) -> None:
+    sql = """
+        INSERT INTO audit_auditentry (at, action, username, user_id, target_type, target_id,
+            target_repr, data)
+        SELECT now() - random() * interval '730 days',
+               (%(actions)s::text[])[1 + i %% %(n_actions)s],
+               'bench-analyst-' || (1 + i %% 2),
+               (%(analysts)s::int[])[1 + i %% %(n_analysts)s],
+               'tips.tip',
+               (1 + (i * 7919) %% 1000000)::text,
+               'Tip #' || (1 + (i * 7919) %% 1000000),
+               '{}'::jsonb
+        FROM generate_series(1, %(count)s) AS i
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            {
+                "count": count,
+                "actions": AUDIT_ACTIONS,
+                "n_actions": len(AUDIT_ACTIONS),
+                "analysts": analysts,
+                "n_analysts": len(analysts),
+            },
+        )
