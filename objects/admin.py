@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, Q
-from django.http import Http404, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
@@ -24,6 +25,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from objects.forms import ApprovalForm, CaseForm, IdentifyForm, ObjectTextForm, ObjectUploadForm
 from objects.imaging import ImageRejected
+from objects.media import private_storage
 from objects.models import Case, ObjectState, Resemblance, TracedObject
 from objects.services import (
     EDITABLE_STATES,
@@ -238,6 +240,11 @@ class TracedObjectAdmin(BackOfficePages, admin.ModelAdmin):
 
     # --- Columns and read-only fields (all output escaped by format_html)
 
+    # Staff see every image through image_view (the private copy, whatever the state): an
+    # unpublished object's image has no public URL at all (objects/media.py).
+    def image_url(self, obj, kind: str) -> str:
+        return reverse("admin:objects_tracedobject_image", args=[obj.pk, kind])
+
     @admin.display(description=gettext_lazy("image"))
     def thumbnail_image(self, obj):
         if not obj.thumbnail:
@@ -245,7 +252,7 @@ class TracedObjectAdmin(BackOfficePages, admin.ModelAdmin):
         width, height = fitted(obj.thumbnail_width, obj.thumbnail_height, THUMBNAIL_SIDE)
         return format_html(
             '<img src="{}" alt="{}" width="{}" height="{}" loading="lazy">',
-            obj.thumbnail.url,
+            self.image_url(obj, "thumbnail"),
             obj.alt_text,
             width,
             height,
@@ -258,7 +265,7 @@ class TracedObjectAdmin(BackOfficePages, admin.ModelAdmin):
         width, height = fitted(obj.display_width, obj.display_height, PREVIEW_SIDE)
         return format_html(
             '<a href="{0}"><img src="{0}" alt="{1}" width="{2}" height="{3}"></a>',
-            obj.display.url,
+            self.image_url(obj, "display"),
             obj.alt_text,
             width,
             height,
@@ -415,8 +422,34 @@ class TracedObjectAdmin(BackOfficePages, admin.ModelAdmin):
                 wrap(self.identify_view),
                 name="objects_tracedobject_identify",
             ),
+            path(
+                "<path:object_id>/image/<str:kind>/",
+                wrap(self.image_view),
+                name="objects_tracedobject_image",
+            ),
             *super().get_urls(),
         ]
+
+    # --- The images, for staff who may see the object (404 for anyone else)
+
+    def image_view(self, request, object_id, kind):
+        obj = self.visible_object_or_404(request, object_id)
+        field = {"display": obj.display, "thumbnail": obj.thumbnail}.get(kind)
+        if not field:
+            raise Http404(_("No such image."))
+        if settings.PRIVATE_MEDIA_ACCEL_REDIRECT:
+            # nginx sends the file from its `internal` location (deploy/nginx.conf).
+            response = HttpResponse(content_type="image/jpeg")
+            response["X-Accel-Redirect"] = f"/private-media/{field.name}"
+        else:
+            storage = private_storage()
+            if not storage.exists(field.name):
+                raise Http404(_("No such image."))
+            response = FileResponse(storage.open(field.name, "rb"), content_type="image/jpeg")
+        # Never kept by a browser's or a proxy's cache: an unpublished image stays in here.
+        response["Cache-Control"] = "private, no-store"
+        response["Content-Security-Policy"] = "default-src 'none'"
+        return response
 
     def may_approve(self, request, obj) -> bool:
         try:

@@ -19,7 +19,6 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -27,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from audit.services import log_action
 from objects.imaging import ImageRejected, Limits, phash_distance, sanitise
+from objects.media import media_delete_private, media_publish, media_unpublish, private_storage
 from objects.models import (
     Case,
     ObjectCodeCounter,
@@ -172,7 +172,8 @@ def intake_queue(*, object_id: int) -> None:
 
 
 def object_intake(*, object_id: int) -> TracedObject:
-    """Sanitise a draft's upload into its public derivatives. Safe to run twice."""
+    """Sanitise a draft's upload into its derivatives, kept in the private folder until the
+    object is published (objects/media.py). Safe to run twice."""
     obj = TracedObject.objects.get(pk=object_id)
     if obj.state != ObjectState.DRAFT:
         return obj  # already processed
@@ -199,11 +200,10 @@ def object_intake(*, object_id: int) -> TracedObject:
         return obj
     token = secrets.token_hex(16)
     saved: list[str] = []
+    storage = private_storage()
     try:
-        saved.append(default_storage.save(f"objects/{token}.jpg", ContentFile(image.display)))
-        saved.append(
-            default_storage.save(f"objects/thumbs/{token}.jpg", ContentFile(image.thumbnail))
-        )
+        saved.append(storage.save(f"objects/{token}.jpg", ContentFile(image.display)))
+        saved.append(storage.save(f"objects/thumbs/{token}.jpg", ContentFile(image.thumbnail)))
         updated = TracedObject.objects.filter(pk=obj.pk, state=ObjectState.DRAFT).update(
             state=ObjectState.AWAITING_APPROVAL,
             display=saved[0],
@@ -217,10 +217,10 @@ def object_intake(*, object_id: int) -> TracedObject:
             updated_at=timezone.now(),
         )
     except BaseException:
-        _delete_files(saved)
+        media_delete_private(saved)
         raise
     if not updated:  # another run finished first: keep its files, not ours
-        _delete_files(saved)
+        media_delete_private(saved)
     upload.unlink(missing_ok=True)
     obj.refresh_from_db()
     if updated:
@@ -238,11 +238,6 @@ def _intake_fail(obj: TracedObject, reason: str) -> None:
     if obj.intake_path:
         (Path(settings.INTAKE_ROOT) / obj.intake_path).unlink(missing_ok=True)
     obj.refresh_from_db()
-
-
-def _delete_files(names: list[str]) -> None:
-    for name in names:
-        default_storage.delete(name)
 
 
 def intake_requeue_stalled() -> int:
@@ -321,6 +316,9 @@ def object_approve(
     check_can_approve(obj=obj, by=by)
     if not checklist.complete:
         raise TransitionError(_("Every item of the checklist must be confirmed before publishing."))
+    # The public copies are made before the object is public, so its page never shows a
+    # missing image; they are taken back if the object did not become public after all.
+    media_publish(obj=obj)
     now = timezone.now()
     current = TracedObject.objects.filter(pk=obj.pk, state=ObjectState.AWAITING_APPROVAL)
     if expected_updated_at is not None:
@@ -329,6 +327,9 @@ def object_approve(
         state=ObjectState.PUBLISHED, approved_by=by, published_at=now, updated_at=now
     )
     if not updated:
+        obj.refresh_from_db()
+        if not obj.is_public:
+            media_unpublish(obj=obj)
         raise TransitionError(
             _("%(code)s was changed by someone else meanwhile.") % {"code": obj.code}
         )
@@ -420,6 +421,9 @@ def object_retire(*, obj: TracedObject, by: User) -> TracedObject:
         .update(state=ObjectState.RETIRED, retired_at=now, updated_at=now)
     )
     obj.refresh_from_db()
+    if obj.state == ObjectState.RETIRED:
+        # Nothing of a retired object stays public; staff still see the private images.
+        media_unpublish(obj=obj)
     if retired:
         log_action("object.retired", user=by, target=obj)
     if obj.state == ObjectState.DRAFT:
