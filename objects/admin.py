@@ -155,6 +155,17 @@ class NearDuplicate:
     line: str  # safe HTML: "looks like <a>TAO-2026-0007</a>, case CASE-2025-003 (distance 4)"
 
 
+def owned_case_ids(request) -> set[int] | None:
+    """The cases whose reference the user may read; None for a superuser (every case).
+    Asked once per request."""
+    if request.user.is_superuser:
+        return None
+    if not hasattr(request, "owned_case_ids"):
+        owned = Case.objects.filter(owners=request.user).values_list("pk", flat=True)
+        request.owned_case_ids = set(owned)
+    return request.owned_case_ids
+
+
 @admin.register(TracedObject)
 class TracedObjectAdmin(BackOfficePages, admin.ModelAdmin):
     form = ObjectTextForm
@@ -179,6 +190,20 @@ class TracedObjectAdmin(BackOfficePages, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return TracedObject.objects.visible_to(request.user)
+
+    def get_list_display(self, request):
+        # A case reference stays between the case's investigators: analysts, administrators
+        # and other investigators see public objects of a case, never which case.
+        columns = list(super().get_list_display(request))
+        owned = owned_case_ids(request)
+        if owned is None:
+            return columns
+
+        @admin.display(description=gettext_lazy("case"))
+        def case(obj):
+            return obj.case.reference if obj.case_id in owned else _("another case")
+
+        return [case if column == "case" else column for column in columns]
 
     def has_change_permission(self, request, obj=None):
         allowed = super().has_change_permission(request, obj)
@@ -221,8 +246,11 @@ class TracedObjectAdmin(BackOfficePages, admin.ModelAdmin):
             lifecycle += ["outcome", "outcome_public_line", "identified_at"]
         if obj.retired_at:
             lifecycle.append("retired_at")
+        owned = owned_case_ids(request)
+        if owned is None or obj.case_id in owned:
+            status.append("case_reference")
         return [
-            (None, {"fields": [*status, "case_reference"]}),
+            (None, {"fields": status}),
             (_("What the public sees"), {"fields": [*EDITABLE_FIELDS, "display_image"]}),
             (_("Lifecycle"), {"fields": lifecycle}),
         ]
@@ -378,7 +406,10 @@ class TracedObjectAdmin(BackOfficePages, admin.ModelAdmin):
             return HttpResponseRedirect(request.path)
 
     def near_duplicates(self, request, obj) -> list[NearDuplicate]:
-        """Every resemblance in either direction; linked only where the user may look."""
+        """Every resemblance in either direction, showing only what the user may see: an
+        object they may not open is "a similar object in another case" (its case's owners
+        were mailed, objects.services.resemblance_notify); a case reference appears only
+        for a case they own."""
         rows = Resemblance.objects.filter(Q(new=obj) | Q(existing=obj)).select_related(
             "new__case", "existing__case"
         )
@@ -388,19 +419,29 @@ class TracedObjectAdmin(BackOfficePages, admin.ModelAdmin):
             if other.pk not in others or row.distance < others[other.pk][1]:
                 others[other.pk] = (other, row.distance)
         visible = set(self.get_queryset(request).filter(pk__in=others).values_list("pk", flat=True))
+        owned = owned_case_ids(request)
         found = []
         for other, distance in sorted(others.values(), key=lambda pair: pair[1]):
-            code = (
-                format_html('<a href="{}">{}</a>', self.change_url(other), other.code)
-                if other.pk in visible
-                else other.code
-            )
-            line = format_html(
-                _("looks like {code}, case {case} (distance {distance})"),
-                code=code,
-                case=other.case.reference,
-                distance=distance,
-            )
+            if other.pk not in visible:
+                line = format_html(
+                    _("a similar object exists in another case (distance {distance})"),
+                    distance=distance,
+                )
+            else:
+                code = format_html('<a href="{}">{}</a>', self.change_url(other), other.code)
+                if owned is None or other.case_id in owned:
+                    line = format_html(
+                        _("looks like {code}, case {case} (distance {distance})"),
+                        code=code,
+                        case=other.case.reference,
+                        distance=distance,
+                    )
+                else:
+                    line = format_html(
+                        _("looks like {code}, in another case (distance {distance})"),
+                        code=code,
+                        distance=distance,
+                    )
             found.append(NearDuplicate(line=line))
         return found
 

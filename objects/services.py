@@ -21,6 +21,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -36,6 +37,7 @@ from objects.models import (
     TracedObject,
 )
 from outbox.services import outbox_put
+from traceobject.mail import mail_send
 
 # An upload still in draft after this long lost its task (broker or worker outage).
 STALLED_INTAKE_MINUTES = 10
@@ -256,16 +258,84 @@ def intake_requeue_stalled() -> int:
 
 
 def resemblances_record(*, obj: TracedObject) -> list[Resemblance]:
-    """List every other crop, in any case, whose perceptual hash is close to this one's."""
+    """List every other crop, in any case, whose perceptual hash is close to this one's, and
+    queue a mail to the owners of each other case concerned (resemblance_notify)."""
     threshold = settings.OBJECT_RESEMBLANCE_THRESHOLD
-    others = TracedObject.objects.exclude(pk=obj.pk).exclude(phash="").values_list("pk", "phash")
-    found = [
-        Resemblance(new=obj, existing_id=pk, distance=distance)
-        for pk, phash in others.iterator()
-        if (distance := phash_distance(obj.phash, phash)) <= threshold
-    ]
-    Resemblance.objects.bulk_create(found, ignore_conflicts=True)
+    others = (
+        TracedObject.objects.exclude(pk=obj.pk)
+        .exclude(phash="")
+        .values_list("pk", "phash", "case_id")
+    )
+    found, other_cases = [], []
+    for pk, phash, case_id in others.iterator():
+        if (distance := phash_distance(obj.phash, phash)) <= threshold:
+            found.append(Resemblance(new=obj, existing_id=pk, distance=distance))
+            if case_id != obj.case_id:
+                other_cases.append(pk)
+    with transaction.atomic():
+        Resemblance.objects.bulk_create(found, ignore_conflicts=True)
+        for existing_id in other_cases:
+            outbox_put(
+                task="objects.tasks.notify_resemblance",
+                kwargs={"new_id": obj.pk, "existing_id": existing_id},
+            )
     return found
+
+
+def object_admin_link(object_id: int) -> str:
+    return settings.SITE_URL.rstrip("/") + reverse(
+        "admin:objects_tracedobject_change", args=[object_id]
+    )
+
+
+def resemblance_notify(*, new_id: int, existing_id: int) -> int:
+    """Mail the owners of the existing object's case that a crop in another case looks like
+    it; return how many were mailed. Once per resemblance: it is claimed before sending and
+    released if the mail fails (the task retries).
+
+    The mail links to their own object only: nothing about the other case (its reference,
+    the new object's code or text), which they may not see. Owners of both cases, and the
+    uploader, learn of it on the object's page and are not mailed.
+    """
+    row = (
+        Resemblance.objects.select_related("new", "existing")
+        .filter(new_id=new_id, existing_id=existing_id)
+        .first()
+    )
+    if row is None or row.new.case_id == row.existing.case_id:
+        return 0
+    recipients = sorted(
+        {
+            email
+            for email in row.existing.case.owners.filter(is_active=True)
+            .exclude(pk=row.new.uploaded_by_id)
+            .exclude(owned_cases=row.new.case_id)
+            .values_list("email", flat=True)
+            if email
+        }
+    )
+    if not recipients:
+        return 0
+    claimed_at = timezone.now()
+    if not Resemblance.objects.filter(pk=row.pk, notified_at__isnull=True).update(
+        notified_at=claimed_at
+    ):
+        return 0
+    try:
+        mail_send(
+            subject=f"[{settings.PORTAL_NAME}] A crop in another case looks like one of yours",
+            body=(
+                "A crop uploaded in another case looks like this object of your case:\n\n"
+                f"{object_admin_link(row.existing_id)}\n\n"
+                "Its page lists the resemblance. This mail names nothing of the other case on "
+                "purpose; to compare notes, ask the victim-identification team's coordinator."
+            ),
+            to=recipients,
+        )
+    except BaseException:
+        Resemblance.objects.filter(pk=row.pk, notified_at=claimed_at).update(notified_at=None)
+        raise
+    return len(recipients)
 
 
 # --- Transitions ------------------------------------------------------------------------
