@@ -624,6 +624,7 @@ class TracedObjectAdmin(BackOfficePages, admin.ModelAdmin):
                 "admin/objects/tracedobject/retire_confirmation.html",
                 title=_("Retire objects"),
                 queryset=queryset,
+                owned_case_ids=owned_case_ids(request),
                 action_checkbox_name=helpers.ACTION_CHECKBOX_NAME,
             )
         retired, skipped = [], []

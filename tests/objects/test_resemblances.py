@@ -110,3 +110,18 @@ def test_an_owner_of_both_cases_is_not_mailed(
     # olga uploaded the new crop herself and ines owns both cases: nobody to tell.
     assert resemblance_notify(new_id=ines.pk, existing_id=olgas.pk) == 0
     assert mail.outbox == []
+
+
+def test_the_retire_confirmation_shows_another_cases_reference_to_no_one_else(
+    client, case, investigator, second_investigator, outsider_investigator
+):
+    ines = bare_published_object(case, investigator, second_investigator)
+    staff_login(client, outsider_investigator)  # olga may retire, so she is offered the page
+
+    page = client.post(
+        reverse("admin:objects_tracedobject_changelist"),
+        {"action": "retire_objects", "_selected_action": [ines.pk]},
+    ).content.decode()
+
+    assert ines.code in page and "another case" in page
+    assert case.reference not in page
