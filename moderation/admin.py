@@ -39,6 +39,8 @@ from moderation.forwarding import (
     tip_forward,
 )
 from moderation.models import Forward, ForwardOutcome
+from moderation.roles import ROLE_GROUPS
+from moderation.staff import OWN_ACCOUNT_READONLY, role_changes_by
 from objects.models import Case, ObjectState, TracedObject
 from objects.services import check_can_identify
 from outbox.models import OutboxMessage
@@ -549,7 +551,16 @@ class StaffUserAdmin(UserAdmin):
         readonly = list(super().get_readonly_fields(request, obj))
         if not request.user.is_superuser:
             readonly += ["is_superuser", "user_permissions"]
+        if obj is not None and obj.pk == request.user.pk:
+            # Nobody changes their own roles, superusers included (moderation/staff.py).
+            readonly += [name for name in OWN_ACCOUNT_READONLY if name not in readonly]
         return readonly
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # Names the administrator in the audit of any role change this form makes, and lets
+        # moderation.staff refuse a change of their own roles however the form was posted.
+        with role_changes_by(user=request.user, via="back office"):
+            return super().changeform_view(request, object_id, form_url, extra_context)
 
     def has_change_permission(self, request, obj=None):
         # A superuser's account (its password page included) is for superusers only.
@@ -569,4 +580,12 @@ class RoleGroupAdmin(GroupAdmin):
         readonly = list(super().get_readonly_fields(request, obj))
         if not request.user.is_superuser:
             readonly.append("permissions")  # roles' permissions are set by migrate
+        if obj is not None and obj.name in ROLE_GROUPS.values():
+            # migrate finds the roles by name: renaming one would hand its members another
+            # role's permissions at the next migrate.
+            readonly.append("name")
         return readonly
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        with role_changes_by(user=request.user, via="back office"):
+            return super().changeform_view(request, object_id, form_url, extra_context)

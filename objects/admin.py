@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, Q
-from django.http import Http404, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
@@ -24,6 +25,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from objects.forms import ApprovalForm, CaseForm, IdentifyForm, ObjectTextForm, ObjectUploadForm
 from objects.imaging import ImageRejected
+from objects.media import private_storage
 from objects.models import Case, ObjectState, Resemblance, TracedObject
 from objects.services import (
     EDITABLE_STATES,
@@ -153,6 +155,17 @@ class NearDuplicate:
     line: str  # safe HTML: "looks like <a>TAO-2026-0007</a>, case CASE-2025-003 (distance 4)"
 
 
+def owned_case_ids(request) -> set[int] | None:
+    """The cases whose reference the user may read; None for a superuser (every case).
+    Asked once per request."""
+    if request.user.is_superuser:
+        return None
+    if not hasattr(request, "owned_case_ids"):
+        owned = Case.objects.filter(owners=request.user).values_list("pk", flat=True)
+        request.owned_case_ids = set(owned)
+    return request.owned_case_ids
+
+
 @admin.register(TracedObject)
 class TracedObjectAdmin(BackOfficePages, admin.ModelAdmin):
     form = ObjectTextForm
@@ -177,6 +190,20 @@ class TracedObjectAdmin(BackOfficePages, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return TracedObject.objects.visible_to(request.user)
+
+    def get_list_display(self, request):
+        # A case reference stays between the case's investigators: analysts, administrators
+        # and other investigators see public objects of a case, never which case.
+        columns = list(super().get_list_display(request))
+        owned = owned_case_ids(request)
+        if owned is None:
+            return columns
+
+        @admin.display(description=gettext_lazy("case"))
+        def case(obj):
+            return obj.case.reference if obj.case_id in owned else _("another case")
+
+        return [case if column == "case" else column for column in columns]
 
     def has_change_permission(self, request, obj=None):
         allowed = super().has_change_permission(request, obj)
@@ -219,8 +246,11 @@ class TracedObjectAdmin(BackOfficePages, admin.ModelAdmin):
             lifecycle += ["outcome", "outcome_public_line", "identified_at"]
         if obj.retired_at:
             lifecycle.append("retired_at")
+        owned = owned_case_ids(request)
+        if owned is None or obj.case_id in owned:
+            status.append("case_reference")
         return [
-            (None, {"fields": [*status, "case_reference"]}),
+            (None, {"fields": status}),
             (_("What the public sees"), {"fields": [*EDITABLE_FIELDS, "display_image"]}),
             (_("Lifecycle"), {"fields": lifecycle}),
         ]
@@ -238,6 +268,11 @@ class TracedObjectAdmin(BackOfficePages, admin.ModelAdmin):
 
     # --- Columns and read-only fields (all output escaped by format_html)
 
+    # Staff see every image through image_view (the private copy, whatever the state): an
+    # unpublished object's image has no public URL at all (objects/media.py).
+    def image_url(self, obj, kind: str) -> str:
+        return reverse("admin:objects_tracedobject_image", args=[obj.pk, kind])
+
     @admin.display(description=gettext_lazy("image"))
     def thumbnail_image(self, obj):
         if not obj.thumbnail:
@@ -245,7 +280,7 @@ class TracedObjectAdmin(BackOfficePages, admin.ModelAdmin):
         width, height = fitted(obj.thumbnail_width, obj.thumbnail_height, THUMBNAIL_SIDE)
         return format_html(
             '<img src="{}" alt="{}" width="{}" height="{}" loading="lazy">',
-            obj.thumbnail.url,
+            self.image_url(obj, "thumbnail"),
             obj.alt_text,
             width,
             height,
@@ -258,7 +293,7 @@ class TracedObjectAdmin(BackOfficePages, admin.ModelAdmin):
         width, height = fitted(obj.display_width, obj.display_height, PREVIEW_SIDE)
         return format_html(
             '<a href="{0}"><img src="{0}" alt="{1}" width="{2}" height="{3}"></a>',
-            obj.display.url,
+            self.image_url(obj, "display"),
             obj.alt_text,
             width,
             height,
@@ -371,7 +406,10 @@ class TracedObjectAdmin(BackOfficePages, admin.ModelAdmin):
             return HttpResponseRedirect(request.path)
 
     def near_duplicates(self, request, obj) -> list[NearDuplicate]:
-        """Every resemblance in either direction; linked only where the user may look."""
+        """Every resemblance in either direction, showing only what the user may see: an
+        object they may not open is "a similar object in another case" (its case's owners
+        were mailed, objects.services.resemblance_notify); a case reference appears only
+        for a case they own."""
         rows = Resemblance.objects.filter(Q(new=obj) | Q(existing=obj)).select_related(
             "new__case", "existing__case"
         )
@@ -381,19 +419,29 @@ class TracedObjectAdmin(BackOfficePages, admin.ModelAdmin):
             if other.pk not in others or row.distance < others[other.pk][1]:
                 others[other.pk] = (other, row.distance)
         visible = set(self.get_queryset(request).filter(pk__in=others).values_list("pk", flat=True))
+        owned = owned_case_ids(request)
         found = []
         for other, distance in sorted(others.values(), key=lambda pair: pair[1]):
-            code = (
-                format_html('<a href="{}">{}</a>', self.change_url(other), other.code)
-                if other.pk in visible
-                else other.code
-            )
-            line = format_html(
-                _("looks like {code}, case {case} (distance {distance})"),
-                code=code,
-                case=other.case.reference,
-                distance=distance,
-            )
+            if other.pk not in visible:
+                line = format_html(
+                    _("a similar object exists in another case (distance {distance})"),
+                    distance=distance,
+                )
+            else:
+                code = format_html('<a href="{}">{}</a>', self.change_url(other), other.code)
+                if owned is None or other.case_id in owned:
+                    line = format_html(
+                        _("looks like {code}, case {case} (distance {distance})"),
+                        code=code,
+                        case=other.case.reference,
+                        distance=distance,
+                    )
+                else:
+                    line = format_html(
+                        _("looks like {code}, in another case (distance {distance})"),
+                        code=code,
+                        distance=distance,
+                    )
             found.append(NearDuplicate(line=line))
         return found
 
@@ -415,8 +463,34 @@ class TracedObjectAdmin(BackOfficePages, admin.ModelAdmin):
                 wrap(self.identify_view),
                 name="objects_tracedobject_identify",
             ),
+            path(
+                "<path:object_id>/image/<str:kind>/",
+                wrap(self.image_view),
+                name="objects_tracedobject_image",
+            ),
             *super().get_urls(),
         ]
+
+    # --- The images, for staff who may see the object (404 for anyone else)
+
+    def image_view(self, request, object_id, kind):
+        obj = self.visible_object_or_404(request, object_id)
+        field = {"display": obj.display, "thumbnail": obj.thumbnail}.get(kind)
+        if not field:
+            raise Http404(_("No such image."))
+        if settings.PRIVATE_MEDIA_ACCEL_REDIRECT:
+            # nginx sends the file from its `internal` location (deploy/nginx.conf).
+            response = HttpResponse(content_type="image/jpeg")
+            response["X-Accel-Redirect"] = f"/private-media/{field.name}"
+        else:
+            storage = private_storage()
+            if not storage.exists(field.name):
+                raise Http404(_("No such image."))
+            response = FileResponse(storage.open(field.name, "rb"), content_type="image/jpeg")
+        # Never kept by a browser's or a proxy's cache: an unpublished image stays in here.
+        response["Cache-Control"] = "private, no-store"
+        response["Content-Security-Policy"] = "default-src 'none'"
+        return response
 
     def may_approve(self, request, obj) -> bool:
         try:
@@ -550,6 +624,7 @@ class TracedObjectAdmin(BackOfficePages, admin.ModelAdmin):
                 "admin/objects/tracedobject/retire_confirmation.html",
                 title=_("Retire objects"),
                 queryset=queryset,
+                owned_case_ids=owned_case_ids(request),
                 action_checkbox_name=helpers.ACTION_CHECKBOX_NAME,
             )
         retired, skipped = [], []

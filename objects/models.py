@@ -180,6 +180,8 @@ class Resemblance(models.Model):
         TracedObject, on_delete=models.CASCADE, related_name="resembled_by"
     )
     distance = models.PositiveSmallIntegerField()
+    # When the owners of the existing object's case, if it is another case, were mailed.
+    notified_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["distance"]

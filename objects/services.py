@@ -19,14 +19,15 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import log_action
 from objects.imaging import ImageRejected, Limits, phash_distance, sanitise
+from objects.media import media_delete_private, media_publish, media_unpublish, private_storage
 from objects.models import (
     Case,
     ObjectCodeCounter,
@@ -36,6 +37,7 @@ from objects.models import (
     TracedObject,
 )
 from outbox.services import outbox_put
+from traceobject.mail import mail_send
 from traceobject.pagecache import page_cache_bump
 
 # An upload still in draft after this long lost its task (broker or worker outage).
@@ -173,7 +175,8 @@ def intake_queue(*, object_id: int) -> None:
 
 
 def object_intake(*, object_id: int) -> TracedObject:
-    """Sanitise a draft's upload into its public derivatives. Safe to run twice."""
+    """Sanitise a draft's upload into its derivatives, kept in the private folder until the
+    object is published (objects/media.py). Safe to run twice."""
     obj = TracedObject.objects.get(pk=object_id)
     if obj.state != ObjectState.DRAFT:
         return obj  # already processed
@@ -200,11 +203,10 @@ def object_intake(*, object_id: int) -> TracedObject:
         return obj
     token = secrets.token_hex(16)
     saved: list[str] = []
+    storage = private_storage()
     try:
-        saved.append(default_storage.save(f"objects/{token}.jpg", ContentFile(image.display)))
-        saved.append(
-            default_storage.save(f"objects/thumbs/{token}.jpg", ContentFile(image.thumbnail))
-        )
+        saved.append(storage.save(f"objects/{token}.jpg", ContentFile(image.display)))
+        saved.append(storage.save(f"objects/thumbs/{token}.jpg", ContentFile(image.thumbnail)))
         updated = TracedObject.objects.filter(pk=obj.pk, state=ObjectState.DRAFT).update(
             state=ObjectState.AWAITING_APPROVAL,
             display=saved[0],
@@ -218,10 +220,10 @@ def object_intake(*, object_id: int) -> TracedObject:
             updated_at=timezone.now(),
         )
     except BaseException:
-        _delete_files(saved)
+        media_delete_private(saved)
         raise
     if not updated:  # another run finished first: keep its files, not ours
-        _delete_files(saved)
+        media_delete_private(saved)
     upload.unlink(missing_ok=True)
     obj.refresh_from_db()
     if updated:
@@ -241,11 +243,6 @@ def _intake_fail(obj: TracedObject, reason: str) -> None:
     obj.refresh_from_db()
 
 
-def _delete_files(names: list[str]) -> None:
-    for name in names:
-        default_storage.delete(name)
-
-
 def intake_requeue_stalled() -> int:
     """Queue again the drafts whose intake task was lost after it left the outbox (a worker
     or broker that lost it); return how many."""
@@ -262,16 +259,84 @@ def intake_requeue_stalled() -> int:
 
 
 def resemblances_record(*, obj: TracedObject) -> list[Resemblance]:
-    """List every other crop, in any case, whose perceptual hash is close to this one's."""
+    """List every other crop, in any case, whose perceptual hash is close to this one's, and
+    queue a mail to the owners of each other case concerned (resemblance_notify)."""
     threshold = settings.OBJECT_RESEMBLANCE_THRESHOLD
-    others = TracedObject.objects.exclude(pk=obj.pk).exclude(phash="").values_list("pk", "phash")
-    found = [
-        Resemblance(new=obj, existing_id=pk, distance=distance)
-        for pk, phash in others.iterator()
-        if (distance := phash_distance(obj.phash, phash)) <= threshold
-    ]
-    Resemblance.objects.bulk_create(found, ignore_conflicts=True)
+    others = (
+        TracedObject.objects.exclude(pk=obj.pk)
+        .exclude(phash="")
+        .values_list("pk", "phash", "case_id")
+    )
+    found, other_cases = [], []
+    for pk, phash, case_id in others.iterator():
+        if (distance := phash_distance(obj.phash, phash)) <= threshold:
+            found.append(Resemblance(new=obj, existing_id=pk, distance=distance))
+            if case_id != obj.case_id:
+                other_cases.append(pk)
+    with transaction.atomic():
+        Resemblance.objects.bulk_create(found, ignore_conflicts=True)
+        for existing_id in other_cases:
+            outbox_put(
+                task="objects.tasks.notify_resemblance",
+                kwargs={"new_id": obj.pk, "existing_id": existing_id},
+            )
     return found
+
+
+def object_admin_link(object_id: int) -> str:
+    return settings.SITE_URL.rstrip("/") + reverse(
+        "admin:objects_tracedobject_change", args=[object_id]
+    )
+
+
+def resemblance_notify(*, new_id: int, existing_id: int) -> int:
+    """Mail the owners of the existing object's case that a crop in another case looks like
+    it; return how many were mailed. Once per resemblance: it is claimed before sending and
+    released if the mail fails (the task retries).
+
+    The mail links to their own object only: nothing about the other case (its reference,
+    the new object's code or text), which they may not see. Owners of both cases, and the
+    uploader, learn of it on the object's page and are not mailed.
+    """
+    row = (
+        Resemblance.objects.select_related("new", "existing")
+        .filter(new_id=new_id, existing_id=existing_id)
+        .first()
+    )
+    if row is None or row.new.case_id == row.existing.case_id:
+        return 0
+    recipients = sorted(
+        {
+            email
+            for email in row.existing.case.owners.filter(is_active=True)
+            .exclude(pk=row.new.uploaded_by_id)
+            .exclude(owned_cases=row.new.case_id)
+            .values_list("email", flat=True)
+            if email
+        }
+    )
+    if not recipients:
+        return 0
+    claimed_at = timezone.now()
+    if not Resemblance.objects.filter(pk=row.pk, notified_at__isnull=True).update(
+        notified_at=claimed_at
+    ):
+        return 0
+    try:
+        mail_send(
+            subject=f"[{settings.PORTAL_NAME}] A crop in another case looks like one of yours",
+            body=(
+                "A crop uploaded in another case looks like this object of your case:\n\n"
+                f"{object_admin_link(row.existing_id)}\n\n"
+                "Its page lists the resemblance. This mail names nothing of the other case on "
+                "purpose; to compare notes, ask the victim-identification team's coordinator."
+            ),
+            to=recipients,
+        )
+    except BaseException:
+        Resemblance.objects.filter(pk=row.pk, notified_at=claimed_at).update(notified_at=None)
+        raise
+    return len(recipients)
 
 
 # --- Transitions ------------------------------------------------------------------------
@@ -328,6 +393,9 @@ def object_approve(
     check_can_approve(obj=obj, by=by)
     if not checklist.complete:
         raise TransitionError(_("Every item of the checklist must be confirmed before publishing."))
+    # The public copies are made before the object is public, so its page never shows a
+    # missing image; they are taken back if the object did not become public after all.
+    media_publish(obj=obj)
     now = timezone.now()
     current = TracedObject.objects.filter(pk=obj.pk, state=ObjectState.AWAITING_APPROVAL)
     if expected_updated_at is not None:
@@ -336,6 +404,9 @@ def object_approve(
         state=ObjectState.PUBLISHED, approved_by=by, published_at=now, updated_at=now
     )
     if not updated:
+        obj.refresh_from_db()
+        if not obj.is_public:
+            media_unpublish(obj=obj)
         raise TransitionError(
             _("%(code)s was changed by someone else meanwhile.") % {"code": obj.code}
         )
@@ -430,6 +501,9 @@ def object_retire(*, obj: TracedObject, by: User) -> TracedObject:
         .update(state=ObjectState.RETIRED, retired_at=now, updated_at=now)
     )
     obj.refresh_from_db()
+    if obj.state == ObjectState.RETIRED:
+        # Nothing of a retired object stays public; staff still see the private images.
+        media_unpublish(obj=obj)
     if retired:
         _public_pages_changed()
         log_action("object.retired", user=by, target=obj)

@@ -14,6 +14,12 @@ def intake_object(object_id: int) -> str:
     return services.object_intake(object_id=object_id).state
 
 
+@celery_app.task(base=RetryingTask, autoretry_for=(OperationalError, OSError))
+def notify_resemblance(new_id: int, existing_id: int) -> int:
+    """Mail the other case's owners a link to their object that a new crop resembles."""
+    return services.resemblance_notify(new_id=new_id, existing_id=existing_id)
+
+
 @celery_app.task(base=RetryingTask, autoretry_for=(OperationalError,))
 def requeue_stalled_intake() -> int:
     """Beat job: queue again the drafts whose intake task was lost, and clear orphan uploads."""

@@ -70,6 +70,7 @@ def fast_password_hashing(settings):
 def media_root(settings, tmp_path):
     """Every test writes its media and intake files into its own temporary folder."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private-media"
     settings.INTAKE_ROOT = tmp_path / "intake"
     return settings.MEDIA_ROOT
 

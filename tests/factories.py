@@ -15,6 +15,7 @@ from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from moderation.roles import ADMINISTRATOR, ANALYST
+from objects.media import media_publish
 from objects.models import Case, Category, ObjectState, TracedObject
 from objects.roles import INVESTIGATOR
 from objects.services import ObjectDetails, object_code_next, object_intake, object_submit
@@ -149,6 +150,7 @@ def published_object(
         state=ObjectState.PUBLISHED, approved_by=approver, published_at=now
     )
     obj.refresh_from_db()
+    media_publish(obj=obj)  # as object_approve does: the public copies of its images
     return obj
 
 

@@ -307,8 +307,16 @@ STORAGES = {
     },
 }
 MEDIA_URL = "/media/"
+# Public: only the images of published and identified objects, copied here on publication
+# and deleted on retirement (objects/media.py). The web server serves it to anyone.
 MEDIA_ROOT = Path(envstr("MEDIA_ROOT", str(VAR_DIR / "media")))
-# Django serves media only under DEBUG; in production the web server in front does.
+# Private: every derivative the intake makes, of every object in every state. Never served
+# as a folder; staff see its images through an authenticated back-office view.
+PRIVATE_MEDIA_ROOT = Path(envstr("PRIVATE_MEDIA_ROOT", str(VAR_DIR / "private-media")))
+# When nginx fronts the site (docker-compose.yml), that view answers with X-Accel-Redirect
+# to nginx's `internal` location /private-media/ instead of streaming the file itself.
+PRIVATE_MEDIA_ACCEL_REDIRECT = envbool("PRIVATE_MEDIA_ACCEL_REDIRECT", False)
+# Django serves the public media only under DEBUG; in production the web server in front does.
 SERVE_MEDIA = DEBUG
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"

@@ -497,6 +497,7 @@ def site_on_test_database(require_postgres, private_redis, settings) -> dict:
         database_url=database_url_of_the_test_database(),
         redis_url=private_redis.url,
         MEDIA_ROOT=str(settings.MEDIA_ROOT),
+        PRIVATE_MEDIA_ROOT=str(settings.PRIVATE_MEDIA_ROOT),
         INTAKE_ROOT=str(settings.INTAKE_ROOT),
         WORKER_HEARTBEAT_SECONDS="1",
         WORKER_SILENT_SECONDS="3",

@@ -76,7 +76,9 @@ def test_an_intake_killed_midway_runs_again_and_the_object_ends_processed(
     assert "exited with 'signal 9 (SIGKILL)'" in worker.process.output()
     assert state == ObjectState.AWAITING_APPROVAL and runs == 2
     assert files_in(settings.INTAKE_ROOT) == []
-    assert len(files_in(settings.MEDIA_ROOT)) == 2  # the display image and the thumbnail
+    # The display image and the thumbnail, private until the object is published.
+    assert len(files_in(settings.PRIVATE_MEDIA_ROOT)) == 2
+    assert files_in(settings.MEDIA_ROOT) == []
 
 
 def test_an_intake_whose_whole_worker_was_killed_is_picked_up_by_the_stalled_intake_job(
@@ -133,3 +135,4 @@ def test_an_image_that_kills_the_worker_every_time_ends_failed_instead_of_loopin
     assert state == ObjectState.FAILED and runs == MAX_INTAKE_ATTEMPTS + 1
     assert "processing stopped before finishing 3 times" in reason
     assert files_in(settings.INTAKE_ROOT) == [] and files_in(settings.MEDIA_ROOT) == []
+    assert files_in(settings.PRIVATE_MEDIA_ROOT) == []

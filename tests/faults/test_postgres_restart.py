@@ -46,6 +46,7 @@ def test_tips_sent_while_postgres_restarts_get_a_receipt_or_a_clean_error_and_th
         database_url=private_postgres.url,
         redis_url=private_redis.url,
         MEDIA_ROOT=str(tmp_path / "media"),
+        PRIVATE_MEDIA_ROOT=str(tmp_path / "private-media"),
         INTAKE_ROOT=str(tmp_path / "intake"),
     )
     code = manage("shell", "-c", PUBLISHED_OBJECT, env=env).split()[-1]

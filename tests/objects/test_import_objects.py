@@ -119,8 +119,10 @@ def test_a_mixed_folder_imports_the_good_files_and_refuses_the_hostile_ones(
     assert sorted(imported.values_list("title", flat=True)) == ["bottle", "shirt", "wallpaper"]
     case = Case.objects.get(reference="CASE-NEW-1")
     assert list(case.owners.values_list("username", flat=True)) == ["ines"]
-    # Six files: a display image and a thumbnail per good crop, and nothing else anywhere.
-    stored = stored_bytes(media_root)
+    # Six files: a display image and a thumbnail per good crop, private until published, and
+    # nothing else anywhere.
+    assert stored_bytes(media_root) == []
+    stored = stored_bytes(settings.PRIVATE_MEDIA_ROOT)
     assert len(stored) == 6
     for data in stored:
         for marker in MARKERS:

@@ -4,10 +4,10 @@ import io
 from pathlib import Path
 
 import pytest
-from django.core.files.storage import default_storage
 from PIL import Image, ImageFile
 
 from objects.imaging import ImageRejected
+from objects.media import private_storage
 from objects.models import ObjectState, Resemblance, TracedObject
 from objects.services import MAX_INTAKE_ATTEMPTS, object_intake, object_submit
 from objects.tasks import intake_object, requeue_stalled_intake
@@ -27,14 +27,15 @@ def test_a_good_upload_ends_awaiting_approval_with_both_derivatives(case, invest
     obj = submitted_object(case, investigator)
     assert obj.state == ObjectState.AWAITING_APPROVAL
     assert obj.code.startswith("TAO-") and len(obj.code) == len("TAO-2026-0001")
-    with default_storage.open(obj.display.name) as f:
+    with private_storage().open(obj.display.name) as f:
         assert Image.open(f).size == (640, 480)
-    with default_storage.open(obj.thumbnail.name) as f:
+    with private_storage().open(obj.thumbnail.name) as f:
         assert Image.open(f).size == (480, 360)
     assert len(obj.phash) == 16
-    # The original upload is gone: only the two derivatives remain anywhere.
+    # The original upload is gone: only the two derivatives remain, in the private folder.
     assert files_in(settings.INTAKE_ROOT) == []
-    assert len(files_in(settings.MEDIA_ROOT)) == 2
+    assert len(files_in(settings.PRIVATE_MEDIA_ROOT)) == 2
+    assert files_in(settings.MEDIA_ROOT) == []
 
 
 def test_stored_names_are_made_by_the_server(case, investigator):
@@ -65,6 +66,7 @@ def test_a_hostile_upload_fails_with_a_reason_and_leaves_nothing_on_disk(
     assert obj.state == ObjectState.FAILED
     assert "looks like SVG" in obj.failure_reason
     assert files_in(settings.INTAKE_ROOT) == [] and files_in(settings.MEDIA_ROOT) == []
+    assert files_in(settings.PRIVATE_MEDIA_ROOT) == []
 
 
 def test_an_empty_upload_is_refused_before_anything_is_created(case, investigator, settings):
@@ -90,10 +92,10 @@ def test_an_oversized_upload_is_refused_while_it_is_copied(case, investigator, s
 
 def test_running_the_intake_twice_changes_nothing_the_second_time(case, investigator, settings):
     obj = submitted_object(case, investigator)
-    files_before = files_in(settings.MEDIA_ROOT)
+    files_before = files_in(settings.PRIVATE_MEDIA_ROOT)
     again = intake_object.delay(obj.pk).get()
     assert again == ObjectState.AWAITING_APPROVAL
-    assert files_in(settings.MEDIA_ROOT) == files_before
+    assert files_in(settings.PRIVATE_MEDIA_ROOT) == files_before
     assert TracedObject.objects.get().display == obj.display
 
 

@@ -45,6 +45,7 @@ def worker(require_postgres, redis_url, settings, tmp_path):
         "REDIS_URL": broker,
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "PRIVATE_MEDIA_ROOT": str(settings.PRIVATE_MEDIA_ROOT),
         "INTAKE_ROOT": str(settings.INTAKE_ROOT),
         "DJANGO_ALLOW_ASYNC_UNSAFE": "",
     }
@@ -97,5 +98,6 @@ def test_a_real_worker_processes_an_upload(worker, case, investigator, settings)
     worker.send_task("objects.tasks.intake_object", args=[obj.pk])
     assert wait_for_state(obj.pk) == ObjectState.AWAITING_APPROVAL
     obj.refresh_from_db()
-    assert (Path(settings.MEDIA_ROOT) / obj.display.name).exists()
+    assert (Path(settings.PRIVATE_MEDIA_ROOT) / obj.display.name).exists()
+    assert not (Path(settings.MEDIA_ROOT) / obj.display.name).exists()
     assert list(Path(settings.INTAKE_ROOT).iterdir()) == []

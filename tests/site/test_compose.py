@@ -66,13 +66,21 @@ def test_celery_services_name_our_celery_app(compose, service):
     assert importlib.import_module("traceobject").celery_app.main == "traceobject"
 
 
+def commands_of(service: dict) -> list[list[str]]:
+    """A service's command, or each command of an `sh -c "a && b"`, as words."""
+    words = command_words(service)
+    if words[:2] == ["sh", "-c"]:
+        return [shlex.split(part) for part in words[2].split("&&")]
+    return [words]
+
+
 def test_manage_py_commands_exist(compose):
     for service in compose["services"].values():
         if "command" not in service:
             continue
-        words = command_words(service)
-        if words[:2] == ["python", "manage.py"]:
-            assert words[2] in get_commands(), words
+        for words in commands_of(service):
+            if words[:2] == ["python", "manage.py"]:
+                assert words[2] in get_commands(), words
 
 
 def test_health_checks_run_modules_that_exist(compose):
@@ -136,7 +144,7 @@ def test_nginx_logs_no_client_address():
 
 def test_web_and_worker_share_the_media_and_intake_folders(compose):
     web, worker = compose["services"]["web"], compose["services"]["worker"]
-    for name in ("MEDIA_ROOT", "INTAKE_ROOT"):
+    for name in ("MEDIA_ROOT", "PRIVATE_MEDIA_ROOT", "INTAKE_ROOT"):
         folder = web["environment"][name]
         assert worker["environment"][name] == folder
         assert any(volume.endswith(f":{folder}") for volume in web["volumes"])
@@ -149,3 +157,28 @@ def test_the_only_trusted_proxy_is_nginx(compose):
     conf = (ROOT / "deploy" / "nginx.conf").read_text()
     # nginx replaces any X-Forwarded-For a client sent with the address it saw.
     assert "proxy_set_header X-Forwarded-For $remote_addr;" in conf
+
+
+def nginx_location(conf: str, prefix: str) -> str:
+    start = conf.index(f"location {prefix} {{")
+    return conf[start : conf.index("\n    }", start)]
+
+
+def test_nginx_serves_the_public_folder_only_and_the_private_one_to_the_back_office(compose):
+    conf = (ROOT / "deploy" / "nginx.conf").read_text()
+    environment = compose["services"]["web"]["environment"]
+    public = nginx_location(conf, "/media/")
+    private = nginx_location(conf, "/private-media/")
+    assert f"alias {environment['MEDIA_ROOT']}/;" in public
+    assert "internal;" in private  # only X-Accel-Redirect from the web app reaches it
+    assert f"alias {environment['PRIVATE_MEDIA_ROOT']}/;" in private
+    assert environment["PRIVATE_MEDIA_ACCEL_REDIRECT"] == "true"
+    assert conf.count(f"alias {environment['PRIVATE_MEDIA_ROOT']}") == 1
+    # A retired object's images are deleted from the public folder: not cached for days.
+    assert "expires 7d" not in public
+
+
+def test_the_migrate_service_puts_every_image_where_its_state_says(compose):
+    commands = commands_of(compose["services"]["migrate"])
+    assert ["python", "manage.py", "sync_object_media"] in commands
+    assert "python manage.py sync_object_media" in (ROOT / "bin" / "serve").read_text()

@@ -22,6 +22,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.services import log_action
 from moderation.roles import ROLE_GROUPS
+from moderation.staff import role_changes_by
 
 BACKUP_CODES = 10
 
@@ -77,20 +78,15 @@ class Command(BaseCommand):
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from None
         password = secrets.token_urlsafe(15)
-        with transaction.atomic():
+        # The role change (if any) is audited by moderation.staff, as from any other path.
+        with transaction.atomic(), role_changes_by(via="create_staff"):
             user, created = User.objects.get_or_create(username=username)
             user.is_staff = True
             if email:
                 user.email = email
             user.set_password(password)
             user.save()
-            before = staff_role_set(user=user, role=role)
-            if before != [ROLE_GROUPS[role]]:
-                log_action(
-                    "staff.role_changed",
-                    target=user,
-                    data={"from": before, "to": ROLE_GROUPS[role], "by": "create_staff"},
-                )
+            staff_role_set(user=user, role=role)
             app, codes = second_factors_replace(user=user)
             log_action("staff.credentials_issued", target=user, data={"by": "create_staff"})
         self.stdout.write(f"{'Created' if created else 'Updated'} {username} ({role}).")
