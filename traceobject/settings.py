@@ -13,6 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from celery.schedules import crontab
+from django.utils.translation import gettext_noop
 from xstatic.pkg import bootstrap as xstatic_bootstrap
 
 from traceobject.env import ConfigError, database_from_url, envbool, envint, envlist, envstr
@@ -66,7 +67,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "traceobject.middleware.PublicLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -245,7 +246,20 @@ AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "otp_token"]
 
 # --- Internationalisation -----------------------------------------------------------------
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", "English")]
+# Every public page has one URL per language (/fr/objects/…); names are written in their own
+# language, as a visitor looks for them in the switcher. English is also the back office's.
+LANGUAGES = [
+    ("en", "English"),
+    ("fr", "Français"),
+    ("de", "Deutsch"),
+    ("es", "Español"),
+    ("it", "Italiano"),
+    ("nl", "Nederlands"),
+    ("pl", "Polski"),
+    ("pt", "Português"),
+]
+# Pages outside the language prefixes, always in LANGUAGE_CODE whatever the browser asks.
+UNTRANSLATED_PATHS = ("/backoffice/", "/healthz/")
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = "UTC"
@@ -296,7 +310,7 @@ SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "no-referrer"
 # Pages holding a POST form send "same-origin" instead (see traceobject/middleware.py).
-FORM_REFERRER_PATHS = r"^/(backoffice/|report/|receipt/|objects/[^/]+/tip/)"
+FORM_REFERRER_PATHS = r"^/([a-z]{2}/)?(backoffice/|report/|receipt/|objects/[^/]+/tip/)"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 PERMISSIONS_POLICY = (
@@ -400,7 +414,13 @@ if not TIP_CONTACT_KEYS:
 TIP_CONTACT_RETENTION_DAYS = envint("TIP_CONTACT_RETENTION_DAYS", 30, minimum=0)  # after close
 TIP_REJECTED_RETENTION_DAYS = envint("TIP_REJECTED_RETENTION_DAYS", 30, minimum=0)
 TIP_RECEIPT_RETENTION_DAYS = envint("TIP_RECEIPT_RETENTION_DAYS", 90, minimum=0)  # after close
-# Shown at once when a visitor reports a child in danger now: "label=number" pairs.
+# Shown at once when a visitor reports a child in danger now: "label=number" pairs. The
+# default labels are in the translation catalogues (pages show them through {% translate %}).
+_DEFAULT_EMERGENCY_LABELS = (
+    gettext_noop("Emergency services (Europe)"),
+    gettext_noop("Child helpline (Europe)"),
+    gettext_noop("Missing children hotline (Europe)"),
+)
 EMERGENCY_CONTACTS = [
     tuple(part.strip() for part in entry.split("=", 1))
     for entry in envlist(

@@ -1,19 +1,25 @@
 from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
 from traceobject import health, views
 
-# `admin.site` is the two-factor back office (moderation/admin_site.py), installed through
-# moderation.apps.StaffAdminConfig; it adds its own pages, the dashboard among them.
+# Public pages live under a language prefix (/en/, /fr/, …), English included, so every
+# language has its own URL for caches and search engines; an unprefixed public URL redirects
+# (PublicLocaleMiddleware). `admin.site` is the two-factor back office
+# (moderation/admin_site.py), installed through moderation.apps.StaffAdminConfig.
 urlpatterns = [
-    path("", include("objects.urls")),
-    path("", include("tips.urls")),
-    path("about/", views.about, name="about"),
-    path("privacy/", views.privacy, name="privacy"),
     path("healthz/", health.healthz, name="healthz"),
     path("backoffice/", admin.site.urls),
+    *i18n_patterns(
+        path("", include("objects.urls")),
+        path("", include("tips.urls")),
+        path("about/", views.about, name="about"),
+        path("privacy/", views.privacy, name="privacy"),
+        prefix_default_language=True,
+    ),
 ]
 
 if settings.SERVE_MEDIA:

@@ -16,7 +16,7 @@ BOB = "203.0.113.99"
 
 
 def post_tip(client, obj, address=ALICE, **extra):
-    return client.post(f"/objects/{obj.code}/tip/", tip_data(), REMOTE_ADDR=address, **extra)
+    return client.post(f"/en/objects/{obj.code}/tip/", tip_data(), REMOTE_ADDR=address, **extra)
 
 
 def test_rapid_posts_from_one_network_get_the_429_page(client, public_object):
@@ -26,7 +26,7 @@ def test_rapid_posts_from_one_network_get_the_429_page(client, public_object):
     assert response.status_code == 429
     html = response.content.decode()
     assert "Please wait a little" in html and "try again in about" in html
-    assert 'href="/privacy/"' in html  # in the site layout
+    assert 'href="/en/privacy/"' in html  # in the site layout
     assert 1 <= int(response.headers["Retry-After"]) <= 600
     assert "This is the Sunny brand" in html  # what they wrote is given back, not lost
     assert Tip.objects.count() == 5
@@ -34,7 +34,7 @@ def test_rapid_posts_from_one_network_get_the_429_page(client, public_object):
 
 def test_invalid_posts_count_too(client, public_object):
     for _ in range(5):
-        client.post(f"/objects/{public_object.code}/tip/", {"body": "x"}, REMOTE_ADDR=ALICE)
+        client.post(f"/en/objects/{public_object.code}/tip/", {"body": "x"}, REMOTE_ADDR=ALICE)
     assert post_tip(client, public_object).status_code == 429
     assert not Tip.objects.exists()
 

@@ -16,13 +16,13 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def receipt(client, public_object) -> str:
     response = client.post(
-        f"/objects/{public_object.code}/tip/", tip_data(), REMOTE_ADDR="192.0.2.1"
+        f"/en/objects/{public_object.code}/tip/", tip_data(), REMOTE_ADDR="192.0.2.1"
     )
     return re.search(r'id="receipt-code">([\d ]+)<', response.content.decode()).group(1)
 
 
 def check(client, receipt, address="192.0.2.1"):
-    return client.post("/receipt/", {"receipt": receipt}, REMOTE_ADDR=address)
+    return client.post("/en/receipt/", {"receipt": receipt}, REMOTE_ADDR=address)
 
 
 def test_a_receipt_shows_the_public_status(client, receipt):
@@ -67,7 +67,7 @@ def test_the_tipster_reads_the_analysts_question_and_adds_information(client, re
     assert "q.smith" not in html  # the analyst's name is not shown to the public
 
     response = client.post(
-        "/receipt/add/",
+        "/en/receipt/add/",
         {"receipt": receipt, "body": "The one at the central station."},
         REMOTE_ADDR="192.0.2.1",
     )
@@ -80,13 +80,13 @@ def test_the_tipster_reads_the_analysts_question_and_adds_information(client, re
 def test_a_closed_tip_takes_no_more_information(client, receipt):
     Tip.objects.update(status=TipStatus.CLOSED, closed_at=timezone.now())
     html = check(client, receipt).content.decode()
-    assert "This tip is closed" in html and 'action="/receipt/add/"' not in html
+    assert "This tip is closed" in html and 'action="/en/receipt/add/"' not in html
 
 
 def test_a_wrong_receipt_says_so_and_reveals_nothing(client, receipt):
     response = check(client, "0000 0000 0000 0000")
     assert "No tip has this receipt" in response.content.decode()
-    response = client.post("/receipt/add/", {"receipt": "0000000000000000", "body": "hello"})
+    response = client.post("/en/receipt/add/", {"receipt": "0000000000000000", "body": "hello"})
     assert response.status_code == 404
     assert not TipFollowUp.objects.exists()
 

@@ -11,16 +11,18 @@ pytestmark = pytest.mark.django_db
 
 def test_the_report_page_shows_the_emergency_numbers_from_settings(client, settings):
     settings.EMERGENCY_CONTACTS = [("Politie", "112"), ("Kindertelefoon", "0800-0432")]
-    response = client.get("/report/")
+    response = client.get("/en/report/")
     html = response.content.decode()
     assert response.status_code == 200
     assert "If a child is in danger now" in html
-    assert "<strong>0800-0432</strong> – Kindertelefoon" in html
+    assert 'href="tel:0800-0432"><strong>0800-0432</strong></a> – Kindertelefoon' in html
     assert 'name="danger_now"' in html
 
 
 def test_a_report_is_stored_without_an_object(client):
-    response = client.post("/report/", tip_data(body="I saw this wallpaper in a hotel in Porto."))
+    response = client.post(
+        "/en/report/", tip_data(body="I saw this wallpaper in a hotel in Porto.")
+    )
     assert 'id="receipt-code"' in response.content.decode()
     tip = Tip.objects.get()
     assert tip.kind == TipKind.REPORT and tip.traced_object is None and not tip.urgent
@@ -33,7 +35,7 @@ def test_a_child_in_danger_now_marks_it_urgent_and_shows_guidance_at_once(
     settings.URGENT_ALERT_EMAILS = ["duty@police.example"]
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            "/report/",
+            "/en/report/",
             tip_data(danger_now="on", body="Someone is hurting a child next door now."),
         )
     html = response.content.decode()
@@ -48,10 +50,10 @@ def test_a_child_in_danger_now_marks_it_urgent_and_shows_guidance_at_once(
 
 def test_reports_have_their_own_rate_limits(client, public_object):
     for _ in range(5):
-        client.post("/report/", tip_data(), REMOTE_ADDR="192.0.2.1")
-    assert client.post("/report/", tip_data(), REMOTE_ADDR="192.0.2.1").status_code == 429
+        client.post("/en/report/", tip_data(), REMOTE_ADDR="192.0.2.1")
+    assert client.post("/en/report/", tip_data(), REMOTE_ADDR="192.0.2.1").status_code == 429
     # Tips about objects are counted apart.
     response = client.post(
-        f"/objects/{public_object.code}/tip/", tip_data(), REMOTE_ADDR="192.0.2.1"
+        f"/en/objects/{public_object.code}/tip/", tip_data(), REMOTE_ADDR="192.0.2.1"
     )
     assert response.status_code == 200

@@ -15,11 +15,13 @@ pytestmark = pytest.mark.django_db
 
 
 def post_tip(client, obj, **fields):
-    return client.post(f"/objects/{obj.code}/tip/", tip_data(**fields), REMOTE_ADDR="198.51.100.23")
+    return client.post(
+        f"/en/objects/{obj.code}/tip/", tip_data(**fields), REMOTE_ADDR="198.51.100.23"
+    )
 
 
 def test_the_tip_page_shows_the_form_with_a_self_hosted_proof_of_work(client, public_object):
-    response = client.get(f"/objects/{public_object.code}/tip/")
+    response = client.get(f"/en/objects/{public_object.code}/tip/")
     html = response.content.decode()
     assert response.status_code == 200
     for name in ("body", "country", "where", "links", "contact", "contact_consent", "altcha"):
@@ -94,8 +96,8 @@ def test_bad_input_gets_a_clear_message_and_stores_nothing(client, public_object
 
 def test_a_proof_of_work_cannot_be_used_twice(client, public_object):
     data = tip_data()
-    client.post(f"/objects/{public_object.code}/tip/", data)
-    response = client.post(f"/objects/{public_object.code}/tip/", data)
+    client.post(f"/en/objects/{public_object.code}/tip/", data)
+    response = client.post(f"/en/objects/{public_object.code}/tip/", data)
     assert "already used" in response.content.decode()
     assert Tip.objects.count() == 1
 
@@ -117,20 +119,20 @@ def test_an_unknown_or_unpublished_object_is_a_404_and_stores_nothing(
 ):
     draft = bare_object(case, investigator, state=ObjectState.AWAITING_APPROVAL)
     for code in ("TAO-2026-9999", draft.code):
-        assert client.get(f"/objects/{code}/tip/").status_code == 404
-        assert client.post(f"/objects/{code}/tip/", tip_data()).status_code == 404
+        assert client.get(f"/en/objects/{code}/tip/").status_code == 404
+        assert client.post(f"/en/objects/{code}/tip/", tip_data()).status_code == 404
     assert not Tip.objects.exists()
 
 
 def test_other_methods_get_a_405_page(client, public_object):
-    response = client.put(f"/objects/{public_object.code}/tip/")
+    response = client.put(f"/en/objects/{public_object.code}/tip/")
     assert response.status_code == 405
     assert "Not available this way" in response.content.decode()
-    response = client.get("/receipt/add/")
+    response = client.get("/en/receipt/add/")
     assert response.status_code == 405 and response.headers["Allow"] == "POST"
     assert "Nothing was stored" in response.content.decode()
 
 
 def test_the_object_page_links_to_the_tip_page(client, public_object):
-    html = client.get(f"/objects/{public_object.code}/").content.decode()
-    assert f'href="/objects/{public_object.code}/tip/"' in html
+    html = client.get(f"/en/objects/{public_object.code}/").content.decode()
+    assert f'href="/en/objects/{public_object.code}/tip/"' in html
