@@ -7,6 +7,8 @@ characters are removed; links are checked as http(s) URLs and never fetched.
 
 from __future__ import annotations
 
+import secrets
+
 from django import forms
 from django.conf import settings
 from django.core.validators import URLValidator
@@ -73,10 +75,21 @@ def proof_of_work_field() -> AltchaField:
 
 class PublicForm(forms.Form):
     website = HoneypotField()
+    # A one-time token drawn when the form is shown: the same form sent twice makes one tip.
+    submission = forms.RegexField(
+        regex=r"^[A-Za-z0-9_-]{16,64}$",
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": _("This form is out of date. Please send it again."),
+            "invalid": _("This form is out of date. Please send it again."),
+        },
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["altcha"] = proof_of_work_field()
+        if not self.is_bound:
+            self.initial.setdefault("submission", secrets.token_urlsafe(24))
 
     def clean(self):
         cleaned = super().clean()

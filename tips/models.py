@@ -80,6 +80,9 @@ class Tip(models.Model):
     # NULL once invalidated: unique allows many NULLs, but not many empty strings.
     receipt_hash = models.CharField(max_length=64, unique=True, null=True, editable=False)  # noqa: DJ001
     receipt_invalidated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # HMAC of the form's one-time token: a form sent twice (reload, double click, a retry
+    # after a lost answer) never makes a second tip. A random token says nothing about anyone.
+    submission_hash = models.CharField(max_length=64, unique=True, null=True, editable=False)  # noqa: DJ001
     # Triage (the back office's queue).
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL,

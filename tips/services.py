@@ -16,7 +16,7 @@ from django.utils import timezone
 from objects.models import TracedObject
 from outbox.services import outbox_put
 from tips import triage
-from tips.crypto import contact_encrypt, receipt_hash, receipt_new
+from tips.crypto import contact_encrypt, receipt_hash, receipt_new, submission_hash
 from tips.models import CLOSED_STATUSES, Tip, TipFollowUp, TipKind, TipStatus
 
 logger = logging.getLogger(__name__)
@@ -31,6 +31,10 @@ class TipContent:
     where: str = ""
     links: list[str] = field(default_factory=list)
     contact: str = ""  # only ever passed when the visitor ticked the consent box
+
+
+class TipAlreadyReceived(Exception):
+    """This form (its one-time submission token) was already received."""
 
 
 @dataclass(frozen=True)
@@ -50,8 +54,14 @@ def tip_receive(
     language: str,
     traced_object: TracedObject | None = None,
     urgent: bool = False,
+    submission: str = "",
 ) -> ReceivedTip:
-    """Store a tip (or, without an object, a report) and its outbox work in one transaction."""
+    """Store a tip (or, without an object, a report) and its outbox work in one transaction.
+
+    `submission` is the form's one-time token: sent again, it raises TipAlreadyReceived
+    instead of storing a second tip (the database's unique index decides, even in a race).
+    """
+    submission_key = submission_hash(submission) if submission else None
     for _attempt in range(3):  # a receipt collision is astronomically rare; never fail on it
         receipt = receipt_new()
         try:
@@ -68,11 +78,14 @@ def tip_receive(
                     urgent=urgent,
                     received_at=minute_now(),
                     receipt_hash=receipt_hash(receipt),
+                    submission_hash=submission_key,
                 )
                 if urgent:
                     outbox_put(task="tips.tasks.alert_urgent_report", kwargs={"tip_id": tip.pk})
             return ReceivedTip(tip=tip, receipt=receipt)
         except IntegrityError:
+            if submission_key and Tip.objects.filter(submission_hash=submission_key).exists():
+                raise TipAlreadyReceived from None
             if Tip.objects.filter(receipt_hash=receipt_hash(receipt)).exists():
                 continue
             raise

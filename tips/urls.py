@@ -8,5 +8,6 @@ urlpatterns = [
     path("objects/<str:code>/tip/", views.tip_create, name="tip"),
     path("report/", views.report_create, name="report"),
     path("receipt/", views.receipt_check, name="receipt"),
+    path("receipt/issued/", views.receipt_issued, name="receipt_issued"),
     path("receipt/add/", views.receipt_add, name="receipt_add"),
 ]

@@ -10,18 +10,31 @@ from functools import wraps
 
 from csp.decorators import csp_update
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 
 from objects.selectors import object_public_get
-from tips.crypto import receipt_format, receipt_normalise
+from tips.crypto import (
+    RECEIPT_COOKIE_SECONDS,
+    receipt_cookie_open,
+    receipt_cookie_seal,
+    receipt_format,
+    receipt_normalise,
+)
 from tips.forms import FollowUpForm, ReceiptForm, ReportForm, TipForm
 from tips.models import Tip
 from tips.ratelimits import LimitHit, limits_hit
-from tips.services import ReceivedTip, tip_add_follow_up, tip_by_receipt, tip_receive
+from tips.services import (
+    ReceivedTip,
+    TipAlreadyReceived,
+    tip_add_follow_up,
+    tip_by_receipt,
+    tip_receive,
+)
 
 # The proof-of-work widget runs its hashing in a Web Worker it builds from a blob: URL.
 PROOF_OF_WORK_CSP = {"worker-src": ["'self'", "blob:"]}
@@ -56,15 +69,53 @@ def rate_limited(request: HttpRequest, hit: LimitHit) -> HttpResponse:
     return response
 
 
-def receipt_issued(request: HttpRequest, received: ReceivedTip) -> HttpResponse:
+RECEIPT_COOKIE = "receipt"
+
+
+def receipt_redirect(request: HttpRequest, received: ReceivedTip | None) -> HttpResponse:
+    """Post/redirect/get: the receipt page is a GET, so a reload or Back never sends again.
+
+    The receipt rides along in a cookie only the receipt page receives (its own path,
+    HttpOnly, Secure, SameSite=Strict), encrypted and good for 15 minutes. Without `received`
+    (the form was already sent) the browser still holds the first answer's cookie.
+    """
+    url = reverse("tips:receipt_issued")
+    response = HttpResponseRedirect(url, status=303)
+    if received is not None:
+        response.set_cookie(
+            RECEIPT_COOKIE,
+            receipt_cookie_seal(receipt=received.receipt, tip_id=received.tip.pk),
+            max_age=RECEIPT_COOKIE_SECONDS,
+            path=url,
+            secure=settings.CSRF_COOKIE_SECURE,
+            httponly=True,
+            samesite="Strict",
+        )
+    return response
+
+
+def _receive(request: HttpRequest, **kwargs) -> HttpResponse:
+    try:
+        received = tip_receive(language=request.LANGUAGE_CODE, **kwargs)
+    except TipAlreadyReceived:
+        received = None
+    return receipt_redirect(request, received)
+
+
+@never_cache
+@require_safe
+def receipt_issued(request: HttpRequest) -> HttpResponse:
+    opened = receipt_cookie_open(request.COOKIES.get(RECEIPT_COOKIE, ""))
+    tip = None
+    if opened is not None:
+        tip = Tip.objects.select_related("traced_object").filter(pk=opened[0]).first()
     return render(
         request,
         "tips/receipt_issued.html",
         {
-            "receipt": receipt_format(received.receipt),
-            "tip": received.tip,
+            "receipt": receipt_format(opened[1]) if tip else None,
+            "tip": tip,
             "receipt_url": reverse("tips:receipt"),
-            "emergency_contacts": settings.EMERGENCY_CONTACTS,
         },
     )
 
@@ -80,10 +131,12 @@ def tip_create(request: HttpRequest, code: str) -> HttpResponse:
         if hit := limits_hit(request, settings.TIP_RATE_LIMITS, scope=obj.code):
             return rate_limited(request, hit)
         if form.is_valid():
-            received = tip_receive(
-                content=form.content(), language=request.LANGUAGE_CODE, traced_object=obj
+            return _receive(
+                request,
+                content=form.content(),
+                traced_object=obj,
+                submission=form.cleaned_data["submission"],
             )
-            return receipt_issued(request, received)
     return render(request, "tips/tip_form.html", {"form": form, "obj": obj})
 
 
@@ -95,12 +148,12 @@ def report_create(request: HttpRequest) -> HttpResponse:
         if hit := limits_hit(request, settings.REPORT_RATE_LIMITS):
             return rate_limited(request, hit)
         if form.is_valid():
-            received = tip_receive(
+            return _receive(
+                request,
                 content=form.content(),
-                language=request.LANGUAGE_CODE,
                 urgent=form.cleaned_data["danger_now"],
+                submission=form.cleaned_data["submission"],
             )
-            return receipt_issued(request, received)
     return render(
         request,
         "tips/report_form.html",

@@ -38,6 +38,7 @@ def test_a_visitors_address_and_user_agent_are_never_kept(
         response = client.post(
             f"/en/objects/{public_object.code}/tip/",
             tip_data(contact="me@example.org", contact_consent="on"),
+            follow=True,
             **meta,
         )
         assert 'id="receipt-code"' in response.content.decode()

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def receipt(client, public_object) -> str:
     response = client.post(
-        f"/en/objects/{public_object.code}/tip/", tip_data(), REMOTE_ADDR="192.0.2.1"
+        f"/en/objects/{public_object.code}/tip/", tip_data(), REMOTE_ADDR="192.0.2.1", follow=True
     )
     return re.search(r'id="receipt-code">([\d ]+)<', response.content.decode()).group(1)
 

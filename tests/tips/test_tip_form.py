@@ -35,7 +35,9 @@ def test_the_tip_page_shows_the_form_with_a_self_hosted_proof_of_work(client, pu
 
 def test_a_visitor_sends_a_tip_and_gets_a_receipt_of_16_digits(client, public_object):
     response = post_tip(client, public_object)
-    assert response.status_code == 200
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/en/receipt/issued/"
+    response = client.get(response.headers["Location"])
     receipt = re.search(r'id="receipt-code">([\d ]+)<', response.content.decode()).group(1)
     assert re.fullmatch(r"\d{4} \d{4} \d{4} \d{4}", receipt)
     tip = Tip.objects.get()
@@ -136,3 +138,42 @@ def test_other_methods_get_a_405_page(client, public_object):
 def test_the_object_page_links_to_the_tip_page(client, public_object):
     html = client.get(f"/en/objects/{public_object.code}/").content.decode()
     assert f'href="/en/objects/{public_object.code}/tip/"' in html
+
+
+def test_the_receipt_page_survives_a_reload_through_a_strict_short_lived_cookie(
+    client, public_object
+):
+    response = post_tip(client, public_object)
+    cookie = response.cookies["receipt"]
+    assert cookie["path"] == "/en/receipt/issued/" and cookie["max-age"] == 900
+    assert cookie["httponly"] and cookie["secure"] and cookie["samesite"] == "Strict"
+    first = client.get("/en/receipt/issued/").content.decode()
+    again = client.get("/en/receipt/issued/")
+    assert 'id="receipt-code"' in first and again.content.decode() == first
+    assert "no-store" in again.headers["Cache-Control"]
+    receipt = re.search(r'id="receipt-code">([\d ]+)<', first).group(1)
+    assert receipt.replace(" ", "") not in cookie.value  # encrypted, not in clear
+
+
+def test_the_same_form_sent_twice_makes_one_tip_and_shows_the_same_receipt(client, public_object):
+    data = tip_data()
+    first = client.post(f"/en/objects/{public_object.code}/tip/", data, follow=True)
+    data["altcha"] = tip_data()["altcha"]  # a fresh proof of work, the same form otherwise
+    second = client.post(f"/en/objects/{public_object.code}/tip/", data, follow=True)
+    assert Tip.objects.count() == 1
+    assert second.content.decode() == first.content.decode()
+
+
+def test_without_the_cookie_the_receipt_page_says_the_tip_was_not_lost(client, public_object):
+    post_tip(client, public_object)
+    client.cookies.clear()
+    html = client.get("/en/receipt/issued/").content.decode()
+    assert 'id="receipt-code"' not in html and "Your tip was not lost." in html
+
+
+def test_an_expired_receipt_cookie_is_not_shown(client, public_object, monkeypatch):
+    from tips import crypto
+
+    post_tip(client, public_object)
+    monkeypatch.setattr(crypto, "RECEIPT_COOKIE_SECONDS", -1)
+    assert 'id="receipt-code"' not in client.get("/en/receipt/issued/").content.decode()
