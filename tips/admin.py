@@ -258,7 +258,7 @@ class TipAdmin(BackOfficePages, admin.ModelAdmin):
         ),
         (
             gettext_lazy("What the tipster wrote"),
-            {"fields": ["body", "country_name", "where", "links_text"]},
+            {"fields": ["body", "country_name", "where", "occurred", "links_text"]},
         ),
         (gettext_lazy("Contact"), {"fields": ["contact_given"]}),
         (gettext_lazy("Retention"), {"fields": ["closed_at", "receipt_state"]}),
@@ -277,6 +277,7 @@ class TipAdmin(BackOfficePages, admin.ModelAdmin):
         "body",
         "country_name",
         "where",
+        "occurred",
         "links_text",
         "contact_given",
         "closed_at",

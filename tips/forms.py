@@ -7,6 +7,7 @@ characters are removed; links are checked as http(s) URLs and never fetched.
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 
 from django import forms
@@ -182,19 +183,50 @@ class TipForm(PublicForm):
 
 
 class ReportForm(TipForm):
-    """A report not about one of the objects; "a child is in danger now" makes it urgent."""
+    """A report not about one of the objects; "a child is in danger now" makes it urgent.
+
+    It asks what a report needs (what, where, when), not where an object is sold."""
 
     danger_now = forms.BooleanField(
         label=_("A child is in danger now"),
         help_text=_("Tick this if you think a child is at risk right now."),
         required=False,
     )
-    field_order = ["danger_now", "body", "country", "where", "links", "contact", "contact_consent"]
+    where = CleanCharField(
+        label=_("Where did it happen, or where is the child now?"),
+        help_text=_("An address, a town, a website or an app: whatever you know."),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    occurred = CleanCharField(
+        label=_("When did it happen, or when did you see it?"),
+        help_text=_("For example: now, yesterday evening, in March 2024."),
+        required=False,
+        max_length=200,
+    )
+    field_order = [
+        "danger_now",
+        "body",
+        "where",
+        "occurred",
+        "country",
+        "links",
+        "contact",
+        "contact_consent",
+    ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["body"].label = _("What do you want to report?")
-        self.fields["body"].help_text = _("Describe what you saw and where. Do not send images.")
+        self.fields["body"].help_text = _(
+            "Describe what you saw or know, and who is involved if you know. Do not send images."
+        )
+        self.fields["country"].label = _("Country (if you know it)")
+
+    def content(self) -> TipContent:
+        content = super().content()
+        return dataclasses.replace(content, occurred=self.cleaned_data.get("occurred", ""))
 
 
 class ReceiptForm(forms.Form):

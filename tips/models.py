@@ -63,7 +63,9 @@ class Tip(models.Model):
     )
     body = models.TextField(_("what you recognise"), max_length=5000)
     country = models.CharField(_("country"), max_length=2, blank=True)
+    # On a tip: where the object is sold or seen; on a report: where it happened.
     where = models.CharField(_("where it is sold or seen"), max_length=500, blank=True)
+    occurred = models.CharField(_("when it happened (reports)"), max_length=200, blank=True)
     links = models.JSONField(_("links"), default=list, blank=True)
     # Fernet token (see tips/crypto.py); empty when no contact was given or it was deleted.
     contact_encrypted = models.TextField(blank=True, editable=False)

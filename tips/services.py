@@ -29,6 +29,7 @@ class TipContent:
     body: str
     country: str = ""
     where: str = ""
+    occurred: str = ""  # reports only: when it happened, in the tipster's words
     links: list[str] = field(default_factory=list)
     contact: str = ""  # only ever passed when the visitor ticked the consent box
 
@@ -72,6 +73,7 @@ def tip_receive(
                     body=content.body,
                     country=content.country,
                     where=content.where,
+                    occurred=content.occurred,
                     links=content.links,
                     contact_encrypted=contact_encrypt(content.contact) if content.contact else "",
                     language=language[:10],
@@ -95,7 +97,8 @@ def tip_receive(
 def tip_by_receipt(receipt: str) -> Tip | None:
     return (
         Tip.objects.filter(receipt_hash=receipt_hash(receipt), receipt_invalidated_at__isnull=True)
-        .prefetch_related("messages")
+        .select_related("traced_object")
+        .prefetch_related("messages", "follow_ups")
         .first()
     )
 

@@ -38,6 +38,8 @@ from tips.services import (
 
 # The proof-of-work widget runs its hashing in a Web Worker it builds from a blob: URL.
 PROOF_OF_WORK_CSP = {"worker-src": ["'self'", "blob:"]}
+# The free-text fields of the public forms: given back on the 429 and 500 pages.
+WRITTEN_FIELDS = ("body", "where", "occurred", "links")
 
 
 def public_form_page(view):
@@ -59,11 +61,20 @@ def method_not_allowed(request: HttpRequest, allowed: list[str]) -> HttpResponse
     return response
 
 
+def written_text(request: HttpRequest) -> str:
+    """What the visitor typed into a public form, to give back when it could not be stored."""
+    if request.method != "POST":
+        return ""
+    parts = [request.POST.get(name, "").strip() for name in WRITTEN_FIELDS]
+    return "\n\n".join(part for part in parts if part)[:8000]
+
+
 def rate_limited(request: HttpRequest, hit: LimitHit) -> HttpResponse:
-    # Give the visitor back what they wrote, so a limit never loses their text.
-    written = request.POST.get("body", "")[:5000]
     response = render(
-        request, "tips/rate_limited.html", {"hit": hit, "written": written}, status=429
+        request,
+        "tips/rate_limited.html",
+        {"hit": hit, "written": written_text(request)},
+        status=429,
     )
     response["Retry-After"] = str(hit.retry_after_seconds)
     return response

@@ -112,3 +112,14 @@ def test_wrong_receipts_are_limited_hard_and_then_even_the_right_one_waits(clien
 def test_right_receipts_do_not_use_up_the_guessing_budget(client, receipt):
     for _ in range(15):
         assert check(client, receipt).status_code == 200
+
+
+def test_the_status_page_shows_the_object_the_tipsters_text_and_what_the_status_means(
+    client, receipt, public_object
+):
+    client.post("/en/receipt/add/", {"receipt": receipt, "body": "It is also sold in Gdańsk."})
+    html = check(client, receipt).content.decode()
+    assert public_object.title in html and public_object.code in html
+    assert "This is the Sunny brand sold in Lidl shops in Poland." in html
+    assert "It is also sold in Gdańsk." in html
+    assert "An analyst is reading your tip" in html or "waiting for an analyst" in html

@@ -58,3 +58,27 @@ def test_reports_have_their_own_rate_limits(client, public_object):
         f"/en/objects/{public_object.code}/tip/", tip_data(), REMOTE_ADDR="192.0.2.1"
     )
     assert response.status_code == 303
+
+
+def test_the_report_form_asks_what_where_and_when_not_where_something_is_sold(client):
+    html = client.get("/en/report/").content.decode()
+    assert "Where is it sold or seen?" not in html
+    assert "Where did it happen, or where is the child now?" in html
+    assert "When did it happen, or when did you see it?" in html
+
+
+def test_a_report_keeps_where_and_when_it_happened(client):
+    client.post(
+        "/en/report/",
+        tip_data(body="A man films children at the pool.", where="Porto", occurred="Last night"),
+    )
+    tip = Tip.objects.get()
+    assert (tip.where, tip.occurred) == ("Porto", "Last night")
+
+
+@pytest.mark.parametrize("url", ["/en/", "/fr/about/", "/de/privacy/", "/en/receipt/"])
+def test_every_public_page_links_to_the_report_page_from_the_header(client, url):
+    html = client.get(url).content.decode()
+    header = html[html.index("<header") : html.index("</header>")]
+    assert 'class="btn btn-danger btn-sm danger-now-link" href="' in header
+    assert f'href="/{url[1:3]}/report/#danger"' in header
