@@ -39,6 +39,7 @@ _PAGE_FIELDS = (
     "display",
     "display_width",
     "display_height",
+    "thumbnail",  # for the Open Graph card of a shared link
 )
 
 

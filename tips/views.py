@@ -18,6 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from objects.selectors import object_public_get
+from objects.views import public_page
 from tips.crypto import (
     RECEIPT_COOKIE_SECONDS,
     receipt_cookie_open,
@@ -28,6 +29,7 @@ from tips.crypto import (
 from tips.forms import FollowUpForm, ReceiptForm, ReportForm, TipForm
 from tips.models import Tip
 from tips.ratelimits import LimitHit, limits_hit
+from tips.selectors import public_results
 from tips.services import (
     ReceivedTip,
     TipAlreadyReceived,
@@ -235,3 +237,8 @@ def _not_found_message() -> str:
     return gettext(
         "No tip has this receipt. Check the digits; receipts of closed tips expire after a while."
     )
+
+
+@public_page
+def results(request: HttpRequest) -> HttpResponse:
+    return render(request, "tips/results.html", {"results": public_results()})

@@ -3,6 +3,7 @@ from django.conf.urls.i18n import i18n_patterns
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from traceobject import health, views
 
@@ -12,6 +13,8 @@ from traceobject import health, views
 # (moderation/admin_site.py), installed through moderation.apps.StaffAdminConfig.
 urlpatterns = [
     path("healthz/", health.healthz, name="healthz"),
+    # Browsers and feed readers ask for /favicon.ico whatever the page says.
+    path("favicon.ico", RedirectView.as_view(url=f"{settings.STATIC_URL}favicon.ico")),
     path("backoffice/", admin.site.urls),
     *i18n_patterns(
         path("", include("objects.urls")),

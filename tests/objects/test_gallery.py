@@ -355,3 +355,24 @@ def test_an_unknown_code_is_a_404_in_the_site_layout(client):
     assert response.status_code == 404
     html = response.content.decode()
     assert "<h1>Page not found</h1>" in html and 'href="/en/privacy/"' in html
+
+
+def test_a_shared_object_link_shows_the_object_with_open_graph_and_twitter_cards(
+    client, public_object
+):
+    html = client.get(f"/fr/objects/{public_object.code}/").content.decode()
+    title = f"{public_object.title} ({public_object.code})"
+    assert f'<meta property="og:title" content="{title}">' in html
+    assert f'<meta name="twitter:title" content="{title}">' in html
+    assert (
+        f'<meta property="og:url" content="http://testserver/fr/objects/{public_object.code}/">'
+        in html
+    )
+    # The link to copy is the unprefixed one: whoever opens it gets their own language.
+    assert f'data-copy-text="http://testserver/objects/{public_object.code}/"' in html
+
+
+def test_the_site_has_a_favicon_of_its_own(client):
+    html = client.get("/en/").content.decode()
+    assert '<link rel="icon" href="/static/favicon.svg"' in html
+    assert client.get("/favicon.ico").headers["Location"] == "/static/favicon.ico"
