@@ -16,7 +16,8 @@ RUN pip install --no-cache-dir -r build-constraints.txt wheel \
 COPY . .
 # Static files are collected into the image and served by WhiteNoise; the key is a
 # throwaway needed only to load the settings for this step.
-RUN SECRET_KEY=collectstatic-only STATIC_ROOT=/app/static python manage.py collectstatic --noinput \
+RUN python bin/compilemessages \
+ && SECRET_KEY=collectstatic-only STATIC_ROOT=/app/static python manage.py collectstatic --noinput \
  && mkdir -p /data/media /data/intake /app/var \
  && chown -R traceobject /data /app/var
 

@@ -82,9 +82,6 @@ def rate_limited(request: HttpRequest, hit: LimitHit) -> HttpResponse:
     return response
 
 
-RECEIPT_COOKIE = "receipt"
-
-
 def receipt_redirect(request: HttpRequest, received: ReceivedTip | None) -> HttpResponse:
     """Post/redirect/get: the receipt page is a GET, so a reload or Back never sends again.
 
@@ -96,7 +93,7 @@ def receipt_redirect(request: HttpRequest, received: ReceivedTip | None) -> Http
     response = HttpResponseRedirect(url, status=303)
     if received is not None:
         response.set_cookie(
-            RECEIPT_COOKIE,
+            settings.RECEIPT_COOKIE_NAME,
             receipt_cookie_seal(receipt=received.receipt, tip_id=received.tip.pk),
             max_age=RECEIPT_COOKIE_SECONDS,
             path=url,
@@ -118,7 +115,7 @@ def _receive(request: HttpRequest, **kwargs) -> HttpResponse:
 @never_cache
 @require_safe
 def receipt_issued(request: HttpRequest) -> HttpResponse:
-    opened = receipt_cookie_open(request.COOKIES.get(RECEIPT_COOKIE, ""))
+    opened = receipt_cookie_open(request.COOKIES.get(settings.RECEIPT_COOKIE_NAME, ""))
     tip = None
     if opened is not None:
         tip = Tip.objects.select_related("traced_object").filter(pk=opened[0]).first()

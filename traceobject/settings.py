@@ -302,6 +302,8 @@ if envbool("TLS_TERMINATED_AT_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
+# The receipt page's own cookie (tips/views.py): the receipt, encrypted, for 15 minutes.
+RECEIPT_COOKIE_NAME = "receipt"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -26,5 +26,6 @@ def privacy(request: HttpRequest) -> HttpResponse:
             "receipt_days": settings.TIP_RECEIPT_RETENTION_DAYS,
             "csrf_cookie_name": settings.CSRF_COOKIE_NAME,
             "session_cookie_name": settings.SESSION_COOKIE_NAME,
+            "receipt_cookie_name": settings.RECEIPT_COOKIE_NAME,
         },
     )
