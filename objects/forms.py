@@ -11,13 +11,78 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from objects.models import Outcome, TracedObject
-from objects.services import ApprovalChecklist, ObjectDetails, intake_limits
+from objects.models import TRANSLATED_FIELDS, Outcome, TracedObject
+from objects.services import (
+    TRANSLATION_LIMITS,
+    ApprovalChecklist,
+    ObjectDetails,
+    intake_limits,
+    translations_clean,
+)
 
 UPLOAD_FIELDS = ["title", "category", "questions", "region_hint", "alt_text", "case"]
+_TRANSLATED_LABELS = {
+    "title": _("title"),
+    "questions": _("questions for the public"),
+    "region_hint": _("region hint"),
+    "alt_text": _("alt text"),
+}
 
 
-class ObjectUploadForm(forms.ModelForm):
+def translation_field_names(code: str) -> list[str]:
+    return [f"{name}_{code}" for name in TRANSLATED_FIELDS]
+
+
+def translation_languages() -> list[tuple[str, str]]:
+    return [(c, n) for c, n in settings.LANGUAGES if c != settings.LANGUAGE_CODE]
+
+
+def _translation_fields() -> dict[str, forms.Field]:
+    """title_fr, questions_fr, … for every other language: optional, English shows instead."""
+    fields: dict[str, forms.Field] = {}
+    for code, name in translation_languages():
+        for field_name, limit in TRANSLATION_LIMITS.items():
+            widget = forms.Textarea(attrs={"rows": 3}) if field_name == "questions" else None
+            fields[f"{field_name}_{code}"] = forms.CharField(
+                label=f"{_TRANSLATED_LABELS[field_name]} ({name})",
+                required=False,
+                max_length=limit,
+                widget=widget,
+            )
+    return fields
+
+
+class TranslatedTextsMixin:
+    """Fills the per-language fields from the object and gathers them back into one dict."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        instance = getattr(self, "instance", None)
+        stored = (instance.translations if instance is not None else None) or {}
+        for code, _name in translation_languages():
+            for field_name in TRANSLATED_FIELDS:
+                self.initial.setdefault(
+                    f"{field_name}_{code}", stored.get(code, {}).get(field_name, "")
+                )
+
+    def translations(self) -> dict[str, dict[str, str]]:
+        return translations_clean(
+            {
+                code: {
+                    name: self.cleaned_data.get(f"{name}_{code}", "") for name in TRANSLATED_FIELDS
+                }
+                for code, _name in translation_languages()
+            }
+        )
+
+    def translations_changed(self) -> bool:
+        names = {
+            n for code, _name in translation_languages() for n in translation_field_names(code)
+        }
+        return bool(names & set(self.changed_data))
+
+
+class _ObjectUploadForm(TranslatedTextsMixin, forms.ModelForm):
     image = forms.FileField(
         label=_("image"),
         help_text=_(
@@ -57,7 +122,17 @@ class ObjectUploadForm(forms.ModelForm):
             questions=data["questions"],
             alt_text=data["alt_text"],
             region_hint=data["region_hint"],
+            translations=self.translations(),
         )
+
+
+# Declared on the class (not in __init__), so the admin's form factory accepts the names.
+ObjectUploadForm = type("ObjectUploadForm", (_ObjectUploadForm,), _translation_fields())
+ObjectTextForm = type(
+    "ObjectTextForm",
+    (TranslatedTextsMixin, forms.ModelForm),
+    {**_translation_fields(), "Meta": type("Meta", (), {"model": TracedObject, "fields": []})},
+)
 
 
 class ApprovalForm(forms.Form):

@@ -376,3 +376,26 @@ def test_the_site_has_a_favicon_of_its_own(client):
     html = client.get("/en/").content.decode()
     assert '<link rel="icon" href="/static/favicon.svg"' in html
     assert client.get("/favicon.ico").headers["Location"] == "/static/favicon.ico"
+
+
+def test_an_object_shows_its_texts_in_the_page_language_and_marks_english_fallbacks(
+    client, public_object
+):
+    public_object.translations = {"fr": {"title": "Papier peint rayé", "questions": "Où ?"}}
+    public_object.region_hint = "Europe"
+    public_object.save(update_fields=["translations", "region_hint"])
+    html = client.get(f"/fr/objects/{public_object.code}/").content.decode()
+    assert '<h1 class="mb-1">Papier peint rayé</h1>' in html
+    assert 'class="object-questions"><p>Où ?</p></div>' in html
+    assert '<dd class="col-sm-8" lang="en">Europe</dd>' in html  # no French region given
+    german = client.get(f"/de/objects/{public_object.code}/").content.decode()
+    assert f'<h1 class="mb-1" lang="en">{public_object.title}</h1>' in german
+    english = client.get(f"/en/objects/{public_object.code}/").content.decode()
+    assert f'<h1 class="mb-1">{public_object.title}</h1>' in english
+
+
+def test_gallery_cards_use_the_translated_title(client, public_object):
+    public_object.translations = {"pl": {"title": "Tapeta w paski"}}
+    public_object.save(update_fields=["translations"])
+    html = client.get("/pl/").content.decode()
+    assert ">Tapeta w paski</a>" in html
