@@ -9,7 +9,8 @@ from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import OperationalError
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from tips import services
 from tips.models import Tip
@@ -35,12 +36,19 @@ def alert_urgent_report(tip_id: int) -> int:
     if not recipients:
         return 0
     link = settings.SITE_URL.rstrip("/") + reverse("admin:tips_tip_change", args=[tip_id])
-    send_mail(
-        subject=f"[{settings.PORTAL_NAME}] Urgent report #{tip_id}: a child may be in danger now",
-        message=(
+    # In the site's main language (the staff's), whichever page language the report came
+    # from: an eager task runs in the request's thread, with its language still active.
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = gettext("Urgent report #%(number)s: a child may be in danger now") % {
+            "number": tip_id
+        }
+        message = gettext(
             "An urgent report has just been received. Open it in the back office:\n\n"
-            f"{link}\n\nThis mail holds no content of the report on purpose."
-        ),
+            "%(link)s\n\nThis mail holds no content of the report on purpose."
+        ) % {"link": link}
+    send_mail(
+        subject=f"[{settings.PORTAL_NAME}] {subject}",
+        message=message,
         from_email=settings.DEFAULT_FROM_EMAIL,
         recipient_list=recipients,
     )

@@ -82,3 +82,23 @@ def test_every_public_page_links_to_the_report_page_from_the_header(client, url)
     header = html[html.index("<header") : html.index("</header>")]
     assert 'class="btn btn-danger btn-sm danger-now-link" href="' in header
     assert f'href="/{url[1:3]}/report/#danger"' in header
+
+
+def test_the_urgent_alert_mail_is_in_the_sites_language_whatever_the_page_language(
+    client, settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    settings.URGENT_ALERT_EMAILS = ["duty@police.example"]
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            "/pl/report/", tip_data(danger_now="on", body="Dziecko jest w niebezpieczeństwie.")
+        )
+    (mail,) = mailoutbox
+    assert "Urgent report #" in mail.subject and "holds no content" in mail.body
+    assert "Dziecko" not in mail.body
+    settings.LANGUAGE_CODE = "fr"  # an agency whose staff read French
+    from tips.models import Tip
+    from tips.tasks import alert_urgent_report
+
+    Tip.objects.update(urgent_alert_sent_at=None)
+    alert_urgent_report(Tip.objects.get().pk)
+    assert "Signalement urgent n°" in mailoutbox[1].subject
