@@ -7,12 +7,14 @@ are never cached (they carry a CSRF token, and a receipt must never sit in a cac
 from __future__ import annotations
 
 from functools import wraps
+from http.cookies import SimpleCookie
 
 from csp.decorators import csp_update
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
@@ -85,22 +87,31 @@ def rate_limited(request: HttpRequest, hit: LimitHit) -> HttpResponse:
 def receipt_redirect(request: HttpRequest, received: ReceivedTip | None) -> HttpResponse:
     """Post/redirect/get: the receipt page is a GET, so a reload or Back never sends again.
 
-    The receipt rides along in a cookie only the receipt page receives (its own path,
-    HttpOnly, Secure, SameSite=Strict), encrypted and good for 15 minutes. Without `received`
-    (the form was already sent) the browser still holds the first answer's cookie.
+    The receipt rides along in a cookie only the receipt page receives (its own path, in
+    each language so the language switcher keeps it; HttpOnly, Secure, SameSite=Strict),
+    encrypted and good for 15 minutes. Without `received` (the form was already sent) the
+    browser still holds the first answer's cookie.
     """
-    url = reverse("tips:receipt_issued")
-    response = HttpResponseRedirect(url, status=303)
-    if received is not None:
-        response.set_cookie(
-            settings.RECEIPT_COOKIE_NAME,
-            receipt_cookie_seal(receipt=received.receipt, tip_id=received.tip.pk),
-            max_age=RECEIPT_COOKIE_SECONDS,
-            path=url,
-            secure=settings.CSRF_COOKIE_SECURE,
-            httponly=True,
-            samesite="Strict",
+    response = HttpResponseRedirect(reverse("tips:receipt_issued"), status=303)
+    if received is None:
+        return response
+    sealed = receipt_cookie_seal(receipt=received.receipt, tip_id=received.tip.pk)
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            path = reverse("tips:receipt_issued")
+        # One Set-Cookie per language path, all named RECEIPT_COOKIE_NAME: the response's
+        # jar is keyed by name, so each morsel goes in under its own key.
+        morsel = SimpleCookie({settings.RECEIPT_COOKIE_NAME: sealed})[settings.RECEIPT_COOKIE_NAME]
+        morsel.update(
+            {
+                "max-age": RECEIPT_COOKIE_SECONDS,
+                "path": path,
+                "secure": settings.CSRF_COOKIE_SECURE,
+                "httponly": True,
+                "samesite": "Strict",
+            }
         )
+        response.cookies[f"{settings.RECEIPT_COOKIE_NAME}:{code}"] = morsel
     return response
 
 

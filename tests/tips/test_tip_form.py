@@ -144,7 +144,11 @@ def test_the_receipt_page_survives_a_reload_through_a_strict_short_lived_cookie(
     client, public_object
 ):
     response = post_tip(client, public_object)
-    cookie = response.cookies["receipt"]
+    # What the WSGI handler sends: one Set-Cookie per morsel, each named "receipt".
+    cookies = [morsel.output() for morsel in response.cookies.values()]
+    assert len(cookies) == 8 and all(c.startswith("Set-Cookie: receipt=") for c in cookies)
+    assert any("Path=/fr/receipt/issued/" in c for c in cookies)
+    cookie = response.cookies["receipt:en"]
     assert cookie["path"] == "/en/receipt/issued/" and cookie["max-age"] == 900
     assert cookie["httponly"] and cookie["secure"] and cookie["samesite"] == "Strict"
     first = client.get("/en/receipt/issued/").content.decode()
@@ -177,3 +181,11 @@ def test_an_expired_receipt_cookie_is_not_shown(client, public_object, monkeypat
     post_tip(client, public_object)
     monkeypatch.setattr(crypto, "RECEIPT_COOKIE_SECONDS", -1)
     assert 'id="receipt-code"' not in client.get("/en/receipt/issued/").content.decode()
+
+
+def test_the_language_switcher_on_the_receipt_page_keeps_the_receipt(client, public_object):
+    post_tip(client, public_object)
+    english = client.get("/en/receipt/issued/").content.decode()
+    french = client.get("/fr/receipt/issued/").content.decode()
+    receipt = re.search(r'id="receipt-code">([\d ]+)<', english).group(1)
+    assert f'id="receipt-code">{receipt}<' in french
