@@ -18,7 +18,8 @@ COPY . .
 # load without these, so the step gets throwaway values (an all-zero Fernet key, an address
 # that cannot resolve) that encrypt and link nothing; the real ones come at run time.
 # tests/site/test_dockerfile.py runs this exact command with only these variables.
-RUN SECRET_KEY=collectstatic-only \
+RUN python bin/compilemessages \
+ && SECRET_KEY=collectstatic-only \
     TIP_CONTACT_KEYS=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= \
     SITE_URL=https://collectstatic.invalid \
     STATIC_ROOT=/app/static \

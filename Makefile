@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # `make run` is a local try-out: DEBUG on, embedded database unless DATABASE_URL is set.
 LOCAL := DEBUG=true
 
-.PHONY: help install run serve test lint typecheck format bench bench-1m migrations-check clean
+.PHONY: help install run serve test lint typecheck format bench bench-1m migrations-check clean messages
 
 help:
 	@echo "make run    - install, migrate, load demo data and serve http://127.0.0.1:$(PORT)/"
@@ -17,6 +17,7 @@ help:
 	@echo "make lint   - ruff (lint and format check), mypy, djhtml --check and makemigrations --check"
 	@echo "make bench  - public pages under load, the back office at 1 k and 100 k, the intake, tip grouping"
 	@echo "make bench-1m - the back office at 1 M tips and audit entries"
+	@echo "make messages - extract new strings into locale/*/django.po (then translate them)"
 
 # Reinstalls only when the pinned versions change, so a second `make run` starts in seconds.
 $(STAMP): requirements.txt requirements-dev.txt build-constraints.txt
@@ -28,9 +29,16 @@ $(STAMP): requirements.txt requirements-dev.txt build-constraints.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-build-isolation -r requirements-dev.txt
 	@touch $@
 
-install: $(STAMP)
+# The translations are compiled by our own Python step (bin/compilemessages, polib): a fresh
+# machine needs no GNU gettext. Recompiled whenever a catalogue changes.
+PO_FILES := $(wildcard locale/*/LC_MESSAGES/django.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+$(MO_FILES): %.mo: %.po $(STAMP)
+	$(BIN)/python bin/compilemessages
 
-run: $(STAMP)
+install: $(STAMP) $(MO_FILES)
+
+run: $(STAMP) $(MO_FILES)
 	$(LOCAL) $(BIN)/python manage.py migrate --noinput
 	$(LOCAL) $(BIN)/python manage.py seed_demo
 	@echo
@@ -39,10 +47,10 @@ run: $(STAMP)
 	@echo
 	$(LOCAL) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
-serve: $(STAMP)
+serve: $(STAMP) $(MO_FILES)
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash bin/serve
 
-test: $(STAMP)
+test: $(STAMP) $(MO_FILES)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # .pre-commit-config.yaml runs the same checks on every commit.
@@ -64,6 +72,9 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 	$(BIN)/djhtml --tabwidth 2 templates
+
+messages: $(STAMP)
+	PYTHON=$(BIN)/python bin/makemessages
 
 clean:
 	rm -rf $(VENV) var/static

@@ -23,7 +23,15 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from objects.forms import ApprovalForm, CaseForm, IdentifyForm, ObjectTextForm, ObjectUploadForm
+from objects.forms import (
+    ApprovalForm,
+    CaseForm,
+    IdentifyForm,
+    ObjectTextForm,
+    ObjectUploadForm,
+    translation_field_names,
+    translation_languages,
+)
 from objects.imaging import ImageRejected
 from objects.media import private_storage
 from objects.models import Case, ObjectState, Resemblance, TracedObject
@@ -228,13 +236,28 @@ class TracedObjectAdmin(BackOfficePages, admin.ModelAdmin):
     def get_form(self, request, obj=None, **kwargs):
         if obj is None:
             kwargs["form"] = ObjectUploadForm
+        elif self.has_change_permission(request, obj):
+            kwargs["form"] = ObjectTextForm
         return super().get_form(request, obj, **kwargs)
+
+    def translation_fieldsets(self, request, obj=None) -> list:
+        """One folded section per language; read only, one summary, once published."""
+        if obj is not None and not self.has_change_permission(request, obj):
+            return [(_("Translations"), {"fields": ["translations_summary"]})]
+        return [
+            (
+                _("In %(language)s (optional: English is shown where empty)") % {"language": name},
+                {"fields": translation_field_names(code), "classes": ["collapse"]},
+            )
+            for code, name in translation_languages()
+        ]
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:
             return [
                 (None, {"fields": ["case", "image"]}),
                 (_("What the public will see"), {"fields": EDITABLE_FIELDS}),
+                *self.translation_fieldsets(request),
             ]
         status = ["code", "state"]
         if obj.state in (ObjectState.DRAFT, ObjectState.AWAITING_APPROVAL):
@@ -252,6 +275,7 @@ class TracedObjectAdmin(BackOfficePages, admin.ModelAdmin):
         return [
             (None, {"fields": status}),
             (_("What the public sees"), {"fields": [*EDITABLE_FIELDS, "display_image"]}),
+            *self.translation_fieldsets(request, obj),
             (_("Lifecycle"), {"fields": lifecycle}),
         ]
 
@@ -259,7 +283,10 @@ class TracedObjectAdmin(BackOfficePages, admin.ModelAdmin):
         if obj is None:
             return []
         fields = flatten_fieldsets(self.get_fieldsets(request, obj))
-        return [name for name in fields if name not in EDITABLE_FIELDS]
+        translated = {
+            n for code, _name in translation_languages() for n in translation_field_names(code)
+        }
+        return [name for name in fields if name not in EDITABLE_FIELDS and name not in translated]
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "case" and not request.user.is_superuser:
@@ -319,6 +346,12 @@ class TracedObjectAdmin(BackOfficePages, admin.ModelAdmin):
     @admin.display(description=gettext_lazy("uploaded by"))
     def uploaded_by_name(self, obj):
         return obj.uploaded_by.get_username()
+
+    @admin.display(description=gettext_lazy("translations"))
+    def translations_summary(self, obj):
+        names = dict(translation_languages())
+        done = [names[code] for code in names if code in (obj.translations or {})]
+        return ", ".join(done) or _("none: every page shows the English text")
 
     @admin.display(description=gettext_lazy("approved by"))
     def approved_by_name(self, obj):
@@ -384,7 +417,11 @@ class TracedObjectAdmin(BackOfficePages, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if not change:
             raise RuntimeError("objects are created by object_submit, see add_view")
-        changed = {name: form.cleaned_data[name] for name in form.changed_data}
+        changed = {
+            name: form.cleaned_data[name] for name in form.changed_data if name in EDITABLE_FIELDS
+        }
+        if form.translations_changed():
+            changed["translations"] = form.translations()
         if changed:
             # A conditional update of the edited text only (see object_update_details).
             object_update_details(obj=obj, by=request.user, details=changed)

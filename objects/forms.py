@@ -7,21 +7,95 @@ empty, under the size cap); the intake task does the real validation in a worker
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from objects.models import Case, Outcome, TracedObject
-from objects.services import ApprovalChecklist, ObjectDetails, intake_limits
+from objects.models import TRANSLATED_FIELDS, Case, Outcome, TracedObject
+from objects.services import (
+    TRANSLATION_LIMITS,
+    ApprovalChecklist,
+    ObjectDetails,
+    intake_limits,
+    translations_clean,
+)
 from traceobject.text import CleanCharField
 
 UPLOAD_FIELDS = ["title", "category", "questions", "region_hint", "alt_text", "case"]
 # What staff type that the public reads: cleaned as a tipster's text is, so a direction
 # override cannot make a published title or question read differently from what it says.
 OBJECT_TEXT_FIELDS = ["title", "questions", "region_hint", "alt_text"]
+_TRANSLATED_LABELS = {
+    "title": _("title"),
+    "questions": _("questions for the public"),
+    "region_hint": _("region hint"),
+    "alt_text": _("alt text"),
+}
 
 
-class ObjectTextForm(forms.ModelForm):
+def translation_field_names(code: str) -> list[str]:
+    return [f"{name}_{code}" for name in TRANSLATED_FIELDS]
+
+
+def translation_languages() -> list[tuple[str, str]]:
+    return [(c, n) for c, n in settings.LANGUAGES if c != settings.LANGUAGE_CODE]
+
+
+def _translation_fields() -> dict[str, forms.Field]:
+    """title_fr, questions_fr, … for every other language: optional, English shows instead."""
+    fields: dict[str, forms.Field] = {}
+    for code, name in translation_languages():
+        for field_name, limit in TRANSLATION_LIMITS.items():
+            widget = forms.Textarea(attrs={"rows": 3}) if field_name == "questions" else None
+            fields[f"{field_name}_{code}"] = CleanCharField(
+                label=f"{_TRANSLATED_LABELS[field_name]} ({name})",
+                required=False,
+                max_length=limit,
+                widget=widget,
+            )
+    return fields
+
+
+# The mixin is only ever combined with a ModelForm; telling the type checker so.
+if TYPE_CHECKING:
+    _FormBase = forms.ModelForm
+else:
+    _FormBase = object
+
+
+class TranslatedTextsMixin(_FormBase):
+    """Fills the per-language fields from the object and gathers them back into one dict."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        instance = getattr(self, "instance", None)
+        stored = (instance.translations if instance is not None else None) or {}
+        for code, _name in translation_languages():
+            for field_name in TRANSLATED_FIELDS:
+                self.initial.setdefault(
+                    f"{field_name}_{code}", stored.get(code, {}).get(field_name, "")
+                )
+
+    def translations(self) -> dict[str, dict[str, str]]:
+        return translations_clean(
+            {
+                code: {
+                    name: self.cleaned_data.get(f"{name}_{code}", "") for name in TRANSLATED_FIELDS
+                }
+                for code, _name in translation_languages()
+            }
+        )
+
+    def translations_changed(self) -> bool:
+        names = {
+            n for code, _name in translation_languages() for n in translation_field_names(code)
+        }
+        return bool(names & set(self.changed_data))
+
+
+class _ObjectTextBase(forms.ModelForm):
     """The object's text as edited in the back office (the admin picks the fields)."""
 
     class Meta:
@@ -37,7 +111,7 @@ class CaseForm(forms.ModelForm):
         field_classes = {"reference": CleanCharField, "title": CleanCharField}
 
 
-class ObjectUploadForm(ObjectTextForm):
+class _ObjectUploadForm(TranslatedTextsMixin, _ObjectTextBase):
     image = forms.FileField(
         label=_("image"),
         help_text=_(
@@ -52,7 +126,7 @@ class ObjectUploadForm(ObjectTextForm):
         },
     )
 
-    class Meta(ObjectTextForm.Meta):
+    class Meta(_ObjectTextBase.Meta):
         fields = UPLOAD_FIELDS
 
     def clean_image(self):
@@ -76,7 +150,15 @@ class ObjectUploadForm(ObjectTextForm):
             questions=data["questions"],
             alt_text=data["alt_text"],
             region_hint=data["region_hint"],
+            translations=self.translations(),
         )
+
+
+# Declared on the class (not in __init__), so the admin's form factory accepts the names.
+ObjectUploadForm = type("ObjectUploadForm", (_ObjectUploadForm,), _translation_fields())
+ObjectTextForm = type(
+    "ObjectTextForm", (TranslatedTextsMixin, _ObjectTextBase), _translation_fields()
+)
 
 
 class ApprovalForm(forms.Form):

@@ -57,6 +57,35 @@ class Outcome(models.TextChoices):
     LEAD_ELIMINATED = "lead_eliminated", _("Sold worldwide, lead eliminated")
 
 
+# The texts an investigator may give in every language; the fields themselves hold English
+# (LANGUAGE_CODE), which a page shows, marked lang="en", where a translation is missing.
+TRANSLATED_FIELDS = ("title", "questions", "region_hint", "alt_text")
+
+
+class LocalText(str):
+    """A text in the page's language, or its English original: `lang` says which."""
+
+    lang: str
+
+    def __new__(cls, value: str, lang: str) -> LocalText:
+        text = super().__new__(cls, value)
+        text.lang = lang
+        return text
+
+
+class LocalTexts:
+    """texts["title"] (or {{ texts.title }}): each worked out only when read, so a gallery
+    card never loads a field its query left out."""
+
+    def __init__(self, obj: TracedObject, language: str):
+        self.obj, self.language = obj, language
+
+    def __getitem__(self, field: str) -> LocalText:
+        if field not in TRANSLATED_FIELDS:
+            raise KeyError(field)
+        return self.obj.text_in(field, self.language)
+
+
 class TracedObjectQuerySet(models.QuerySet):
     def public(self) -> TracedObjectQuerySet:
         return self.filter(state__in=PUBLIC_STATES)
@@ -95,6 +124,8 @@ class TracedObject(models.Model):
     failure_reason = models.CharField(max_length=300, blank=True)
     outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
     outcome_public_line = models.CharField(_("public outcome"), max_length=200, blank=True)
+    # {"fr": {"title": "…", "questions": "…", …}, …}: written by objects.services only.
+    translations = models.JSONField(_("translations"), default=dict, blank=True, editable=False)
 
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="uploaded_objects"
@@ -160,6 +191,16 @@ class TracedObject(models.Model):
     @property
     def is_public(self) -> bool:
         return self.state in PUBLIC_STATES
+
+    def text_in(self, field: str, language: str) -> LocalText:
+        """The public text in `language`, or the English original when not translated."""
+        translated = (self.translations or {}).get(language, {}).get(field, "")
+        if translated:
+            return LocalText(translated, language)
+        return LocalText(getattr(self, field), settings.LANGUAGE_CODE)
+
+    def texts_in(self, language: str) -> LocalTexts:
+        return LocalTexts(self, language)
 
 
 class ObjectCodeCounter(models.Model):

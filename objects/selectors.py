@@ -22,6 +22,7 @@ _CARD_FIELDS = (
     "thumbnail",
     "thumbnail_width",
     "thumbnail_height",
+    "translations",
 )
 
 # The columns the object page shows: never the case, the uploader or internal notes.
@@ -39,6 +40,10 @@ _PAGE_FIELDS = (
     "display",
     "display_width",
     "display_height",
+    "thumbnail",  # for the Open Graph card of a shared link and the tip form
+    "thumbnail_width",
+    "thumbnail_height",
+    "translations",
 )
 
 

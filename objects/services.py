@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -59,6 +59,30 @@ class ObjectDetails:
     questions: str
     alt_text: str
     region_hint: str = ""
+    # {"fr": {"title": "…", …}, …}; cleaned by translations_clean before it is stored.
+    translations: dict[str, dict[str, str]] = field(default_factory=dict)
+
+
+# Each translated text is held to its English field's length.
+TRANSLATION_LIMITS = {"title": 120, "questions": 1000, "region_hint": 80, "alt_text": 300}
+
+
+def translations_clean(translations: dict) -> dict[str, dict[str, str]]:
+    """Only the site's other languages and the translatable fields, stripped, within limits;
+    empty texts left out (a page then shows the English, marked as such)."""
+    languages = {code for code, _name in settings.LANGUAGES} - {settings.LANGUAGE_CODE}
+    cleaned: dict[str, dict[str, str]] = {}
+    for code, texts in (translations or {}).items():
+        if code not in languages or not isinstance(texts, dict):
+            continue
+        kept = {
+            name: str(texts[name]).strip()[:limit]
+            for name, limit in TRANSLATION_LIMITS.items()
+            if str(texts.get(name) or "").strip()
+        }
+        if kept:
+            cleaned[code] = kept
+    return cleaned
 
 
 def intake_limits() -> Limits:
@@ -156,6 +180,7 @@ def object_submit(
                 questions=details.questions,
                 region_hint=details.region_hint,
                 alt_text=details.alt_text,
+                translations=translations_clean(details.translations),
                 intake_path=path.name,
             )
             log_action(
@@ -417,12 +442,14 @@ def object_approve(
     return obj
 
 
-def object_update_details(*, obj: TracedObject, by: User, details: dict[str, str]) -> TracedObject:
+def object_update_details(*, obj: TracedObject, by: User, details: dict[str, Any]) -> TracedObject:
     """Change the public text while the object is not yet public (never silently after)."""
     _check_owns_case(obj=obj, by=by, action=_("edit"))
-    allowed = {"title", "category", "questions", "region_hint", "alt_text"}
+    allowed = {"title", "category", "questions", "region_hint", "alt_text", "translations"}
     if set(details) - allowed:
         raise ValueError(f"not editable: {sorted(set(details) - allowed)}")
+    if "translations" in details:
+        details = {**details, "translations": translations_clean(details["translations"])}
     updated = TracedObject.objects.filter(pk=obj.pk, state__in=EDITABLE_STATES).update(
         **details, updated_at=timezone.now()
     )

@@ -116,4 +116,16 @@ def object_detail(request: HttpRequest, code: str) -> HttpResponse:
     obj = object_public_get(code=code)
     if obj is None:
         raise Http404("No public object with this code.")
-    return render(request, "objects/object_detail.html", {"obj": obj, "ObjectState": ObjectState})
+    # The shared link is the unprefixed one: whoever opens it gets their own language.
+    share_path = request.path_info[len(request.LANGUAGE_CODE) + 1 :]
+    share_image = request.build_absolute_uri(obj.thumbnail.url) if obj.thumbnail else ""
+    return render(
+        request,
+        "objects/object_detail.html",
+        {
+            "obj": obj,
+            "ObjectState": ObjectState,
+            "share_url": request.build_absolute_uri(share_path),
+            "share_image": share_image,
+        },
+    )

@@ -218,3 +218,23 @@ def public_object(case, investigator, second_investigator):
     return bare_published_object(
         case, investigator, second_investigator, thumbnail="objects/thumbs/x.jpg"
     )
+
+
+@pytest.fixture(autouse=True, scope="session")
+def compiled_translations():
+    """Compile the catalogues once per run (as `make install` does), so a fresh checkout
+    tested with plain pytest still speaks every language."""
+    import subprocess
+    import sys
+
+    subprocess.run([sys.executable, str(settings.BASE_DIR / "bin" / "compilemessages")], check=True)
+
+
+@pytest.fixture(autouse=True)
+def english_outside_requests():
+    """reverse() and gettext outside a request use the thread's active language, which the
+    last request left behind: every test starts in English."""
+    from django.utils import translation
+
+    with translation.override(settings.LANGUAGE_CODE):
+        yield

@@ -350,7 +350,7 @@ class TipAdmin(BackOfficePages, admin.ModelAdmin):
         (gettext_lazy("Similar tips and claims"), {"fields": ["similar_group", "claims_text"]}),
         (
             gettext_lazy("What the tipster wrote"),
-            {"fields": ["body", "country_name", "where", "links_text"]},
+            {"fields": ["body", "country_name", "where", "occurred", "links_text"]},
         ),
         (gettext_lazy("Contact"), {"fields": ["contact_given"]}),
         (gettext_lazy("Retention"), {"fields": ["closed_at", "receipt_state"]}),
@@ -373,6 +373,7 @@ class TipAdmin(BackOfficePages, admin.ModelAdmin):
         "body",
         "country_name",
         "where",
+        "occurred",
         "links_text",
         "contact_given",
         "closed_at",

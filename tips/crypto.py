@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import secrets
 
-from cryptography.fernet import Fernet, MultiFernet
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 
 
@@ -57,3 +58,37 @@ def receipt_hash(receipt: str) -> str:
     return hashlib.scrypt(
         receipt.encode(), salt=salt, n=2**14, r=8, p=1, maxmem=64 * 1024 * 1024, dklen=32
     ).hex()
+
+
+# --- The receipt page's cookie ------------------------------------------------------------
+# After a tip is sent, the browser is redirected to the receipt page (post/redirect/get). The
+# receipt travels in a short-lived cookie, encrypted with a key derived from SECRET_KEY, so a
+# reload or Back shows it again for a while; the server keeps it nowhere in clear.
+
+RECEIPT_COOKIE_SECONDS = 15 * 60
+
+
+def _receipt_cookie_fernet() -> Fernet:
+    key = hashlib.sha256(f"traceobject-receipt-cookie:{settings.SECRET_KEY}".encode()).digest()
+    return Fernet(base64.urlsafe_b64encode(key))
+
+
+def receipt_cookie_seal(*, receipt: str, tip_id: int) -> str:
+    return _receipt_cookie_fernet().encrypt(f"{tip_id}:{receipt}".encode()).decode()
+
+
+def receipt_cookie_open(token: str) -> tuple[int, str] | None:
+    """(tip id, receipt) from a cookie at most RECEIPT_COOKIE_SECONDS old, or None."""
+    try:
+        plain = _receipt_cookie_fernet().decrypt(token.encode(), ttl=RECEIPT_COOKIE_SECONDS)
+        tip_id, receipt = plain.decode().split(":", 1)
+        return int(tip_id), receipt
+    except (InvalidToken, ValueError):
+        return None
+
+
+def submission_hash(token: str) -> str:
+    """What is stored of a form's one-time submission token: enough to refuse it twice."""
+    return hmac.new(
+        settings.SECRET_KEY.encode(), f"submission:{token}".encode(), "sha256"
+    ).hexdigest()

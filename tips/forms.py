@@ -8,7 +8,9 @@ characters are removed; links are checked as http(s) URLs and never fetched.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
+import secrets
 
 from django import forms
 from django.conf import settings
@@ -105,10 +107,21 @@ class PublicForm(forms.Form):
     must call `proof_of_work_use()` and go on only if it returns True."""
 
     website = HoneypotField()
+    # A one-time token drawn when the form is shown: the same form sent twice makes one tip.
+    submission = forms.RegexField(
+        regex=r"^[A-Za-z0-9_-]{16,64}$",
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": _("This form is out of date. Please send it again."),
+            "invalid": _("This form is out of date. Please send it again."),
+        },
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["altcha"] = proof_of_work_field()
+        if not self.is_bound:
+            self.initial.setdefault("submission", secrets.token_urlsafe(24))
 
     def proof_of_work_use(self) -> bool:
         if not altcha_setting("ALTCHA_VERIFICATION_ENABLED"):
@@ -210,19 +223,50 @@ class TipForm(PublicForm):
 
 
 class ReportForm(TipForm):
-    """A report not about one of the objects; "a child is in danger now" makes it urgent."""
+    """A report not about one of the objects; "a child is in danger now" makes it urgent.
+
+    It asks what a report needs (what, where, when), not where an object is sold."""
 
     danger_now = forms.BooleanField(
         label=_("A child is in danger now"),
         help_text=_("Tick this if you think a child is at risk right now."),
         required=False,
     )
-    field_order = ["danger_now", "body", "country", "where", "links", "contact", "contact_consent"]
+    where = CleanCharField(
+        label=_("Where did it happen, or where is the child now?"),
+        help_text=_("An address, a town, a website or an app: whatever you know."),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    occurred = CleanCharField(
+        label=_("When did it happen, or when did you see it?"),
+        help_text=_("For example: now, yesterday evening, in March 2024."),
+        required=False,
+        max_length=200,
+    )
+    field_order = [
+        "danger_now",
+        "body",
+        "where",
+        "occurred",
+        "country",
+        "links",
+        "contact",
+        "contact_consent",
+    ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["body"].label = _("What do you want to report?")
-        self.fields["body"].help_text = _("Describe what you saw and where. Do not send images.")
+        self.fields["body"].help_text = _(
+            "Describe what you saw or know, and who is involved if you know. Do not send images."
+        )
+        self.fields["country"].label = _("Country (if you know it)")
+
+    def content(self) -> TipContent:
+        content = super().content()
+        return dataclasses.replace(content, occurred=self.cleaned_data.get("occurred", ""))
 
 
 class ReceiptForm(forms.Form):

@@ -76,7 +76,9 @@ class Tip(models.Model):
     )
     body = models.TextField(_("what you recognise"), max_length=5000)
     country = models.CharField(_("country"), max_length=2, blank=True)
+    # On a tip: where the object is sold or seen; on a report: where it happened.
     where = models.CharField(_("where it is sold or seen"), max_length=500, blank=True)
+    occurred = models.CharField(_("when it happened (reports)"), max_length=200, blank=True)
     links = models.JSONField(_("links"), default=list, blank=True)
     # Fernet token (see tips/crypto.py); empty when no contact was given or it was deleted.
     contact_encrypted = models.TextField(blank=True, editable=False)
@@ -96,6 +98,9 @@ class Tip(models.Model):
     # NULL once invalidated: unique allows many NULLs, but not many empty strings.
     receipt_hash = models.CharField(max_length=64, unique=True, null=True, editable=False)  # noqa: DJ001
     receipt_invalidated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # HMAC of the form's one-time token: a form sent twice (reload, double click, a retry
+    # after a lost answer) never makes a second tip. A random token says nothing about anyone.
+    submission_hash = models.CharField(max_length=64, unique=True, null=True, editable=False)  # noqa: DJ001
     # Triage (the back office's queue).
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL,

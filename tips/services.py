@@ -13,12 +13,13 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from objects.models import TracedObject
 from outbox.services import outbox_put
 from tips import grouping, triage
-from tips.crypto import contact_encrypt, receipt_hash, receipt_new
+from tips.crypto import contact_encrypt, receipt_hash, receipt_new, submission_hash
 from tips.models import CLOSED_STATUSES, Tip, TipFollowUp, TipKind, TipStatus
 from traceobject.clock import minute_now
 from traceobject.mail import mail_send
@@ -33,8 +34,13 @@ class TipContent:
     body: str
     country: str = ""
     where: str = ""
+    occurred: str = ""  # reports only: when it happened, in the tipster's words
     links: list[str] = field(default_factory=list)
     contact: str = ""  # only ever passed when the visitor ticked the consent box
+
+
+class TipAlreadyReceived(Exception):
+    """This form (its one-time submission token) was already received."""
 
 
 @dataclass(frozen=True)
@@ -50,12 +56,16 @@ def tip_receive(
     traced_object: TracedObject | None = None,
     urgent: bool = False,
     held_by_breaker: bool = False,
+    submission: str = "",
 ) -> ReceivedTip:
     """Store a tip (or, without an object, a report) and its outbox work in one transaction.
 
     `held_by_breaker`: an urgent report taken while a shared rate limit was exceeded, which
     would have refused any other tip; analysts see it marked (likely part of a flood).
+    `submission` is the form's one-time token: sent again, it raises TipAlreadyReceived
+    instead of storing a second tip (the database's unique index decides, even in a race).
     """
+    submission_key = submission_hash(submission) if submission else None
     for _attempt in range(3):  # a receipt collision is astronomically rare; never fail on it
         receipt = receipt_new()
         try:
@@ -66,6 +76,7 @@ def tip_receive(
                     body=content.body,
                     country=content.country,
                     where=content.where,
+                    occurred=content.occurred,
                     links=content.links,
                     contact_encrypted=contact_encrypt(content.contact) if content.contact else "",
                     language=language[:10],
@@ -73,6 +84,7 @@ def tip_receive(
                     held_by_breaker=held_by_breaker,
                     received_at=minute_now(),
                     receipt_hash=receipt_hash(receipt),
+                    submission_hash=submission_key,
                 )
                 if urgent:
                     outbox_put(task="tips.tasks.alert_urgent_report", kwargs={"tip_id": tip.pk})
@@ -81,6 +93,8 @@ def tip_receive(
                     outbox_put(task="tips.tasks.analyse_tip", kwargs={"tip_id": tip.pk})
             return ReceivedTip(tip=tip, receipt=receipt)
         except IntegrityError:
+            if submission_key and Tip.objects.filter(submission_hash=submission_key).exists():
+                raise TipAlreadyReceived from None
             if Tip.objects.filter(receipt_hash=receipt_hash(receipt)).exists():
                 continue
             raise
@@ -127,7 +141,8 @@ def tip_import(
 def tip_by_receipt(receipt: str) -> Tip | None:
     return (
         Tip.objects.filter(receipt_hash=receipt_hash(receipt), receipt_invalidated_at__isnull=True)
-        .prefetch_related("messages")
+        .select_related("traced_object")
+        .prefetch_related("messages", "follow_ups")
         .first()
     )
 
@@ -169,15 +184,18 @@ def urgent_report_alert(*, tip_id: int) -> int:
     if not claimed:
         return 0
     link = settings.SITE_URL.rstrip("/") + reverse("admin:tips_tip_change", args=[tip_id])
+    # In the site's main language (the staff's), whichever page language the report came
+    # from: an eager task runs in the request's thread, with its language still active.
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = gettext("Urgent report #%(number)s: a child may be in danger now") % {
+            "number": tip_id
+        }
+        body = gettext(
+            "An urgent report has just been received. Open it in the back office:\n\n"
+            "%(link)s\n\nThis mail holds no content of the report on purpose."
+        ) % {"link": link}
     try:
-        mail_send(
-            subject=f"[{settings.PORTAL_NAME}] Urgent report #{tip_id}: a child may be in danger now",
-            body=(
-                "An urgent report has just been received. Open it in the back office:\n\n"
-                f"{link}\n\nThis mail holds no content of the report on purpose."
-            ),
-            to=recipients,
-        )
+        mail_send(subject=f"[{settings.PORTAL_NAME}] {subject}", body=body, to=recipients)
     except BaseException:
         Tip.objects.filter(pk=tip_id, urgent_alert_sent_at=claimed_at).update(
             urgent_alert_sent_at=None

@@ -21,24 +21,44 @@ The pages are never cached (they carry a CSRF token, and a receipt must never si
 from __future__ import annotations
 
 from functools import wraps
+from http.cookies import SimpleCookie
 
 from csp.decorators import csp_update
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db import DatabaseError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 
 from objects.selectors import object_public_get
-from tips.crypto import receipt_format, receipt_normalise
+from objects.views import public_page
+from tips.crypto import (
+    RECEIPT_COOKIE_SECONDS,
+    receipt_cookie_open,
+    receipt_cookie_seal,
+    receipt_format,
+    receipt_normalise,
+)
 from tips.forms import FollowUpForm, ReceiptForm, ReportForm, TipForm
 from tips.models import Tip
 from tips.ratelimits import LimitHit, limits_hit, network_limits_hit, shared_limits_hit
-from tips.services import ReceivedTip, tip_add_follow_up, tip_by_receipt, tip_receive
+from tips.selectors import public_results, tip_submission_received
+from tips.services import (
+    ReceivedTip,
+    TipAlreadyReceived,
+    tip_add_follow_up,
+    tip_by_receipt,
+    tip_receive,
+)
+from traceobject.views import written_text
 
 # The proof-of-work widget runs its hashing in a Web Worker it builds from a blob: URL.
 PROOF_OF_WORK_CSP = {"worker-src": ["'self'", "blob:"]}
+# The free-text fields of the public forms: given back on the 429 and 500 pages.
 
 
 def public_form_page(view):
@@ -61,27 +81,80 @@ def method_not_allowed(request: HttpRequest, allowed: list[str]) -> HttpResponse
 
 
 def rate_limited(request: HttpRequest, hit: LimitHit) -> HttpResponse:
-    # Give the visitor back what they wrote, so a limit never loses their text.
-    written = request.POST.get("body", "")[:5000]
     response = render(
         request,
         "tips/rate_limited.html",
-        {"hit": hit, "written": written, "emergency_contacts": settings.EMERGENCY_CONTACTS},
+        {
+            "hit": hit,
+            "written": written_text(request),
+            "emergency_contacts": settings.EMERGENCY_CONTACTS,
+        },
         status=429,
     )
     response["Retry-After"] = str(hit.retry_after_seconds)
     return response
 
 
-def receipt_issued(request: HttpRequest, received: ReceivedTip) -> HttpResponse:
+def receipt_redirect(request: HttpRequest, received: ReceivedTip | None) -> HttpResponse:
+    """Post/redirect/get: the receipt page is a GET, so a reload or Back never sends again.
+
+    The receipt rides along in a cookie only the receipt page receives (its own path, in
+    each language so the language switcher keeps it; HttpOnly, Secure, SameSite=Strict),
+    encrypted and good for 15 minutes. Without `received` (the form was already sent) the
+    browser still holds the first answer's cookie.
+    """
+    response = HttpResponseRedirect(reverse("tips:receipt_issued"), status=303)
+    if received is None:
+        return response
+    sealed = receipt_cookie_seal(receipt=received.receipt, tip_id=received.tip.pk)
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            path = reverse("tips:receipt_issued")
+        # One Set-Cookie per language path, all named RECEIPT_COOKIE_NAME: the response's
+        # jar is keyed by name, so each morsel goes in under its own key.
+        morsel = SimpleCookie({settings.RECEIPT_COOKIE_NAME: sealed})[settings.RECEIPT_COOKIE_NAME]
+        morsel["max-age"] = RECEIPT_COOKIE_SECONDS
+        morsel["path"] = path
+        morsel["secure"] = settings.CSRF_COOKIE_SECURE
+        morsel["httponly"] = True
+        morsel["samesite"] = "Strict"
+        response.cookies[f"{settings.RECEIPT_COOKIE_NAME}:{code}"] = morsel
+    return response
+
+
+def _receive(request: HttpRequest, *, rules, scope: str = "", **kwargs) -> HttpResponse:
+    """Store the tip, then count it against the shared budgets: only a taken request counts
+    there. A form sent twice at the same moment stores one tip and shows its receipt."""
+    try:
+        received = tip_receive(language=request.LANGUAGE_CODE, **kwargs)
+    except TipAlreadyReceived:
+        received = None
+    else:
+        shared_limits_hit(request, rules, scope=scope, increment=True)
+    return receipt_redirect(request, received)
+
+
+@never_cache
+@require_safe
+def receipt_issued(request: HttpRequest) -> HttpResponse:
+    opened = receipt_cookie_open(request.COOKIES.get(settings.RECEIPT_COOKIE_NAME, ""))
+    tip, receipt = None, None
+    if opened is not None:
+        try:
+            tip = Tip.objects.select_related("traced_object").filter(pk=opened[0]).first()
+        except DatabaseError:
+            # The tip is stored; the database went away after. The receipt is in the cookie:
+            # show it, without the object's details, rather than lose it.
+            receipt = receipt_format(opened[1])
+        else:
+            receipt = receipt_format(opened[1]) if tip else None
     return render(
         request,
         "tips/receipt_issued.html",
         {
-            "receipt": receipt_format(received.receipt),
-            "tip": received.tip,
+            "receipt": receipt,
+            "tip": tip,
             "receipt_url": reverse("tips:receipt"),
-            "emergency_contacts": settings.EMERGENCY_CONTACTS,
         },
     )
 
@@ -98,14 +171,19 @@ def tip_create(request: HttpRequest, code: str) -> HttpResponse:
         if hit := network_limits_hit(request, rules):
             return rate_limited(request, hit)
         if form.is_valid():
+            if tip_submission_received(form.cleaned_data["submission"]):
+                return receipt_redirect(request, None)  # sent again: its receipt, not a second tip
             if hit := shared_limits_hit(request, rules, scope=obj.code):
                 return rate_limited(request, hit)
             if form.proof_of_work_use():
-                received = tip_receive(
-                    content=form.content(), language=request.LANGUAGE_CODE, traced_object=obj
+                return _receive(
+                    request,
+                    rules=rules,
+                    scope=obj.code,
+                    content=form.content(),
+                    traced_object=obj,
+                    submission=form.cleaned_data["submission"],
                 )
-                shared_limits_hit(request, rules, scope=obj.code, increment=True)
-                return receipt_issued(request, received)
     return render(request, "tips/tip_form.html", {"form": form, "obj": obj})
 
 
@@ -118,19 +196,21 @@ def report_create(request: HttpRequest) -> HttpResponse:
         if hit := network_limits_hit(request, rules):
             return rate_limited(request, hit)
         if form.is_valid():
+            if tip_submission_received(form.cleaned_data["submission"]):
+                return receipt_redirect(request, None)  # sent again: its receipt, not a second tip
             urgent = form.cleaned_data["danger_now"]
             breaker = shared_limits_hit(request, rules)
             if breaker and not urgent:
                 return rate_limited(request, breaker)
             if form.proof_of_work_use():
-                received = tip_receive(
+                return _receive(
+                    request,
+                    rules=rules,
                     content=form.content(),
-                    language=request.LANGUAGE_CODE,
                     urgent=urgent,
                     held_by_breaker=breaker is not None,
+                    submission=form.cleaned_data["submission"],
                 )
-                shared_limits_hit(request, rules, increment=True)
-                return receipt_issued(request, received)
     return render(
         request,
         "tips/report_form.html",
@@ -202,3 +282,8 @@ def _not_found_message() -> str:
     return gettext(
         "No tip has this receipt. Check the digits; receipts of closed tips expire after a while."
     )
+
+
+@public_page
+def results(request: HttpRequest) -> HttpResponse:
+    return render(request, "tips/results.html", {"results": public_results()})

@@ -7,6 +7,8 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.middleware.locale import LocaleMiddleware
+from django.utils import translation
 
 
 class SecurityHeadersMiddleware:
@@ -23,3 +25,18 @@ class SecurityHeadersMiddleware:
         # Nothing the portal serves is meant to be embedded or read by another origin.
         response.headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
         return response
+
+
+class PublicLocaleMiddleware(LocaleMiddleware):
+    """Django's LocaleMiddleware, with the back office and health check always in English.
+
+    Public pages take their language from the URL prefix; an unprefixed public URL (as on a
+    poster) is redirected to the prefix the browser's Accept-Language asks for. No cookie is
+    read that we ever set, and none is set: a shared link must not depend on one.
+    """
+
+    def process_request(self, request: HttpRequest) -> None:
+        super().process_request(request)
+        if request.path_info.startswith(settings.UNTRANSLATED_PATHS):
+            translation.activate(settings.LANGUAGE_CODE)
+            request.LANGUAGE_CODE = settings.LANGUAGE_CODE

@@ -83,7 +83,7 @@ MIDDLEWARE = [
     # Before sessions, auth and OTP: an anonymous visitor's public page is served from here.
     "traceobject.pagecache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "traceobject.middleware.PublicLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -282,7 +282,20 @@ AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "otp_token"]
 
 # --- Internationalisation -----------------------------------------------------------------
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", "English")]
+# Every public page has one URL per language (/fr/objects/…); names are written in their own
+# language, as a visitor looks for them in the switcher. English is also the back office's.
+LANGUAGES = [
+    ("en", "English"),
+    ("fr", "Français"),
+    ("de", "Deutsch"),
+    ("es", "Español"),
+    ("it", "Italiano"),
+    ("nl", "Nederlands"),
+    ("pl", "Polski"),
+    ("pt", "Português"),
+]
+# Pages outside the language prefixes, always in LANGUAGE_CODE whatever the browser asks.
+UNTRANSLATED_PATHS = ("/backoffice/", "/healthz/")
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = "UTC"
@@ -332,6 +345,8 @@ if envbool("TLS_TERMINATED_AT_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
+# The receipt page's own cookie (tips/views.py): the receipt, encrypted, for 15 minutes.
+RECEIPT_COOKIE_NAME = "receipt"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -341,7 +356,7 @@ SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "no-referrer"
 # Pages holding a POST form send "same-origin" instead (see traceobject/middleware.py).
-FORM_REFERRER_PATHS = r"^/(backoffice/|report/|receipt/|objects/[^/]+/tip/)"
+FORM_REFERRER_PATHS = r"^/([a-z]{2}/)?(backoffice/|report/|receipt/|objects/[^/]+/tip/)"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 PERMISSIONS_POLICY = (
@@ -467,13 +482,28 @@ TIP_FLOOD_WINDOW_MINUTES = envint("TIP_FLOOD_WINDOW_MINUTES", 60, minimum=1)
 TIP_NAME_MIN_GROUPS = envint("TIP_NAME_MIN_GROUPS", 2, minimum=1)
 # Agreement counts supporting groups in distinct time slots of this many hours as "across time".
 TIP_AGREEMENT_SLOT_HOURS = envint("TIP_AGREEMENT_SLOT_HOURS", 24, minimum=1)
-# Shown at once when a visitor reports a child in danger now: "label=number" pairs.
+# Shown at once when a visitor reports a child in danger now: "label=number" pairs. The
+# default labels are in the translation catalogues (pages show them through {% translate %}).
+
+
+def gettext_noop(message: str) -> str:
+    """Marks a string for makemessages. Not Django's: that one reads the settings, which
+    would be read half-built here, and a configuration error would then not stop the site."""
+    return message
+
+
+_DEFAULT_EMERGENCY_LABELS = (
+    gettext_noop("Emergency services (Europe)"),
+    gettext_noop("Child helpline (Europe)"),
+    gettext_noop("Missing children hotline (Europe)"),
+)
 EMERGENCY_CONTACTS = envphonebook(
     "EMERGENCY_CONTACTS",
     [
-        "Emergency services (Europe)=112",
-        "Child helpline (Europe)=116 111",
-        "Missing children hotline (Europe)=116 000",
+        f"{label}={number}"
+        for label, number in zip(
+            _DEFAULT_EMERGENCY_LABELS, ("112", "116 111", "116 000"), strict=True
+        )
     ],
 )
 # Who is mailed at once about an urgent report (besides nobody: set it in production).

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError
 from django.shortcuts import render
@@ -29,12 +27,27 @@ def privacy(request: HttpRequest) -> HttpResponse:
             "receipt_days": settings.TIP_RECEIPT_RETENTION_DAYS,
             "csrf_cookie_name": settings.CSRF_COOKIE_NAME,
             "session_cookie_name": settings.SESSION_COOKIE_NAME,
+            "receipt_cookie_name": settings.RECEIPT_COOKIE_NAME,
         },
     )
 
 
-# As much of a visitor's text as the rate-limit page gives back: enough for any real tip.
+# As much of each field as is given back: enough for any real tip.
 GIVEN_BACK_CHARS = 5000
+# The text fields of the public forms (tip, report, follow-up), given back in this order.
+WRITTEN_FIELDS = ("body", "where", "occurred", "links")
+
+
+def written_text(request: HttpRequest) -> str:
+    """What the visitor typed into a public form, to give back when it could not be stored
+    (the 429 page, the 500 page). Never logged."""
+    if request.method != "POST":
+        return ""
+    try:
+        parts = [request.POST.get(name, "").strip()[:GIVEN_BACK_CHARS] for name in WRITTEN_FIELDS]
+    except Exception:  # noqa: BLE001 - the request body itself may be what failed
+        return ""
+    return "\n\n".join(part for part in parts if part)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
@@ -44,25 +57,9 @@ def server_error(request: HttpRequest) -> HttpResponse:
     context = {
         "PORTAL_NAME": settings.PORTAL_NAME,
         "PORTAL_OPERATOR": settings.PORTAL_OPERATOR,
-        "written": _posted_body(request),
-        "emergency_contacts": [
-            (label, number, _tel(number)) for label, number in settings.EMERGENCY_CONTACTS
-        ],
+        "written": written_text(request),
+        "emergency_contacts": settings.EMERGENCY_CONTACTS,
     }
     # Rendered without the request, so no context processor (auth, messages) can query.
     html = loader.get_template("500.html").render(context)
     return HttpResponseServerError(html)
-
-
-def _posted_body(request: HttpRequest) -> str:
-    if request.method != "POST":
-        return ""
-    try:
-        return request.POST.get("body", "")[:GIVEN_BACK_CHARS]
-    except Exception:  # noqa: BLE001 - the request body itself may be what failed
-        return ""
-
-
-def _tel(number: str) -> str:
-    """`tel:` wants digits and a leading +, not the spaces people write between groups."""
-    return "tel:" + re.sub(r"(?!^\+)[^0-9]", "", number)

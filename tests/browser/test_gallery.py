@@ -47,7 +47,7 @@ def gallery_objects(case, investigator, second_investigator):
 
 
 def test_a_visitor_filters_the_gallery_and_opens_an_object(page, gallery_objects):
-    page.goto("/")
+    page.goto("/en/")
     thumbnails = page.locator("img.object-thumb")
     assert thumbnails.count() == 4
     for index in range(4):
@@ -85,7 +85,7 @@ def test_a_visitor_filters_the_gallery_and_opens_an_object(page, gallery_objects
     assert image.evaluate("img => img.naturalWidth") > 0
     tip = page.get_by_role("link", name="Send a tip")
     assert tip.is_visible()
-    assert tip.get_attribute("href") == f"/objects/{gallery_objects[1].code}/tip/"
+    assert tip.get_attribute("href") == f"/en/objects/{gallery_objects[1].code}/tip/"
     assert page.get_by_text("Open: we are still looking").is_visible()
     screenshot(page, "object-page")
     assert axe_violations(page) == []

@@ -6,7 +6,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_visitor_sees_the_site_layout_and_reaches_the_footer_pages(page):
-    page.goto("/")
+    page.goto("/en/")
     assert page.title() == "Trace an Object"
     assert page.locator("main h1").is_visible()
     screenshot(page, "layout-home")
@@ -20,7 +20,7 @@ def test_a_visitor_sees_the_site_layout_and_reaches_the_footer_pages(page):
 
 
 def test_bootstrap_styles_load_from_our_own_server(page):
-    page.goto("/")
+    page.goto("/en/")
     # Bootstrap's reboot sets the body font; without the stylesheet it would be the default serif.
     font = page.evaluate("getComputedStyle(document.body).fontFamily")
     assert "system-ui" in font or "Segoe UI" in font

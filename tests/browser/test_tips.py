@@ -23,7 +23,7 @@ def test_a_visitor_sends_a_tip_and_follows_it_up_with_the_receipt(
     errors = []
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
 
-    page.goto(f"/objects/{obj.code}/")
+    page.goto(f"/en/objects/{obj.code}/")
     page.get_by_role("link", name="Send a tip").click()
     page.wait_for_url(f"**/objects/{obj.code}/tip/")
     page.get_by_label("What do you recognise?").fill("These mugs are sold at the Blue Lake market.")

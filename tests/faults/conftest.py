@@ -294,6 +294,7 @@ class Page:
     status: int  # 0: no HTTP answer at all (connection refused or reset)
     text: str
     cookies: list[str] = field(default_factory=list)
+    headers: str = ""
 
     @property
     def receipt(self) -> str | None:
@@ -312,7 +313,12 @@ class Web:
             conn.request(method, path, body=body, headers=headers or {})
             response = conn.getresponse()
             text = response.read().decode(errors="replace")
-            return Page(response.status, text, response.msg.get_all("Set-Cookie") or [])
+            return Page(
+                response.status,
+                text,
+                response.msg.get_all("Set-Cookie") or [],
+                headers=str(response.msg),
+            )
         except (OSError, http.client.HTTPException) as exc:
             return Page(0, repr(exc))
         finally:
@@ -399,7 +405,8 @@ class Visitor:
     then posts tips, each with a freshly solved proof of work."""
 
     def __init__(self, web: Web, path: str, address: str):
-        self.web, self.path, self.address = web, path, address
+        # Public pages live under a language prefix; a poster's unprefixed URL redirects.
+        self.web, self.path, self.address = web, f"/en{path}", address
         self.token = self.cookie = ""
 
     def load(self) -> Visitor:
@@ -412,8 +419,10 @@ class Visitor:
         return self
 
     def send(self, **fields: str) -> Page:
+        """Post the form, then follow the redirect to the receipt page as a browser would,
+        with the receipt's cookie (Secure, so sent back by hand over HTTP)."""
         body = urlencode({**tip_data(**fields), "csrfmiddlewaretoken": self.token})
-        return self.web.request(
+        answer = self.web.request(
             "POST",
             self.path,
             body=body,
@@ -422,6 +431,15 @@ class Visitor:
                 "Cookie": self.cookie,
                 "X-Forwarded-For": self.address,
             },
+        )
+        if answer.status != 303:
+            return answer
+        receipt = next(c.split(";", 1)[0] for c in answer.cookies if c.startswith("receipt="))
+        location = re.search(r"^Location: (\S+)", answer.headers, re.M)
+        return self.web.request(
+            "GET",
+            location.group(1) if location else "/en/receipt/issued/",
+            headers={"Cookie": f"{self.cookie}; {receipt}", "X-Forwarded-For": self.address},
         )
 
 

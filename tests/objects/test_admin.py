@@ -524,3 +524,52 @@ def test_a_superuser_sees_every_case_and_every_draft(client, case, investigator,
     page = client.get(CHANGELIST).content.decode()
     assert draft.code in page and f"?case={case.pk}" in page
     assert client.get(change_url(draft)).status_code == 200
+
+
+def test_translations_are_cleaned_to_known_languages_fields_and_lengths():
+    from objects.services import translations_clean
+
+    assert translations_clean(
+        {
+            "fr": {"title": "  Tasse  ", "questions": "", "owner": "x"},
+            "en": {"title": "English is the field itself"},
+            "xx": {"title": "unknown"},
+            "de": {"title": "B" * 500},
+        }
+    ) == {"fr": {"title": "Tasse"}, "de": {"title": "B" * 120}}
+
+
+def test_an_investigator_gives_the_texts_in_other_languages_before_publication(
+    client, case, investigator, second_investigator
+):
+    obj = bare_object(case, investigator, title="Bottle")
+    logged_in(client, investigator)
+    page = client.get(change_url(obj)).content.decode()
+    assert 'name="title_fr"' in page and 'name="alt_text_pt"' in page
+    response = client.post(
+        change_url(obj),
+        {
+            "title": "Bottle",
+            "category": Category.PACKAGING,
+            "questions": "Which brand is this?",
+            "region_hint": "",
+            "alt_text": "A green plastic bottle",
+            "title_fr": "Bouteille verte",
+            "questions_fr": "De quelle marque est-ce ?",
+        },
+    )
+    assert response.status_code == 302
+    obj.refresh_from_db()
+    assert obj.translations == {
+        "fr": {"title": "Bouteille verte", "questions": "De quelle marque est-ce ?"}
+    }
+    public = bare_published_object(case, investigator, second_investigator, title="Mug")
+    page = client.get(change_url(public)).content.decode()
+    assert 'name="title_fr"' not in page and "Translations" in page
+
+
+def test_the_upload_form_takes_the_texts_in_other_languages(client, case, investigator):
+    logged_in(client, investigator)
+    data = upload_data(case, synthetic_png(), title_de="Gestreifte Tapete")
+    client.post(ADD, data)
+    assert TracedObject.objects.get().translations == {"de": {"title": "Gestreifte Tapete"}}

@@ -62,7 +62,7 @@ def hidden(case, investigator):
 
 def codes_in(html: str) -> list[str]:
     """Object codes in the order the gallery's cards link to them."""
-    return re.findall(r'href="/objects/([^/"]+)/"', html)
+    return re.findall(r'href="/en/objects/([^/"]+)/"', html)
 
 
 def test_the_gallery_lists_public_objects_newest_first(client, public):
@@ -70,7 +70,7 @@ def test_the_gallery_lists_public_objects_newest_first(client, public):
     new = public(title="New mug", age_hours=1)
     middle = public(title="Middle mug", age_hours=5)
 
-    html = client.get("/").content.decode()
+    html = client.get("/en/").content.decode()
 
     assert codes_in(html) == [new.code, middle.code, old.code]
 
@@ -82,19 +82,19 @@ def test_objects_that_are_not_public_never_appear_and_their_pages_are_404(
     shown = public(title="Shown bottle", region_hint="Europe")
     secret = hidden(state, title="Secret bottle", region_hint="Oceania")
 
-    html = client.get("/").content.decode()
+    html = client.get("/en/").content.decode()
 
     assert codes_in(html) == [shown.code]
     assert "Secret bottle" not in html
     assert "Oceania" not in html  # not even among the region options
-    assert client.get(f"/objects/{secret.code}/").status_code == 404
+    assert client.get(f"/en/objects/{secret.code}/").status_code == 404
 
 
 def test_the_gallery_filters_by_category(client, public):
     toy = public(title="Teddy bear", category=Category.TOY)
     public(title="Green bottle", category=Category.PACKAGING)
 
-    html = client.get("/", {"category": Category.TOY}).content.decode()
+    html = client.get("/en/", {"category": Category.TOY}).content.decode()
 
     assert codes_in(html) == [toy.code]
     assert '<option value="toy" selected>' in html
@@ -106,7 +106,7 @@ def test_the_gallery_filters_by_region_and_offers_the_regions_of_public_objects(
     public(title="Mug", region_hint="")
     public(title="Plate", region_hint="Europe")
 
-    html = client.get("/", {"region": "South-East Asia"}).content.decode()
+    html = client.get("/en/", {"region": "South-East Asia"}).content.decode()
 
     assert codes_in(html) == [asian.code]
     options = re.findall(
@@ -118,7 +118,7 @@ def test_the_gallery_filters_by_region_and_offers_the_regions_of_public_objects(
 def test_a_filter_value_that_is_not_an_option_is_ignored(client, public):
     obj = public()
 
-    response = client.get("/", {"category": "<b>nope</b>", "region": "Atlantis"})
+    response = client.get("/en/", {"category": "<b>nope</b>", "region": "Atlantis"})
 
     assert response.status_code == 200
     assert codes_in(response.content.decode()) == [obj.code]
@@ -128,8 +128,8 @@ def test_the_gallery_hides_identified_objects_when_asked(client, public):
     open_one = public(title="Open")
     identified = public(title="Solved", state=ObjectState.IDENTIFIED)
 
-    assert set(codes_in(client.get("/").content.decode())) == {open_one.code, identified.code}
-    html = client.get("/", {"hide_identified": "1"}).content.decode()
+    assert set(codes_in(client.get("/en/").content.decode())) == {open_one.code, identified.code}
+    html = client.get("/en/", {"hide_identified": "1"}).content.decode()
     assert codes_in(html) == [open_one.code]
     checkbox = re.search(r'<input type="checkbox" name="hide_identified"[^>]*>', html).group()
     assert 'value="1"' in checkbox and " checked" in checkbox
@@ -139,7 +139,7 @@ def test_identified_objects_carry_a_visible_badge(client, public):
     public(title="Open")
     public(title="Solved", state=ObjectState.IDENTIFIED)
 
-    html = client.get("/").content.decode()
+    html = client.get("/en/").content.decode()
 
     assert html.count('<span class="badge badge-identified">Identified</span>') == 1
 
@@ -149,8 +149,8 @@ def test_the_gallery_shows_24_objects_a_page_and_its_page_links_keep_the_filters
         public(category=Category.TOY, age_hours=hours + 1)
     public(category=Category.VEHICLE)
 
-    first = client.get("/", {"category": "toy", "hide_identified": "1"}).content.decode()
-    second = client.get("/", {"category": "toy", "hide_identified": "1", "page": "2"})
+    first = client.get("/en/", {"category": "toy", "hide_identified": "1"}).content.decode()
+    second = client.get("/en/", {"category": "toy", "hide_identified": "1", "page": "2"})
 
     assert len(codes_in(first)) == 24
     assert 'href="?category=toy&amp;hide_identified=1&amp;page=2"' in first
@@ -166,7 +166,7 @@ def test_a_bad_page_number_gives_the_first_or_last_page(client, public, number, 
     for hours in range(25):
         public(age_hours=hours + 1)
 
-    response = client.get("/", {"page": number})
+    response = client.get("/en/", {"page": number})
 
     assert response.status_code == 200
     assert response.context["page_obj"].number == shown
@@ -179,7 +179,7 @@ def test_the_counts_come_from_the_data(client, public, hidden):
     hidden(ObjectState.RETIRED)
     hidden(ObjectState.AWAITING_APPROVAL)
 
-    html = client.get("/", {"category": "toy"}).content.decode()
+    html = client.get("/en/", {"category": "toy"}).content.decode()
 
     # Site-wide counters: filters do not change them.
     assert "3 objects published · 1 identified" in html
@@ -188,7 +188,7 @@ def test_the_counts_come_from_the_data(client, public, hidden):
 def test_an_empty_gallery_says_so_in_words(client, hidden):
     hidden(ObjectState.DRAFT)
 
-    html = client.get("/").content.decode()
+    html = client.get("/en/").content.decode()
 
     assert "No objects are published yet." in html
     assert "<form" not in html
@@ -197,7 +197,7 @@ def test_an_empty_gallery_says_so_in_words(client, hidden):
 def test_filters_that_match_nothing_say_so_in_words(client, public):
     public(category=Category.TOY)
 
-    html = client.get("/", {"category": Category.VEHICLE}).content.decode()
+    html = client.get("/en/", {"category": Category.VEHICLE}).content.decode()
 
     assert "No objects match these filters." in html
     assert codes_in(html) == []
@@ -206,9 +206,9 @@ def test_filters_that_match_nothing_say_so_in_words(client, public):
 def test_the_filter_form_is_a_labelled_get_form(client, public):
     public()
 
-    html = client.get("/").content.decode()
+    html = client.get("/en/").content.decode()
 
-    assert '<form method="get" action="/"' in html
+    assert '<form method="get" action="/en/"' in html
     for field in ("category", "region", "hide_identified"):
         assert re.search(rf'<label class="form-[a-z-]*label" for="id_{field}">\w', html)
         assert f'id="id_{field}"' in html
@@ -222,7 +222,7 @@ def test_every_image_has_its_alt_text_size_and_lazy_loading(
         for seed, alt in enumerate(["Red striped towel", "Blue shampoo bottle"])
     ]
 
-    html = client.get("/").content.decode()
+    html = client.get("/en/").content.decode()
 
     images = re.findall(r"<img [^>]*>", html)
     assert len(images) == 2
@@ -240,7 +240,7 @@ def test_html_in_titles_and_questions_is_escaped(client, public):
         region_hint="<b>Europe</b>",
     )
 
-    for url in ("/", f"/objects/{obj.code}/"):
+    for url in ("/en/", f"/en/objects/{obj.code}/"):
         html = client.get(url).content.decode()
         assert "<script>alert(1)" not in html and "<b>Europe" not in html
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
@@ -251,7 +251,7 @@ def test_html_in_titles_and_questions_is_escaped(client, public):
 @pytest.mark.parametrize("page", ["gallery", "detail"])
 def test_public_pages_can_be_served_by_any_cache(client, public, page):
     obj = public()
-    url = "/?category=toy" if page == "gallery" else f"/objects/{obj.code}/"
+    url = "/en/?category=toy" if page == "gallery" else f"/en/objects/{obj.code}/"
 
     response = client.get(url)
 
@@ -269,7 +269,7 @@ def test_a_staff_member_browsing_with_a_session_gets_a_private_response(
     obj = public()
     client.force_login(investigator)
 
-    for url in ("/", f"/objects/{obj.code}/"):
+    for url in ("/en/", f"/en/objects/{obj.code}/"):
         cache_control = client.get(url)["Cache-Control"]
         assert "private" in cache_control and "public" not in cache_control
 
@@ -278,7 +278,7 @@ def test_a_staff_member_browsing_with_a_session_gets_a_private_response(
 def test_public_pages_answer_only_get_and_head(client, public, method):
     obj = public()
 
-    for url in ("/", f"/objects/{obj.code}/"):
+    for url in ("/en/", f"/en/objects/{obj.code}/"):
         assert getattr(client, method)(url).status_code == 405
         assert client.head(url).status_code == 200
 
@@ -295,7 +295,7 @@ def test_the_gallery_runs_four_queries_whatever_the_number_of_objects(
 
     # The page count, the page's rows, the region options and the counters.
     with django_assert_num_queries(4):
-        response = client.get("/", {"hide_identified": "1", "page": "2"})
+        response = client.get("/en/", {"hide_identified": "1", "page": "2"})
 
     assert response.status_code == 200
 
@@ -304,7 +304,7 @@ def test_the_object_page_runs_one_query(client, public, django_assert_num_querie
     obj = public(state=ObjectState.IDENTIFIED, outcome_public_line="Sold in two countries.")
 
     with django_assert_num_queries(1):
-        response = client.get(f"/objects/{obj.code}/")
+        response = client.get(f"/en/objects/{obj.code}/")
 
     assert "Sold in two countries." in response.content.decode()
 
@@ -322,7 +322,7 @@ def test_the_object_page_shows_the_image_the_details_and_the_tip_link(
         questions="Where is this wallpaper sold?\nWhen was it made?",
     )
 
-    html = client.get(f"/objects/{obj.code}/").content.decode()
+    html = client.get(f"/en/objects/{obj.code}/").content.decode()
 
     assert f"<title>Striped wallpaper ({obj.code}) · Trace an Object</title>" in html
     assert "<h1" in html and "Striped wallpaper</h1>" in html
@@ -331,7 +331,7 @@ def test_the_object_page_shows_the_image_the_details_and_the_tip_link(
     assert f'alt="{obj.alt_text}"' in image
     assert "Textile" in html and "Europe" in html and obj.code in html
     assert "Where is this wallpaper sold?<br>When was it made?" in html
-    assert f'href="/objects/{obj.code}/tip/"' in html and "Send a tip" in html
+    assert f'href="/en/objects/{obj.code}/tip/"' in html and "Send a tip" in html
     assert "Open: we are still looking" in html
 
 
@@ -342,7 +342,7 @@ def test_an_identified_object_shows_its_outcome(client, public):
         outcome_public_line="This towel is sold in every country.",
     )
 
-    html = client.get(f"/objects/{obj.code}/").content.decode()
+    html = client.get(f"/en/objects/{obj.code}/").content.decode()
 
     assert "Identified" in html and "Sold worldwide, lead eliminated" in html
     assert "This towel is sold in every country." in html
@@ -350,8 +350,52 @@ def test_an_identified_object_shows_its_outcome(client, public):
 
 
 def test_an_unknown_code_is_a_404_in_the_site_layout(client):
-    response = client.get("/objects/TAO-1999-0001/")
+    response = client.get("/en/objects/TAO-1999-0001/")
 
     assert response.status_code == 404
     html = response.content.decode()
-    assert "<h1>Page not found</h1>" in html and 'href="/privacy/"' in html
+    assert "<h1>Page not found</h1>" in html and 'href="/en/privacy/"' in html
+
+
+def test_a_shared_object_link_shows_the_object_with_open_graph_and_twitter_cards(
+    client, public_object
+):
+    html = client.get(f"/fr/objects/{public_object.code}/").content.decode()
+    title = f"{public_object.title} ({public_object.code})"
+    assert f'<meta property="og:title" content="{title}">' in html
+    assert f'<meta name="twitter:title" content="{title}">' in html
+    assert (
+        f'<meta property="og:url" content="http://testserver/fr/objects/{public_object.code}/">'
+        in html
+    )
+    # The link to copy is the unprefixed one: whoever opens it gets their own language.
+    assert f'data-copy-text="http://testserver/objects/{public_object.code}/"' in html
+
+
+def test_the_site_has_a_favicon_of_its_own(client):
+    html = client.get("/en/").content.decode()
+    assert '<link rel="icon" href="/static/favicon.svg"' in html
+    assert client.get("/favicon.ico").headers["Location"] == "/static/favicon.ico"
+
+
+def test_an_object_shows_its_texts_in_the_page_language_and_marks_english_fallbacks(
+    client, public_object
+):
+    public_object.translations = {"fr": {"title": "Papier peint rayé", "questions": "Où ?"}}
+    public_object.region_hint = "Europe"
+    public_object.save(update_fields=["translations", "region_hint"])
+    html = client.get(f"/fr/objects/{public_object.code}/").content.decode()
+    assert '<h1 class="mb-1">Papier peint rayé</h1>' in html
+    assert 'class="object-questions"><p>Où ?</p></div>' in html
+    assert '<dd class="col-sm-8" lang="en">Europe</dd>' in html  # no French region given
+    german = client.get(f"/de/objects/{public_object.code}/").content.decode()
+    assert f'<h1 class="mb-1" lang="en">{public_object.title}</h1>' in german
+    english = client.get(f"/en/objects/{public_object.code}/").content.decode()
+    assert f'<h1 class="mb-1">{public_object.title}</h1>' in english
+
+
+def test_gallery_cards_use_the_translated_title(client, public_object):
+    public_object.translations = {"pl": {"title": "Tapeta w paski"}}
+    public_object.save(update_fields=["translations"])
+    html = client.get("/pl/").content.decode()
+    assert ">Tapeta w paski</a>" in html

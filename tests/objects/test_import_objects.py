@@ -231,3 +231,20 @@ def test_manifest_values_are_stored_without_direction_overrides(tmp_path, invest
         "A mug",
         "CASE-Z",
     )
+
+
+def test_a_manifest_may_give_each_text_in_other_languages(tmp_path, investigator):
+    (tmp_path / "mug.png").write_bytes(synthetic_png(seed=5))
+    (tmp_path / "manifest.csv").write_text(
+        "file,title,category,questions,region_hint,alt_text,case,title_fr,questions_fr,alt_text_de,title_xx\n"
+        "mug.png,White mug,other,Where is it sold?,Europe,A white mug,CASE-A,"
+        "Tasse blanche,Où est-elle vendue ?,Ein weißer Becher,ignored\n",
+        encoding="utf-8",
+    )
+    code, _out, _ = run_import(str(tmp_path / "manifest.csv"), "--owner", "ines")
+    assert code == 0
+    mug = TracedObject.objects.get()
+    assert mug.translations == {
+        "fr": {"title": "Tasse blanche", "questions": "Où est-elle vendue ?"},
+        "de": {"alt_text": "Ein weißer Becher"},
+    }

@@ -43,9 +43,10 @@ def test_retiring_an_object_makes_the_cached_pages_stale_at_once(
 
 
 def test_each_filter_and_page_is_a_page_of_its_own(client, public_object):
-    assert client.get("/?category=packaging")["X-Page-Cache"] == "miss"
-    assert client.get("/?category=textile")["X-Page-Cache"] == "miss"
-    assert client.get("/?category=packaging")["X-Page-Cache"] == "hit"
+    gallery = reverse("objects:gallery")
+    assert client.get(f"{gallery}?category=packaging")["X-Page-Cache"] == "miss"
+    assert client.get(f"{gallery}?category=textile")["X-Page-Cache"] == "miss"
+    assert client.get(f"{gallery}?category=packaging")["X-Page-Cache"] == "hit"
 
 
 def test_a_visitor_with_a_session_cookie_is_neither_served_from_nor_stored_in_the_cache(

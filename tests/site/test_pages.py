@@ -8,14 +8,16 @@ pytestmark = pytest.mark.django_db
 
 
 def test_the_home_page_is_in_the_site_layout(client):
-    html = client.get("/").content.decode()
+    html = client.get("/en/").content.decode()
     assert "<title>Trace an Object</title>" in html
-    assert 'href="/about/"' in html and 'href="/privacy/"' in html
+    assert 'href="/en/about/"' in html and 'href="/en/privacy/"' in html
     assert "/static/bootstrap/css/bootstrap.min.css" in html
     assert "/static/css/portal.css" in html
 
 
-@pytest.mark.parametrize("url, heading", [("/about/", "About this site"), ("/privacy/", "Privacy")])
+@pytest.mark.parametrize(
+    "url, heading", [("/en/about/", "About this site"), ("/en/privacy/", "Privacy")]
+)
 def test_footer_pages_answer_in_the_layout(client, url, heading):
     response = client.get(url)
     assert response.status_code == 200
@@ -26,7 +28,7 @@ def test_an_unknown_address_is_a_404_in_the_site_layout(client):
     response = client.get("/no-such-page/")
     assert response.status_code == 404
     html = response.content.decode()
-    assert "<h1>Page not found</h1>" in html and 'href="/privacy/"' in html
+    assert "<h1>Page not found</h1>" in html and 'href="/en/privacy/"' in html
 
 
 def test_the_500_page_is_in_the_site_layout():

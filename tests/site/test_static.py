@@ -14,7 +14,7 @@ def test_collectstatic_builds_a_manifest_the_layout_renders_from(client, setting
     }
     with override_settings(STATIC_ROOT=tmp_path / "static", STORAGES=production_storages):
         call_command("collectstatic", "--noinput", verbosity=0)
-        html = client.get("/about/").content.decode()
+        html = client.get("/en/about/").content.decode()
     assert (tmp_path / "static" / "staticfiles.json").exists()
     # Hashed names let the web server cache them forever.
     assert "/static/bootstrap/css/bootstrap.min." in html and ".css" in html

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import secrets
 
 import altcha
 from django.conf import settings
@@ -32,5 +33,6 @@ def tip_data(**fields) -> dict:
         "contact": "",
         "website": "",
         "altcha": solved_proof_of_work(),
+        "submission": secrets.token_urlsafe(24),
         **fields,
     }

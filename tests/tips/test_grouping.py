@@ -71,7 +71,7 @@ def test_a_tip_sent_through_the_form_is_grouped_once_its_transaction_commits(
     client, public_object, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(f"/objects/{public_object.code}/tip/", tip_data(), REMOTE_ADDR="192.0.2.1")
+        client.post(f"/en/objects/{public_object.code}/tip/", tip_data(), REMOTE_ADDR="192.0.2.1")
     tip = Tip.objects.get()
     assert tip.group_id is not None and tip.signature is not None
     assert set(tip.claims.values_list("kind", "value")) >= {("country", "PL"), ("name", "lidl")}

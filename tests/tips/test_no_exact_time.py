@@ -39,7 +39,7 @@ def test_an_urgent_report_leaves_no_trace_finer_than_the_minute(
     caplog.set_level(logging.DEBUG)
 
     with django_capture_on_commit_callbacks(execute=True):
-        client.post("/report/", tip_data(danger_now="on", body="A child is hurt next door."))
+        client.post("/en/report/", tip_data(danger_now="on", body="A child is hurt next door."))
 
     tip = Tip.objects.get()
     stored = [tip.received_at, tip.urgent_alert_sent_at]

@@ -33,17 +33,20 @@ def test_a_visitors_address_and_user_agent_are_never_kept(
     caplog.set_level(logging.DEBUG)
     for address in ADDRESSES:
         meta = {"REMOTE_ADDR": address, "HTTP_USER_AGENT": USER_AGENT}
-        client.get(f"/objects/{public_object.code}/", **meta)
-        client.get(f"/objects/{public_object.code}/tip/", **meta)
+        client.get(f"/en/objects/{public_object.code}/", **meta)
+        client.get(f"/en/objects/{public_object.code}/tip/", **meta)
         response = client.post(
-            f"/objects/{public_object.code}/tip/",
+            f"/en/objects/{public_object.code}/tip/",
             tip_data(contact="me@example.org", contact_consent="on"),
+            follow=True,
             **meta,
         )
         assert 'id="receipt-code"' in response.content.decode()
-        client.post("/report/", tip_data(danger_now="on"), **meta)
-        client.post("/receipt/", {"receipt": "1111 2222 3333 4444"}, **meta)
-        client.post(f"/objects/{public_object.code}/tip/", {"body": "x"}, **meta)  # an invalid one
+        client.post("/en/report/", tip_data(danger_now="on"), **meta)
+        client.post("/en/receipt/", {"receipt": "1111 2222 3333 4444"}, **meta)
+        client.post(
+            f"/en/objects/{public_object.code}/tip/", {"body": "x"}, **meta
+        )  # an invalid one
     stored = everything_stored(media_root)
     logged = "\n".join(record.getMessage() + repr(record.__dict__) for record in caplog.records)
     for needle in [*ADDRESSES, "203.0.113", "2001:db8:77", "UniqueAgent"]:

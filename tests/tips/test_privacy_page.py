@@ -14,7 +14,7 @@ TEMPLATE = Path(django_settings.BASE_DIR) / "templates" / "pages" / "privacy.htm
 
 
 def page(client) -> str:
-    response = client.get("/privacy/")
+    response = client.get("/en/privacy/")
     assert response.status_code == 200
     return response.content.decode()
 
@@ -94,7 +94,7 @@ def test_the_page_explains_the_one_cookie_the_forms_set(client, settings):
 
 
 def test_the_page_sets_no_cookie(client):
-    response = client.get("/privacy/")
+    response = client.get("/en/privacy/")
 
     assert response.status_code == 200
     assert not response.cookies

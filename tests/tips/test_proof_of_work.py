@@ -3,6 +3,7 @@
 
 import base64
 import json
+import secrets
 import threading
 import time
 
@@ -42,7 +43,11 @@ def test_one_solution_posted_at_once_from_four_networks_is_taken_once(public_obj
     def send(number: int) -> None:
         try:
             response = Client().post(
-                f"/objects/{public_object.code}/tip/", data, REMOTE_ADDR=f"192.0.2.{number}"
+                f"/en/objects/{public_object.code}/tip/",
+                # The same solution in four forms (each its own one-time token).
+                {**data, "submission": secrets.token_urlsafe(24)},
+                REMOTE_ADDR=f"192.0.2.{number}",
+                follow=True,
             )
             answers.append(response.content.decode())
         finally:
@@ -71,11 +76,15 @@ def test_a_solution_used_before_redis_came_back_or_went_away_is_refused(
         cache._down_until = time.monotonic() + 60 if state == "down" else 0.0
 
     data = tip_data()
-    url = f"/objects/{public_object.code}/tip/"
+    url = f"/en/objects/{public_object.code}/tip/"
     redis(first)
-    assert 'id="receipt-code"' in client.post(url, data, REMOTE_ADDR="192.0.2.1").content.decode()
+    first_answer = client.post(url, data, REMOTE_ADDR="192.0.2.1", follow=True)
+    assert 'id="receipt-code"' in first_answer.content.decode()
     redis(then)
-    response = client.post(url, data, REMOTE_ADDR="192.0.2.2")
+    # The same solution in another form (a form sent again would just show its receipt).
+    response = client.post(
+        url, {**data, "submission": secrets.token_urlsafe(24)}, REMOTE_ADDR="192.0.2.2"
+    )
     redis("up")
     assert "already used" in response.content.decode()
     assert Tip.objects.count() == 1

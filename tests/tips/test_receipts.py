@@ -15,13 +15,13 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def receipt(client, public_object) -> str:
     response = client.post(
-        f"/objects/{public_object.code}/tip/", tip_data(), REMOTE_ADDR="192.0.2.1"
+        f"/en/objects/{public_object.code}/tip/", tip_data(), REMOTE_ADDR="192.0.2.1", follow=True
     )
     return re.search(r'id="receipt-code">([\d ]+)<', response.content.decode()).group(1)
 
 
 def check(client, receipt, address="192.0.2.1"):
-    return client.post("/receipt/", {"receipt": receipt}, REMOTE_ADDR=address)
+    return client.post("/en/receipt/", {"receipt": receipt}, REMOTE_ADDR=address)
 
 
 def test_a_receipt_shows_the_public_status(client, receipt):
@@ -65,7 +65,7 @@ def test_the_tipster_reads_the_analysts_question_and_adds_information(client, re
     assert not re.search(rf"\b{analyst.username}\b", html)  # not shown to the public
 
     response = client.post(
-        "/receipt/add/",
+        "/en/receipt/add/",
         {"receipt": receipt, "body": "The one at the central station."},
         REMOTE_ADDR="192.0.2.1",
     )
@@ -78,13 +78,13 @@ def test_the_tipster_reads_the_analysts_question_and_adds_information(client, re
 def test_a_closed_tip_takes_no_more_information(client, receipt):
     Tip.objects.update(status=TipStatus.CLOSED, closed_at=timezone.now())
     html = check(client, receipt).content.decode()
-    assert "This tip is closed" in html and 'action="/receipt/add/"' not in html
+    assert "This tip is closed" in html and 'action="/en/receipt/add/"' not in html
 
 
 def test_a_wrong_receipt_says_so_and_reveals_nothing(client, receipt):
     response = check(client, "0000 0000 0000 0000")
     assert "No tip has this receipt" in response.content.decode()
-    response = client.post("/receipt/add/", {"receipt": "0000000000000000", "body": "hello"})
+    response = client.post("/en/receipt/add/", {"receipt": "0000000000000000", "body": "hello"})
     assert response.status_code == 404
     assert not TipFollowUp.objects.exists()
 
@@ -110,3 +110,14 @@ def test_wrong_receipts_are_limited_hard_and_then_even_the_right_one_waits(clien
 def test_right_receipts_do_not_use_up_the_guessing_budget(client, receipt):
     for _ in range(15):
         assert check(client, receipt).status_code == 200
+
+
+def test_the_status_page_shows_the_object_the_tipsters_text_and_what_the_status_means(
+    client, receipt, public_object
+):
+    client.post("/en/receipt/add/", {"receipt": receipt, "body": "It is also sold in Gdańsk."})
+    html = check(client, receipt).content.decode()
+    assert public_object.title in html and public_object.code in html
+    assert "This is the Sunny brand sold in Lidl shops in Poland." in html
+    assert "It is also sold in Gdańsk." in html
+    assert "An analyst is reading your tip" in html or "waiting for an analyst" in html

@@ -25,11 +25,13 @@ JUNK = {"body": "x"}  # no proof of work, too short: what the attack run sent
 
 
 def post_tip(client, obj, address=BOB, data=None):
-    return client.post(f"/objects/{obj.code}/tip/", data or tip_data(), REMOTE_ADDR=address)
+    return client.post(
+        reverse("tips:tip", args=[obj.code]), data or tip_data(), REMOTE_ADDR=address, follow=True
+    )
 
 
 def post_report(client, address=BOB, **fields):
-    return client.post("/report/", tip_data(**fields), REMOTE_ADDR=address)
+    return client.post(reverse("tips:report"), tip_data(**fields), REMOTE_ADDR=address, follow=True)
 
 
 @pytest.fixture
@@ -101,7 +103,7 @@ def test_junk_reports_do_not_block_an_urgent_report_from_another_network(client,
         ("report-global", "global", "10/h"),
     ]
     for _ in range(30):
-        client.post("/report/", {**JUNK, "danger_now": "on"}, REMOTE_ADDR=ATTACKER)
+        client.post(reverse("tips:report"), {**JUNK, "danger_now": "on"}, REMOTE_ADDR=ATTACKER)
     response = post_report(client, danger_now="on", body="A child is being hurt next door.")
     html = response.content.decode()
     assert response.status_code == 200
@@ -145,7 +147,7 @@ def receipt(client, public_object, monkeypatch) -> str:
 
 
 def check_receipt(client, receipt, address=BOB):
-    return client.post("/receipt/", {"receipt": receipt}, REMOTE_ADDR=address)
+    return client.post(reverse("tips:receipt"), {"receipt": receipt}, REMOTE_ADDR=address)
 
 
 def test_wrong_receipts_from_many_networks_do_not_block_a_valid_receipt(client, receipt):

@@ -15,11 +15,13 @@ pytestmark = pytest.mark.django_db
 
 
 def post_tip(client, obj, **fields):
-    return client.post(f"/objects/{obj.code}/tip/", tip_data(**fields), REMOTE_ADDR="198.51.100.23")
+    return client.post(
+        f"/en/objects/{obj.code}/tip/", tip_data(**fields), REMOTE_ADDR="198.51.100.23"
+    )
 
 
 def test_the_tip_page_shows_the_form_with_a_self_hosted_proof_of_work(client, public_object):
-    response = client.get(f"/objects/{public_object.code}/tip/")
+    response = client.get(f"/en/objects/{public_object.code}/tip/")
     html = response.content.decode()
     assert response.status_code == 200
     for name in ("body", "country", "where", "links", "contact", "contact_consent", "altcha"):
@@ -33,7 +35,9 @@ def test_the_tip_page_shows_the_form_with_a_self_hosted_proof_of_work(client, pu
 
 def test_a_visitor_sends_a_tip_and_gets_a_receipt_of_16_digits(client, public_object):
     response = post_tip(client, public_object)
-    assert response.status_code == 200
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/en/receipt/issued/"
+    response = client.get(response.headers["Location"])
     receipt = re.search(r'id="receipt-code">([\d ]+)<', response.content.decode()).group(1)
     assert re.fullmatch(r"\d{4} \d{4} \d{4} \d{4}", receipt)
     tip = Tip.objects.get()
@@ -94,8 +98,8 @@ def test_bad_input_gets_a_clear_message_and_stores_nothing(client, public_object
 
 def test_a_proof_of_work_cannot_be_used_twice(client, public_object):
     data = tip_data()
-    client.post(f"/objects/{public_object.code}/tip/", data)
-    response = client.post(f"/objects/{public_object.code}/tip/", data)
+    client.post(f"/en/objects/{public_object.code}/tip/", data)
+    response = client.post(f"/en/objects/{public_object.code}/tip/", data)
     assert "already used" in response.content.decode()
     assert Tip.objects.count() == 1
 
@@ -117,20 +121,71 @@ def test_an_unknown_or_unpublished_object_is_a_404_and_stores_nothing(
 ):
     draft = bare_object(case, investigator, state=ObjectState.AWAITING_APPROVAL)
     for code in ("TAO-2026-9999", draft.code):
-        assert client.get(f"/objects/{code}/tip/").status_code == 404
-        assert client.post(f"/objects/{code}/tip/", tip_data()).status_code == 404
+        assert client.get(f"/en/objects/{code}/tip/").status_code == 404
+        assert client.post(f"/en/objects/{code}/tip/", tip_data()).status_code == 404
     assert not Tip.objects.exists()
 
 
 def test_other_methods_get_a_405_page(client, public_object):
-    response = client.put(f"/objects/{public_object.code}/tip/")
+    response = client.put(f"/en/objects/{public_object.code}/tip/")
     assert response.status_code == 405
     assert "Not available this way" in response.content.decode()
-    response = client.get("/receipt/add/")
+    response = client.get("/en/receipt/add/")
     assert response.status_code == 405 and response.headers["Allow"] == "POST"
     assert "Nothing was stored" in response.content.decode()
 
 
 def test_the_object_page_links_to_the_tip_page(client, public_object):
-    html = client.get(f"/objects/{public_object.code}/").content.decode()
-    assert f'href="/objects/{public_object.code}/tip/"' in html
+    html = client.get(f"/en/objects/{public_object.code}/").content.decode()
+    assert f'href="/en/objects/{public_object.code}/tip/"' in html
+
+
+def test_the_receipt_page_survives_a_reload_through_a_strict_short_lived_cookie(
+    client, public_object
+):
+    response = post_tip(client, public_object)
+    # What the WSGI handler sends: one Set-Cookie per morsel, each named "receipt".
+    cookies = [morsel.output() for morsel in response.cookies.values()]
+    assert len(cookies) == 8 and all(c.startswith("Set-Cookie: receipt=") for c in cookies)
+    assert any("Path=/fr/receipt/issued/" in c for c in cookies)
+    cookie = response.cookies["receipt:en"]
+    assert cookie["path"] == "/en/receipt/issued/" and cookie["max-age"] == 900
+    assert cookie["httponly"] and cookie["secure"] and cookie["samesite"] == "Strict"
+    first = client.get("/en/receipt/issued/").content.decode()
+    again = client.get("/en/receipt/issued/")
+    assert 'id="receipt-code"' in first and again.content.decode() == first
+    assert "no-store" in again.headers["Cache-Control"]
+    receipt = re.search(r'id="receipt-code">([\d ]+)<', first).group(1)
+    assert receipt.replace(" ", "") not in cookie.value  # encrypted, not in clear
+
+
+def test_the_same_form_sent_twice_makes_one_tip_and_shows_the_same_receipt(client, public_object):
+    data = tip_data()
+    first = client.post(f"/en/objects/{public_object.code}/tip/", data, follow=True)
+    data["altcha"] = tip_data()["altcha"]  # a fresh proof of work, the same form otherwise
+    second = client.post(f"/en/objects/{public_object.code}/tip/", data, follow=True)
+    assert Tip.objects.count() == 1
+    assert second.content.decode() == first.content.decode()
+
+
+def test_without_the_cookie_the_receipt_page_says_the_tip_was_not_lost(client, public_object):
+    post_tip(client, public_object)
+    client.cookies.clear()
+    html = client.get("/en/receipt/issued/").content.decode()
+    assert 'id="receipt-code"' not in html and "Your tip was not lost." in html
+
+
+def test_an_expired_receipt_cookie_is_not_shown(client, public_object, monkeypatch):
+    from tips import crypto
+
+    post_tip(client, public_object)
+    monkeypatch.setattr(crypto, "RECEIPT_COOKIE_SECONDS", -1)
+    assert 'id="receipt-code"' not in client.get("/en/receipt/issued/").content.decode()
+
+
+def test_the_language_switcher_on_the_receipt_page_keeps_the_receipt(client, public_object):
+    post_tip(client, public_object)
+    english = client.get("/en/receipt/issued/").content.decode()
+    french = client.get("/fr/receipt/issued/").content.decode()
+    receipt = re.search(r'id="receipt-code">([\d ]+)<', english).group(1)
+    assert f'id="receipt-code">{receipt}<' in french

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import csv
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from objects.imaging import ImageRejected
-from objects.models import Case, Category, ObjectState
+from objects.models import TRANSLATED_FIELDS, Case, Category, ObjectState
 from objects.services import ObjectDetails, case_ensure, object_intake, object_submit
 from traceobject.text import clean_text
 
@@ -38,6 +39,20 @@ class Row:
     region_hint: str = ""
     alt_text: str = ""
     case: str = ""
+    # From optional columns such as title_fr or alt_text_de: {"fr": {"title": "…"}, …}
+    translations: dict[str, dict[str, str]] = field(default_factory=dict)
+
+
+def _translations(record: dict[str, str | None]) -> dict[str, dict[str, str]]:
+    """The optional per-language columns (title_fr, questions_fr, region_hint_fr,
+    alt_text_fr, … for every language of LANGUAGES but English)."""
+    found: dict[str, dict[str, str]] = {}
+    for code, _name in settings.LANGUAGES:
+        for name in TRANSLATED_FIELDS:
+            value = _clean_value(name, record.get(f"{name}_{code}"))
+            if value and code != settings.LANGUAGE_CODE:
+                found.setdefault(code, {})[name] = value
+    return found
 
 
 class RowError(Exception):
@@ -117,6 +132,7 @@ class Command(BaseCommand):
                     path=manifest.parent / (record["file"] or "").strip(),
                     name=_clean_line(record["file"] or "") or f"row {number}",
                     **{key: _clean_value(key, record[key]) for key in MANIFEST_COLUMNS[1:]},
+                    translations=_translations(record),
                 )
                 for number, record in enumerate(reader, start=2)
             ]
@@ -150,6 +166,7 @@ class Command(BaseCommand):
             questions=(row.questions or DEFAULT_QUESTIONS)[:1000],
             alt_text=(row.alt_text or title)[:300],
             region_hint=row.region_hint[:80],
+            translations=row.translations,
         )
 
     def _case(self, reference: str, uploader) -> Case:
