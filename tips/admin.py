@@ -327,6 +327,8 @@ class TipAdmin(BackOfficePages, admin.ModelAdmin):
         "forward_tips",
         "release_floods",
         "reject_floods",
+        "split_from_groups",
+        "merge_groups",
     ]
     inlines = [TipFollowUpInline, TipMessageInline]
     fieldsets = [
@@ -885,8 +887,56 @@ class TipAdmin(BackOfficePages, admin.ModelAdmin):
             messages.SUCCESS if groups else messages.WARNING,
         )
 
+    @admin.action(description=gettext_lazy("Split out of their group"), permissions=["change"])
+    def split_from_groups(self, request, queryset):
+        """Each selected tip gets a group of its own, for good: the grouping never puts it back."""
+        self.apply_to_each(
+            request,
+            queryset,
+            lambda tip: bool(triage.tip_group_split(tip=tip, by=request.user)),
+            done=ngettext_lazy(
+                "%(count)d tip now in a group of its own",
+                "%(count)d tips now each in a group of their own",
+                "count",
+            ),
+            skipped=ngettext_lazy("%(count)d was left as it was", "%(count)d were left", "count"),
+        )
+
+    @admin.action(description=gettext_lazy("Merge their groups"), permissions=["change"])
+    def merge_groups(self, request, queryset):
+        """The groups of the selected tips become one: the group of the oldest selected tip."""
+        groups = _groups_in_order(queryset)
+        if len(groups) < 2:
+            self.message_user(
+                request, _("Select tips of at least two groups of one object."), messages.WARNING
+            )
+            return
+        moved = 0
+        try:
+            for group in groups[1:]:
+                moved += triage.tip_group_merge(group=group, into=groups[0], by=request.user)
+        except triage.TriageError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return
+        self.message_user(
+            request,
+            _("%(groups)d groups merged into group ~%(into)d: %(tips)d tips moved.")
+            % {"groups": len(groups) - 1, "into": groups[0].pk, "tips": moved},
+            messages.SUCCESS,
+        )
+
     @admin.action(description=gettext_lazy("Forward…"), permissions=["change"])
     def forward_tips(self, request, queryset):
         return HttpResponseRedirect(
             forward_create_url(queryset.order_by("pk").values_list("pk", flat=True))
         )
+
+
+def _groups_in_order(queryset) -> list[TipGroup]:
+    """The distinct groups of the selected tips, the oldest selected tip's group first."""
+    ids = []
+    for group_id in queryset.order_by("received_at", "id").values_list("group_id", flat=True):
+        if group_id is not None and group_id not in ids:
+            ids.append(group_id)
+    by_id = TipGroup.objects.in_bulk(ids)
+    return [by_id[pk] for pk in ids]

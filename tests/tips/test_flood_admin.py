@@ -4,11 +4,9 @@ or rejects a whole flood, through triage, audited; the tip page shows its group 
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import User
 from django.urls import reverse
 
 from audit.models import AuditEntry
-from tests.conftest import staff_login
 from tips import grouping
 from tips.models import FloodState, Tip, TipGroup, TipStatus
 from tips.services import TipContent, minute_now, tip_receive
@@ -20,10 +18,9 @@ BASE = "I recognise this bottle: it is Kovaro shampoo, sold at Mileta Markt in G
 
 
 @pytest.fixture
-def staff(client, db):
-    # A superuser, as the other tips back-office tests use until analysts get their persona.
-    staff_login(client, User.objects.create_superuser("flo", password="flo-password-123"))
-    return client
+def staff(analyst_client):
+    """The analyst ana (tests/conftest.py), in the real Analyst group."""
+    return analyst_client
 
 
 @pytest.fixture
@@ -87,3 +84,48 @@ def test_the_tip_page_shows_its_group_source_and_claims(staff, flood):
     html = staff.get(reverse("admin:tips_tip_change", args=[tip.pk])).content.decode()
     assert f"#{flood.pk}, 4 tips" in html and "Held as a suspected flood" in html
     assert "Country: PL" in html and "web" in html
+
+
+def act(client, action: str, tips) -> None:
+    client.post(CHANGELIST, {"action": action, "_selected_action": [tip.pk for tip in tips]})
+
+
+def grouped(public_object, body: str) -> Tip:
+    tip = tip_receive(content=TipContent(body=body), language="en", traced_object=public_object).tip
+    grouping.tip_analyse(tip_id=tip.pk)
+    tip.refresh_from_db()
+    return tip
+
+
+def test_an_analyst_splits_a_tip_out_of_its_group_and_regrouping_leaves_it_there(
+    staff, public_object
+):
+    first, second = grouped(public_object, BASE), grouped(public_object, BASE + " Thanks!")
+    assert first.group_id == second.group_id
+
+    act(staff, "split_from_groups", [second])
+
+    second.refresh_from_db()
+    assert second.group_id != first.group_id and second.group_by_hand
+    grouping.tips_regroup(traced_object=public_object)
+    second.refresh_from_db()
+    first.refresh_from_db()
+    assert second.group_id != first.group_id
+    assert AuditEntry.objects.filter(action="tip.group_split", username="ana").count() == 1
+
+
+def test_an_analyst_merges_the_groups_of_the_selected_tips_into_the_oldest_ones(
+    staff, public_object
+):
+    shampoo = grouped(public_object, BASE)
+    wallpaper = grouped(public_object, "The wallpaper is from a 1998 IKEA catalogue, Sweden.")
+    old_group = wallpaper.group_id
+    assert shampoo.group_id != old_group
+
+    act(staff, "merge_groups", [wallpaper, shampoo])
+
+    wallpaper.refresh_from_db()
+    assert wallpaper.group_id == shampoo.group_id and wallpaper.group_by_hand
+    assert not TipGroup.objects.filter(pk=old_group).exists()
+    entry = AuditEntry.objects.get(action="tip.groups_merged")
+    assert entry.username == "ana" and entry.data["tips"] == [wallpaper.pk]

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import User
 
 from tests.tips.conftest import tip_data
 from tests.tips.corpus import bcubed, corpus_import, corpus_object, make_corpus
@@ -17,11 +16,6 @@ from tips.services import TipContent, minute_now, tip_import, tip_receive
 pytestmark = pytest.mark.django_db
 
 BASE = "I recognise this bottle: it is Kovaro shampoo, sold at Mileta Markt in Gdansk, Poland."
-
-
-@pytest.fixture
-def analyst(db):
-    return User.objects.create_user("anna-analyst", is_staff=True)
 
 
 def received(obj, body: str, *, at=None, language: str = "en") -> Tip:
