@@ -48,6 +48,7 @@ from tips import triage
 from tips.admin import CappedCountPaginator
 from tips.display import links_as_text
 from tips.models import Tip
+from tips.selectors import tip_latest_note_body
 from traceobject.backoffice import BackOfficePages, post_only
 
 MAX_TIPS_PER_FORWARD = 200  # one page of tips; a bigger batch is a mistake, not a workflow
@@ -341,7 +342,14 @@ class ForwardAdmin(BackOfficePages, admin.ModelAdmin):
                 return HttpResponseRedirect(tips_changelist)
         else:
             defaults = {user.pk for tip in tips for user in forward_recipients_default(tip=tip)}
-            form = ForwardCreateForm(initial={"recipients": sorted(defaults)})
+            # The analyst's latest note is usually what the investigator needs to read.
+            summary = tip_latest_note_body(tip_ids=[tip.pk for tip in tips])
+            form = ForwardCreateForm(
+                initial={
+                    "recipients": sorted(defaults),
+                    "summary": summary[: ForwardCreateForm.SUMMARY_MAX],
+                }
+            )
         return self.render_page(
             request,
             "admin/moderation/forward/create.html",

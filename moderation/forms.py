@@ -14,6 +14,7 @@ from traceobject.text import CleanCharField
 
 
 class ForwardCreateForm(forms.Form):
+    SUMMARY_MAX = 2000
     recipients = forms.ModelMultipleChoiceField(
         label=gettext_lazy("Forward to"),
         queryset=get_user_model().objects.none(),
@@ -22,7 +23,7 @@ class ForwardCreateForm(forms.Form):
     )
     summary = CleanCharField(
         label=gettext_lazy("Your summary for the investigator"),
-        max_length=2000,
+        max_length=SUMMARY_MAX,
         widget=forms.Textarea(attrs={"rows": 6, "cols": 70}),
     )
 

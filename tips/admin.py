@@ -44,6 +44,7 @@ from django.utils.translation import gettext_lazy, ngettext_lazy
 from django.views.decorators.cache import never_cache
 from django_countries import countries
 
+from objects.admin import fitted
 from objects.models import TracedObject
 from tips import triage
 from tips.display import links_as_text
@@ -55,6 +56,7 @@ from tips.models import (
     Tip,
     TipFollowUp,
     TipGroup,
+    TipKind,
     TipMessage,
     TipStatus,
 )
@@ -63,6 +65,7 @@ from traceobject.backoffice import BackOfficePages, post_only
 FORWARD_CREATE_URL = "admin:moderation_forward_create"
 COUNT_CAP = 10_000  # rows the list counts at most: beyond that it says "more than 10,000"
 GROUP_SHOWN = 50  # members of a tip's duplicate group listed on its page
+OBJECT_IMAGE_SIDE = 320  # pixels: the long side of the object's image beside the tip
 
 
 def forward_create_url(tip_ids) -> str:
@@ -337,6 +340,7 @@ class TipAdmin(BackOfficePages, admin.ModelAdmin):
             {
                 "fields": [
                     "status",
+                    "rejected_reason",
                     "kind",
                     "object_code",
                     "urgent",
@@ -361,6 +365,7 @@ class TipAdmin(BackOfficePages, admin.ModelAdmin):
     # (tips/triage.py, one transition each), what the tipster wrote never.
     readonly_fields = [
         "status",
+        "rejected_reason",
         "kind",
         "object_code",
         "urgent",
@@ -373,6 +378,7 @@ class TipAdmin(BackOfficePages, admin.ModelAdmin):
         "similar_group",
         "claims_text",
         "body",
+        "reported_body",
         "country_name",
         "where",
         "occurred",
@@ -402,7 +408,19 @@ class TipAdmin(BackOfficePages, admin.ModelAdmin):
             tips = tips.only(*QUEUE_COLUMNS).annotate(
                 contact_present=ExpressionWrapper(~Q(contact_encrypted=""), BooleanField())
             )
+        else:
+            # A tip's page shows its object, assignee and group: one query, not four.
+            tips = tips.select_related("traced_object", "assigned_to", "group")
         return tips
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None or obj.kind != TipKind.REPORT:
+            return self.fieldsets
+        # A report is not about an object: its text is "what was reported".
+        return [
+            (name, {**options, "fields": _swapped(options["fields"], "body", "reported_body")})
+            for name, options in self.fieldsets
+        ]
 
     def get_changelist(self, request, **kwargs):
         return QueueChangeList
@@ -502,6 +520,10 @@ class TipAdmin(BackOfficePages, admin.ModelAdmin):
     def follow_up_count(self, tip):
         return tip.follow_up_count
 
+    @admin.display(description=gettext_lazy("What was reported"))
+    def reported_body(self, tip):
+        return tip.body  # plain text: the admin escapes it and keeps its line breaks
+
     @admin.display(description=gettext_lazy("country"))
     def country_name(self, tip):
         if not tip.country:
@@ -560,6 +582,8 @@ class TipAdmin(BackOfficePages, admin.ModelAdmin):
                 notes=obj.notes.select_related("author"),
                 group=self.group_of(obj),
                 buttons=self.status_buttons(obj) if can_change else [],
+                beside=self.object_beside(obj),
+                forward_url=forward_create_url([obj.pk]) if self.may_forward(request, obj) else "",
                 # Nothing on the form is editable: no Save buttons.
                 show_save=False,
                 show_save_and_continue=False,
@@ -567,6 +591,33 @@ class TipAdmin(BackOfficePages, admin.ModelAdmin):
                 show_delete=False,
             )
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def may_forward(self, request, tip) -> bool:
+        """The forward page's own check (moderation's ForwardAdmin), on a tip still open."""
+        user = request.user
+        return (
+            tip.status in triage.FORWARDABLE_FROM
+            and user.has_perm("moderation.add_forward")
+            and user.has_perm("tips.view_tip")
+        )
+
+    def object_beside(self, tip) -> dict | None:
+        """What the analyst compares the tip with: the object's image, question and hint.
+        Read from the tip's select_related object: no query of its own."""
+        obj = tip.traced_object
+        if obj is None:
+            return None
+        image = ""
+        if obj.display:
+            image = reverse("admin:objects_tracedobject_image", args=[obj.pk, "display"])
+        width, height = fitted(obj.display_width, obj.display_height, OBJECT_IMAGE_SIDE)
+        return {
+            "object": obj,
+            "url": reverse("admin:objects_tracedobject_change", args=[obj.pk]),
+            "image_url": image,
+            "width": width,
+            "height": height,
+        }
 
     def group_of(self, tip) -> dict:
         """The tip's group of duplicates: its root and the other members (capped)."""
@@ -930,6 +981,10 @@ class TipAdmin(BackOfficePages, admin.ModelAdmin):
         return HttpResponseRedirect(
             forward_create_url(queryset.order_by("pk").values_list("pk", flat=True))
         )
+
+
+def _swapped(fields: list[str], old: str, new: str) -> list[str]:
+    return [new if field == old else field for field in fields]
 
 
 def _groups_in_order(queryset) -> list[TipGroup]:

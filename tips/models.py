@@ -59,6 +59,11 @@ class FloodState(models.TextChoices):
 FLOOD_DISCOUNTED = (FloodState.HELD, FloodState.REJECTED)
 
 
+class RejectReason(models.TextChoices):
+    SPAM = "spam", _("Spam")
+    IRRELEVANT = "irrelevant", _("Irrelevant")
+
+
 class TipKind(models.TextChoices):
     OBJECT = "object", _("Tip about an object")
     REPORT = "report", _("Report about something else")
@@ -119,6 +124,10 @@ class Tip(models.Model):
         verbose_name=_("duplicate of"),
     )
     first_triaged_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Why an analyst rejected the tip (tips/triage.py tip_reject); empty unless rejected.
+    rejected_reason = models.CharField(
+        _("rejected as"), max_length=12, choices=RejectReason.choices, blank=True, editable=False
+    )
     # Where the tip came from: "web" for the public forms, else the channel of an import
     # (`manage.py import_tips`: "hotline", "mail", a partner agency) and its own reference.
     source = models.CharField(_("source"), max_length=40, default="web")
@@ -148,6 +157,11 @@ class Tip(models.Model):
                 condition=Q(kind="object", traced_object__isnull=False)
                 | Q(kind="report", traced_object__isnull=True),
                 name="tip_object_matches_kind",
+            ),
+            # A reason only on a rejected tip: reopening one clears it (tips/triage.py).
+            models.CheckConstraint(
+                condition=Q(rejected_reason="") | Q(status="rejected"),
+                name="tip_rejected_reason_only_when_rejected",
             ),
             # Retention counts from closed_at: a closed tip without it would never age out.
             models.CheckConstraint(

@@ -1,4 +1,5 @@
-"""Reads for the public results page: counters and tips per month, all from the data."""
+"""Reads for the public results page (counters and tips per month, all from the data), and
+for the back office's forwarding page."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from django.utils import timezone
 
 from objects.models import Outcome, TracedObject
 from tips.crypto import submission_hash
-from tips.models import Tip, TipStatus
+from tips.models import Tip, TipNote, TipStatus
 
 RESULTS_CACHE_KEY = "public-results:v1"
 # The numbers move slowly; ten minutes keeps a launch-day crowd off the database.
@@ -109,3 +110,14 @@ def tip_submission_received(submission: str) -> bool:
         bool(submission)
         and Tip.objects.filter(submission_hash=submission_hash(submission)).exists()
     )
+
+
+def tip_latest_note_body(*, tip_ids) -> str:
+    """The text of the newest internal note on any of these tips, or "" (one query)."""
+    body = (
+        TipNote.objects.filter(tip_id__in=tip_ids)
+        .order_by("-created_at", "-id")
+        .values_list("body", flat=True)
+        .first()
+    )
+    return body or ""

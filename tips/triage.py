@@ -29,6 +29,7 @@ from tips.models import (
     CLOSED_STATUSES,
     FLOOD_DISCOUNTED,
     FloodState,
+    RejectReason,
     Tip,
     TipGroup,
     TipMessage,
@@ -48,12 +49,19 @@ CLOSABLE_FROM = (*OPEN_STATUSES, S.FORWARDED, S.DUPLICATE)
 REOPENABLE_FROM = (S.CLOSED, S.REJECTED, S.DUPLICATE)
 ASSIGNABLE_FROM = (*OPEN_STATUSES, S.FORWARDED, S.DUPLICATE)
 
-REJECT_REASONS = ("spam", "irrelevant")
+REJECT_REASONS = tuple(RejectReason.values)
 TAKE_NEXT_ATTEMPTS = 5  # candidates tried when others take them first (SQLite has no locks)
 GROUP_DEPTH_LIMIT = 20  # groups are kept flat; this only guards against a corrupt chain
 
 # The fields a transition may change, reloaded into the caller's instance afterwards.
-TRIAGE_FIELDS = ["status", "assigned_to", "duplicate_of", "closed_at", "first_triaged_at"]
+TRIAGE_FIELDS = [
+    "status",
+    "assigned_to",
+    "duplicate_of",
+    "closed_at",
+    "first_triaged_at",
+    "rejected_reason",
+]
 
 
 class TriageError(ValueError):
@@ -267,6 +275,7 @@ def tip_reject(*, tip: Tip, by: User, reason: str) -> bool:
         from_statuses=REJECTABLE_FROM,
         data={"reason": reason},
         status=S.REJECTED,
+        rejected_reason=reason,
         closed_at=now,  # the retention clock starts (a constraint requires it)
         first_triaged_at=_first_triaged(now),
     )
@@ -295,6 +304,7 @@ def tip_reopen(*, tip: Tip, by: User) -> bool:
         data={"from": tip.status},
         status=S.IN_REVIEW,
         closed_at=None,
+        rejected_reason="",  # the reason of a rejection undone no longer holds
         duplicate_of=Case(When(status=S.DUPLICATE, then=Value(None)), default=F("duplicate_of")),
     )
 
@@ -398,7 +408,10 @@ def tip_flood_reject(*, group: TipGroup, by: User) -> int:
         open_tips = Tip.objects.filter(group=group, status__in=REJECTABLE_FROM)
         tip_ids = list(open_tips.values_list("pk", flat=True))
         rejected = Tip.objects.filter(pk__in=tip_ids, status__in=REJECTABLE_FROM).update(
-            status=S.REJECTED, closed_at=now, first_triaged_at=_first_triaged(now)
+            status=S.REJECTED,
+            rejected_reason=RejectReason.SPAM,
+            closed_at=now,
+            first_triaged_at=_first_triaged(now),
         )
         group.refresh_from_db(fields=["flood"])
         log_action(
