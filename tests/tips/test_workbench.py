@@ -16,7 +16,7 @@ from django.utils import timezone
 from tests.factories import received
 from tips import triage
 from tips.admin import forward_create_url
-from tips.models import RejectReason, Tip, TipKind, TipNote, TipStatus
+from tips.models import FloodState, RejectReason, Tip, TipGroup, TipKind, TipNote, TipStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -199,3 +199,15 @@ def test_reopening_a_rejected_tip_clears_its_reason(analyst, public_object):
 
     tip.refresh_from_db()
     assert (tip.status, tip.rejected_reason) == (TipStatus.IN_REVIEW, "")
+
+
+def test_rejecting_a_held_flood_stores_spam_on_its_tips(analyst, public_object):
+    group = TipGroup.objects.create(traced_object=public_object, flood=FloodState.HELD)
+    tips = [received(public_object) for _ in range(2)]
+    Tip.objects.filter(pk__in=[tip.pk for tip in tips]).update(group=group)
+
+    assert triage.tip_flood_reject(group=group, by=analyst) == 2
+
+    assert set(Tip.objects.filter(group=group).values_list("rejected_reason", flat=True)) == {
+        RejectReason.SPAM
+    }
