@@ -202,7 +202,9 @@ def test_reopening_a_rejected_tip_clears_its_reason(analyst, public_object):
 
 
 def test_rejecting_a_held_flood_stores_spam_on_its_tips(analyst, public_object):
-    group = TipGroup.objects.create(traced_object=public_object, flood=FloodState.HELD)
+    group = TipGroup.objects.create(
+        traced_object=public_object, flood=FloodState.HELD, flood_detected_at=timezone.now()
+    )
     tips = [received(public_object) for _ in range(2)]
     Tip.objects.filter(pk__in=[tip.pk for tip in tips]).update(group=group)
 
