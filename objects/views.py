@@ -27,9 +27,8 @@ from django.views.decorators.http import require_safe
 from objects.models import Category, LocalText, ObjectState, TracedObject
 from objects.selectors import (
     object_public_get,
-    objects_public_counts,
     objects_public_list,
-    objects_public_regions,
+    objects_public_summary,
 )
 
 GALLERY_PAGE_SIZE = 24
@@ -181,8 +180,12 @@ def gallery_cards(objects: Iterable[TracedObject]) -> SafeString:
 
 @public_page
 def gallery(request: HttpRequest) -> HttpResponse:
-    filters, controls = gallery_filters(request.GET, regions=objects_public_regions())
+    summary = objects_public_summary()
+    filters, controls = gallery_filters(request.GET, regions=summary["regions"])
+    filtered = any(filters.values())
     paginator = Paginator(objects_public_list(**filters), GALLERY_PAGE_SIZE)
+    if not filtered:  # the unfiltered list is every public object: no COUNT query needed
+        paginator.count = summary["published"]
     # get_page turns a missing or malformed number into page 1, one too large into the last.
     page_obj = paginator.get_page(request.GET.get("page"))
     return render(
@@ -191,11 +194,11 @@ def gallery(request: HttpRequest) -> HttpResponse:
         {
             "controls": controls,
             "gallery_url": reverse("objects:gallery"),
-            "filtered": any(filters.values()),
+            "filtered": filtered,
             "page_obj": page_obj,
             "cards": gallery_cards(page_obj),
             "page_range": paginator.get_elided_page_range(page_obj.number),
-            "counts": objects_public_counts(),
+            "counts": summary,
         },
     )
 
