@@ -312,10 +312,11 @@ _DECODE_BYTES_PER_PIXEL = {
 }
 _OTHER_MODE_BYTES_PER_PIXEL = 4 + 4  # converted to RGB
 # WebP, whatever its mode: Pillow's decoder holds libwebp's output buffer, the frame it copies
-# out of it and the image, about four copies at 4 bytes a pixel (bench/intake.py measured a
-# peak of 4.0x the decoded size). Charged in full, a WebP gets a quarter of the pixels an
-# 8-bit JPEG or PNG may have (12.5 of 50 megapixels) and never goes over the budget.
-_WEBP_BYTES_PER_PIXEL = 16
+# out of it and the image, about four copies at 4 bytes a pixel, plus libwebp's working rows
+# (bench/intake.py measured a peak of 4.02x the decoded size, 16.1 bytes a pixel). Charged
+# 17, a WebP gets under a quarter of the pixels an 8-bit JPEG or PNG may have (11.8 of 50
+# megapixels) and its peak stays under the budget.
+_WEBP_BYTES_PER_PIXEL = 17
 
 
 def _decode_bytes_per_pixel(image: ImageFile.ImageFile) -> int:

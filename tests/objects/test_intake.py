@@ -223,8 +223,8 @@ def webp(width: int, height: int) -> bytes:
 def test_a_webp_is_charged_its_decoder_s_copies_and_refused_before_decoding(
     case, investigator, settings, monkeypatch
 ):
-    # 1 megapixel is a budget of 4 MB. A WebP costs 16 bytes a pixel (libwebp's buffer,
-    # Pillow's copies): 500×500 fits, 800×800 (0.64 megapixels, fine as JPEG) does not.
+    # 1 megapixel is a budget of 4 MB. A WebP costs 17 bytes a pixel (libwebp's buffers,
+    # Pillow's copies): 480×480 fits, 800×800 (0.64 megapixels, fine as JPEG) does not.
     settings.OBJECT_MAX_MEGAPIXELS = 1
     decoded = []
     original_load = ImageFile.ImageFile.load
@@ -249,12 +249,12 @@ def test_a_webp_is_charged_its_decoder_s_copies_and_refused_before_decoding(
 
     assert too_big.state == ObjectState.FAILED
     assert too_big.failure_reason == (
-        "image is 800×800 pixels in WebP: decoding WebP needs 9.8 MB of memory, the limit "
+        "image is 800×800 pixels in WebP: decoding WebP needs 10.4 MB of memory, the limit "
         "is 3.8 MB; save it as JPEG or PNG or make it at most 0.2 megapixels"
     )
     assert decoded == [], "decoded before refusing"
 
-    fits = intake(webp(500, 500))
+    fits = intake(webp(480, 480))
 
     assert fits.state == ObjectState.AWAITING_APPROVAL
     assert "WEBP" in decoded
