@@ -85,6 +85,7 @@ bench: $(STAMP)
 	command -v wrk >/dev/null || apt-get install -y -qq wrk
 	$(BIN)/python bench/web.py
 	$(BIN)/python bench/backoffice.py 1000 100000
+	env -u DATABASE_URL $(LOCAL) $(BIN)/python bench/gallery_render.py
 	$(LOCAL) $(BIN)/python bench/intake.py
 	env -u DATABASE_URL $(LOCAL) $(BIN)/python bench/tip_grouping.py
 

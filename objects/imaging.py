@@ -284,6 +284,13 @@ def _check_decode_budget(image: ImageFile.ImageFile, limits: Limits) -> None:
     if needed <= limits.decode_budget:
         return
     fits = limits.decode_budget // per_pixel
+    if image.format == "WEBP":
+        raise ImageRejected(
+            f"image is {width}×{height} pixels in WebP: decoding WebP needs "
+            f"{_format_bytes(needed)} of memory, the limit is "
+            f"{_format_bytes(limits.decode_budget)}; save it as JPEG or PNG or make it at most "
+            f"{_format_megapixels(fits)}"
+        )
     raise ImageRejected(
         f"image is {width}×{height} pixels {_describe_depth(image.mode)}: processing it needs "
         f"{_format_bytes(needed)} of memory, the limit is {_format_bytes(limits.decode_budget)}; "
@@ -304,9 +311,17 @@ _DECODE_BYTES_PER_PIXEL = {
     "I": 4 + 4 + 4,  # a 32-bit copy and its scaled copy
 }
 _OTHER_MODE_BYTES_PER_PIXEL = 4 + 4  # converted to RGB
+# WebP, whatever its mode: Pillow's decoder holds libwebp's output buffer, the frame it copies
+# out of it and the image, about four copies at 4 bytes a pixel, plus libwebp's working rows
+# (bench/intake.py measured a peak of 4.02x the decoded size, 16.1 bytes a pixel). Charged
+# 17, a WebP gets under a quarter of the pixels an 8-bit JPEG or PNG may have (11.8 of 50
+# megapixels) and its peak stays under the budget.
+_WEBP_BYTES_PER_PIXEL = 17
 
 
 def _decode_bytes_per_pixel(image: ImageFile.ImageFile) -> int:
+    if image.format == "WEBP":
+        return _WEBP_BYTES_PER_PIXEL
     if image.mode.startswith("I;16"):
         return 2 + 4 + 4  # the 16-bit image, its 32-bit copy and the scaled copy
     per_pixel = _DECODE_BYTES_PER_PIXEL.get(image.mode, _OTHER_MODE_BYTES_PER_PIXEL)

@@ -1,10 +1,12 @@
 """Reads for the public pages: the gallery, its filters and counters, and one object.
 
-Each function runs a fixed number of queries, whatever the number of objects, so the
+Each function runs one query, whatever the number of objects, so the
 public pages stay cheap on a launch day (tests pin the counts).
 """
 
 from __future__ import annotations
+
+from typing import TypedDict
 
 from django.db.models import Count, Q
 
@@ -62,26 +64,31 @@ def objects_public_list(
     return objects.only(*_CARD_FIELDS).order_by("-published_at", "-pk")
 
 
-def objects_public_regions() -> list[str]:
-    """The region hints public objects carry, for the gallery's region filter."""
-    return list(
+class PublicSummary(TypedDict):
+    regions: list[str]  # the region hints public objects carry, for the region filter
+    published: int  # every public object, identified ones included
+    identified: int
+
+
+def objects_public_summary() -> PublicSummary:
+    """The gallery's region options and counters, in one query grouped by region hint (one
+    row per region, whatever the number of objects)."""
+    rows = (
         TracedObject.objects.public()
-        .exclude(region_hint="")
         .order_by("region_hint")
-        .values_list("region_hint", flat=True)
-        .distinct()
+        .values_list("region_hint")
+        .annotate(
+            published=Count("pk"),
+            identified=Count("pk", filter=Q(state=ObjectState.IDENTIFIED)),
+        )
     )
-
-
-def objects_public_counts() -> dict[str, int]:
-    """The public counters, from the data in one query: {"published": …, "identified": …}.
-
-    "published" counts every object on the site, identified ones included.
-    """
-    return TracedObject.objects.public().aggregate(
-        published=Count("pk"),
-        identified=Count("pk", filter=Q(state=ObjectState.IDENTIFIED)),
-    )
+    summary: PublicSummary = {"regions": [], "published": 0, "identified": 0}
+    for region, published, identified in rows:
+        if region:
+            summary["regions"].append(region)
+        summary["published"] += published
+        summary["identified"] += identified
+    return summary
 
 
 def object_public_get(*, code: str) -> TracedObject | None:

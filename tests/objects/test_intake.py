@@ -212,3 +212,49 @@ def test_a_16_bit_image_gets_a_memory_budget_not_just_a_pixel_cap(
         "0.4 megapixels"
     )
     assert not any(mode.startswith("I") for mode in decoded_modes), "decoded before refusing"
+
+
+def webp(width: int, height: int) -> bytes:
+    buffer = io.BytesIO()
+    Image.linear_gradient("L").convert("RGB").resize((width, height)).save(buffer, "WEBP")
+    return buffer.getvalue()
+
+
+def test_a_webp_is_charged_its_decoder_s_copies_and_refused_before_decoding(
+    case, investigator, settings, monkeypatch
+):
+    # 1 megapixel is a budget of 4 MB. A WebP costs 17 bytes a pixel (libwebp's buffers,
+    # Pillow's copies): 480×480 fits, 800×800 (0.64 megapixels, fine as JPEG) does not.
+    settings.OBJECT_MAX_MEGAPIXELS = 1
+    decoded = []
+    original_load = ImageFile.ImageFile.load
+
+    def recording_load(image):
+        decoded.append(image.format)
+        return original_load(image)
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", recording_load)
+
+    def intake(data: bytes) -> TracedObject:
+        obj = object_submit(
+            case=case,
+            uploaded_by=investigator,
+            upload=io.BytesIO(data),
+            details=details(),
+            queue_intake=False,
+        )
+        return object_intake(object_id=obj.pk)
+
+    too_big = intake(webp(800, 800))
+
+    assert too_big.state == ObjectState.FAILED
+    assert too_big.failure_reason == (
+        "image is 800×800 pixels in WebP: decoding WebP needs 10.4 MB of memory, the limit "
+        "is 3.8 MB; save it as JPEG or PNG or make it at most 0.2 megapixels"
+    )
+    assert decoded == [], "decoded before refusing"
+
+    fits = intake(webp(480, 480))
+
+    assert fits.state == ObjectState.AWAITING_APPROVAL
+    assert "WEBP" in decoded
