@@ -25,7 +25,7 @@ from moderation.models import Forward, ForwardOutcome, NotifyMode, StaffPreferen
 from outbox.services import outbox_put
 from tips import triage
 from tips.models import Tip
-from traceobject.mail import mail_send
+from traceobject.mail import mail_once, mail_send, site_link
 
 logger = logging.getLogger(__name__)
 
@@ -147,9 +147,7 @@ def staff_preference_set(*, user: User, notify: str) -> StaffPreference:
 
 
 def forward_link(forward_id: int) -> str:
-    return settings.SITE_URL.rstrip("/") + reverse(
-        "admin:moderation_forward_change", args=[forward_id]
-    )
+    return site_link(reverse("admin:moderation_forward_change", args=[forward_id]))
 
 
 def forward_notify(*, forward_id: int) -> bool:
@@ -161,25 +159,18 @@ def forward_notify(*, forward_id: int) -> bool:
     forward = Forward.objects.select_related("to").filter(pk=forward_id).first()
     if forward is None or forward.notified_at is not None or not forward.to.email:
         return False
-    claimed_at = timezone.now()
-    if not Forward.objects.filter(pk=forward_id, notified_at__isnull=True).update(
-        notified_at=claimed_at
-    ):
-        return False
-    try:
-        mail_send(
-            subject=f"[{settings.PORTAL_NAME}] A tip was forwarded to you",
-            body=(
-                "An analyst forwarded a tip to you. Read it in the back office:\n\n"
-                f"{forward_link(forward_id)}\n\n"
-                "This mail holds no content of the tip on purpose."
-            ),
-            to=[forward.to.email],
-        )
-    except BaseException:
-        Forward.objects.filter(pk=forward_id, notified_at=claimed_at).update(notified_at=None)
-        raise
-    return True
+    return mail_once(
+        rows=Forward.objects.filter(pk=forward_id),
+        field="notified_at",
+        claimed_at=timezone.now(),
+        subject=f"[{settings.PORTAL_NAME}] A tip was forwarded to you",
+        body=(
+            "An analyst forwarded a tip to you. Read it in the back office:\n\n"
+            f"{forward_link(forward_id)}\n\n"
+            "This mail holds no content of the tip on purpose."
+        ),
+        to=[forward.to.email],
+    )
 
 
 def forward_digests_send() -> int:

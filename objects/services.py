@@ -37,7 +37,7 @@ from objects.models import (
     TracedObject,
 )
 from outbox.services import outbox_put
-from traceobject.mail import mail_send
+from traceobject.mail import mail_once, site_link
 from traceobject.pagecache import page_cache_bump
 
 # An upload still in draft after this long lost its task (broker or worker outage).
@@ -309,9 +309,7 @@ def resemblances_record(*, obj: TracedObject) -> list[Resemblance]:
 
 
 def object_admin_link(object_id: int) -> str:
-    return settings.SITE_URL.rstrip("/") + reverse(
-        "admin:objects_tracedobject_change", args=[object_id]
-    )
+    return site_link(reverse("admin:objects_tracedobject_change", args=[object_id]))
 
 
 def resemblance_notify(*, new_id: int, existing_id: int) -> int:
@@ -342,26 +340,20 @@ def resemblance_notify(*, new_id: int, existing_id: int) -> int:
     )
     if not recipients:
         return 0
-    claimed_at = timezone.now()
-    if not Resemblance.objects.filter(pk=row.pk, notified_at__isnull=True).update(
-        notified_at=claimed_at
-    ):
-        return 0
-    try:
-        mail_send(
-            subject=f"[{settings.PORTAL_NAME}] A crop in another case looks like one of yours",
-            body=(
-                "A crop uploaded in another case looks like this object of your case:\n\n"
-                f"{object_admin_link(row.existing_id)}\n\n"
-                "Its page lists the resemblance. This mail names nothing of the other case on "
-                "purpose; to compare notes, ask the victim-identification team's coordinator."
-            ),
-            to=recipients,
-        )
-    except BaseException:
-        Resemblance.objects.filter(pk=row.pk, notified_at=claimed_at).update(notified_at=None)
-        raise
-    return len(recipients)
+    sent = mail_once(
+        rows=Resemblance.objects.filter(pk=row.pk),
+        field="notified_at",
+        claimed_at=timezone.now(),
+        subject=f"[{settings.PORTAL_NAME}] A crop in another case looks like one of yours",
+        body=(
+            "A crop uploaded in another case looks like this object of your case:\n\n"
+            f"{object_admin_link(row.existing_id)}\n\n"
+            "Its page lists the resemblance. This mail names nothing of the other case on "
+            "purpose; to compare notes, ask the victim-identification team's coordinator."
+        ),
+        to=recipients,
+    )
+    return len(recipients) if sent else 0
 
 
 # --- Transitions ------------------------------------------------------------------------

@@ -21,8 +21,8 @@ from outbox.services import outbox_put
 from tips import grouping, triage
 from tips.crypto import contact_encrypt, receipt_hash, receipt_new, submission_hash
 from tips.models import CLOSED_STATUSES, Tip, TipFollowUp, TipKind, TipStatus
-from traceobject.clock import minute_now
-from traceobject.mail import mail_send
+from traceobject.clock import minute_now, to_the_minute
+from traceobject.mail import mail_once, site_link
 
 logger = logging.getLogger(__name__)
 
@@ -125,7 +125,7 @@ def tip_import(
                 where=content.where,
                 links=content.links,
                 language=language[:10],
-                received_at=received_at.replace(second=0, microsecond=0),
+                received_at=to_the_minute(received_at),
                 receipt_hash=None,
                 source=source,
                 ref=ref,
@@ -177,13 +177,7 @@ def urgent_report_alert(*, tip_id: int) -> int:
     recipients = urgent_alert_recipients()
     if not recipients:
         return 0
-    claimed_at = minute_now()
-    claimed = Tip.objects.filter(pk=tip_id, urgent=True, urgent_alert_sent_at__isnull=True).update(
-        urgent_alert_sent_at=claimed_at
-    )
-    if not claimed:
-        return 0
-    link = settings.SITE_URL.rstrip("/") + reverse("admin:tips_tip_change", args=[tip_id])
+    link = site_link(reverse("admin:tips_tip_change", args=[tip_id]))
     # In the site's main language (the staff's), whichever page language the report came
     # from: an eager task runs in the request's thread, with its language still active.
     with translation.override(settings.LANGUAGE_CODE):
@@ -194,14 +188,15 @@ def urgent_report_alert(*, tip_id: int) -> int:
             "An urgent report has just been received. Open it in the back office:\n\n"
             "%(link)s\n\nThis mail holds no content of the report on purpose."
         ) % {"link": link}
-    try:
-        mail_send(subject=f"[{settings.PORTAL_NAME}] {subject}", body=body, to=recipients)
-    except BaseException:
-        Tip.objects.filter(pk=tip_id, urgent_alert_sent_at=claimed_at).update(
-            urgent_alert_sent_at=None
-        )
-        raise
-    return len(recipients)
+    sent = mail_once(
+        rows=Tip.objects.filter(pk=tip_id, urgent=True),
+        field="urgent_alert_sent_at",
+        claimed_at=minute_now(),  # to the minute, like every time kept about a tip
+        subject=f"[{settings.PORTAL_NAME}] {subject}",
+        body=body,
+        to=recipients,
+    )
+    return len(recipients) if sent else 0
 
 
 # --- Retention --------------------------------------------------------------------------

@@ -58,7 +58,6 @@ from traceobject.views import written_text
 
 # The proof-of-work widget runs its hashing in a Web Worker it builds from a blob: URL.
 PROOF_OF_WORK_CSP = {"worker-src": ["'self'", "blob:"]}
-# The free-text fields of the public forms: given back on the 429 and 500 pages.
 
 
 def public_form_page(view):

@@ -11,5 +11,9 @@ from datetime import datetime
 from django.utils import timezone
 
 
+def to_the_minute(moment: datetime) -> datetime:
+    return moment.replace(second=0, microsecond=0)
+
+
 def minute_now() -> datetime:
-    return timezone.now().replace(second=0, microsecond=0)
+    return to_the_minute(timezone.now())

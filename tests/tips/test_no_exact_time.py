@@ -77,7 +77,7 @@ def test_the_alert_mail_is_claimed_before_it_is_sent(settings, monkeypatch):
             assert services.urgent_report_alert(tip_id=tip.pk) == 0
         return 1
 
-    monkeypatch.setattr(services, "mail_send", send_while_another_relay_runs)
+    monkeypatch.setattr("traceobject.mail.mail_send", send_while_another_relay_runs)
 
     assert services.urgent_report_alert(tip_id=tip.pk) == 1
     assert len(sent) == 1
@@ -94,7 +94,7 @@ def test_a_failed_alert_releases_its_claim_so_the_retry_sends_it(settings, monke
     def refused(**kwargs):
         raise OSError("mail server down")
 
-    monkeypatch.setattr(services, "mail_send", refused)
+    monkeypatch.setattr("traceobject.mail.mail_send", refused)
     with pytest.raises(OSError):
         services.urgent_report_alert(tip_id=tip.pk)
     tip.refresh_from_db()
