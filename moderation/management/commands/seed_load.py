@@ -127,10 +127,12 @@ class Command(BaseCommand):
         for done in range(0, options["tips"], BATCH):
             _tips_insert(min(BATCH, options["tips"] - done), object_ids, analysts)
         _duplicates_link()
+        _groups_form()
         for done in range(0, options["audit"], BATCH):
             _audit_insert(min(BATCH, options["audit"] - done), analysts)
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE tips_tip")
+            cursor.execute("VACUUM ANALYZE tips_tipgroup")
             cursor.execute("VACUUM ANALYZE audit_auditentry")
             cursor.execute("VACUUM ANALYZE objects_tracedobject")
         self.stdout.write(
@@ -213,7 +215,8 @@ def _tips_insert(count: int, object_ids: list[int], analysts: list[int]) -> None
         )
         INSERT INTO tips_tip (kind, traced_object_id, body, country, "where", links,
             contact_encrypted, language, status, urgent, held_by_breaker, received_at,
-            closed_at, assigned_to_id, first_triaged_at)
+            closed_at, assigned_to_id, first_triaged_at, rejected_reason, source, ref, occurred,
+            group_by_hand)
         SELECT
             CASE WHEN i %% 20 = 0 THEN 'report' ELSE 'object' END,
             CASE WHEN i %% 20 = 0 THEN NULL
@@ -233,7 +236,10 @@ def _tips_insert(count: int, object_ids: list[int], analysts: list[int]) -> None
             CASE WHEN status IN ('closed', 'rejected') THEN at + interval '3 days' END,
             CASE WHEN status IN ('in_review', 'needs_info') OR i %% 7 = 0
                  THEN (%(analysts)s::int[])[1 + i %% %(n_analysts)s] END,
-            CASE WHEN status <> 'new' THEN at + interval '1 day' END
+            CASE WHEN status <> 'new' THEN at + interval '1 day' END,
+            CASE WHEN status = 'rejected' THEN
+                 (ARRAY['spam', 'irrelevant'])[1 + i %% 2] ELSE '' END,
+            'web', '', '', false
         FROM s
     """  # noqa: S608
     with connection.cursor() as cursor:
@@ -248,6 +254,32 @@ def _tips_insert(count: int, object_ids: list[int], analysts: list[int]) -> None
                 "analysts": analysts,
                 "n_analysts": len(analysts),
             },
+        )
+
+
+def _groups_form() -> None:
+    """Near-duplicate groups as tips/grouping.py leaves them: most tips alone, a third in
+    groups from two to a few hundred on the same object (a skewed random bucket), each dated by
+    its first tip."""
+    bucket = "CASE WHEN t.id %% 3 = 0 THEN -floor(power(random(), 3) * 2000)::bigint ELSE t.id END"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            CREATE TEMP TABLE seed_bucket AS
+            SELECT t.id, t.traced_object_id, {bucket} AS bucket, t.received_at
+            FROM tips_tip AS t
+            WHERE t.group_id IS NULL AND t.traced_object_id IS NOT NULL;
+            CREATE TEMP TABLE seed_group AS
+            SELECT traced_object_id, bucket, min(received_at) AS created_at,
+                   nextval(pg_get_serial_sequence('tips_tipgroup', 'id')) AS group_id
+            FROM seed_bucket GROUP BY traced_object_id, bucket;
+            INSERT INTO tips_tipgroup (id, traced_object_id, created_at, flood)
+            SELECT group_id, traced_object_id, created_at, 'none' FROM seed_group;
+            UPDATE tips_tip SET group_id = g.group_id
+            FROM seed_bucket AS b JOIN seed_group AS g USING (traced_object_id, bucket)
+            WHERE tips_tip.id = b.id;
+            DROP TABLE seed_bucket, seed_group;
+            """.replace("%%", "%")  # noqa: S608 (our own constants only)
         )
 
 
