@@ -120,8 +120,8 @@ def measure(tier: int) -> None:
     from audit.models import AuditEntry
 
     tip = Tip.objects.order_by("-id").values_list("id", "traced_object_id")[1]
-    # The last page the capped paginators offer (10,001 rows counted at most).
-    last_tips = -(-min(Tip.objects.count(), 10_001) // 50)
+    # The queue's last page is ?p=last (the real end of the list, past the count's cap); the
+    # audit log's, the last page its capped paginator offers (10,001 rows counted at most).
     last_audit = -(-min(AuditEntry.objects.count(), 10_001) // 100)
     queue = "/backoffice/tips/tip/"
     audit = "/backoffice/audit/auditentry/"
@@ -143,31 +143,16 @@ def measure(tier: int) -> None:
                 "kind__exact=report",
             )
         ],
+        # The sortable columns (id, group strength, age), each way.
         *[
             (f"queue sorted o={o}", analyst, "GET", f"{queue}?o={o}")
-            for o in (
-                "1",
-                "-1",
-                "2",
-                "-2",
-                "3",
-                "-3",
-                "4",
-                "-4",
-                "5",
-                "-5",
-                "7",
-                "-7",
-                "8",
-                "-8",
-                "9",
-                "-9",
-            )
+            for o in ("1", "-1", "4", "-4", "6", "-6")
         ],
         ("queue search common word", analyst, "GET", f"{queue}?q=shampoo"),
         ("queue search no match", analyst, "GET", f"{queue}?q=zzyzxnomatch"),
         ("queue page 2", analyst, "GET", f"{queue}?p=2"),
-        ("queue last page", analyst, "GET", f"{queue}?p={last_tips}"),
+        ("queue new page 2", analyst, "GET", f"{queue}?status__exact=new&p=2"),
+        ("queue last page", analyst, "GET", f"{queue}?p=last"),
         ("tip page", analyst, "GET", f"{queue}{tip[0]}/change/"),
         ("take next (POST)", analyst, "POST", f"{queue}take-next/"),
         ("dashboard", analyst, "GET", "/backoffice/dashboard/"),

@@ -58,6 +58,12 @@ THUMBNAIL_SIDE = 64  # pixels: the long side of a thumbnail in the list
 PREVIEW_SIDE = 480  # pixels: the long side of the image on the change page
 
 
+def staff_image_url(object_id: int, kind: str) -> str:
+    """An object's image ("display" or "thumbnail") as staff see it, published or not: the
+    private copy through image_view (an unpublished image has no public URL at all)."""
+    return reverse("admin:objects_tracedobject_image", args=[object_id, kind])
+
+
 def fitted(width: int | None, height: int | None, side: int) -> tuple[int, int]:
     """The size of an image scaled to `side` on its long side (no inline CSS under our CSP)."""
     if not width or not height:
@@ -295,10 +301,8 @@ class TracedObjectAdmin(BackOfficePages, admin.ModelAdmin):
 
     # --- Columns and read-only fields (all output escaped by format_html)
 
-    # Staff see every image through image_view (the private copy, whatever the state): an
-    # unpublished object's image has no public URL at all (objects/media.py).
     def image_url(self, obj, kind: str) -> str:
-        return reverse("admin:objects_tracedobject_image", args=[obj.pk, kind])
+        return staff_image_url(obj.pk, kind)
 
     @admin.display(description=gettext_lazy("image"))
     def thumbnail_image(self, obj):

@@ -21,7 +21,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
-from django.contrib.admin.views.main import ChangeList
+from django.contrib.admin.views.main import PAGE_VAR, ChangeList
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import (
@@ -34,24 +34,27 @@ from django.db.models import (
     QuerySet,
     Subquery,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Substr
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext_lazy
 from django.views.decorators.cache import never_cache
 from django_countries import countries
 
-from objects.admin import fitted
+from objects.admin import fitted, staff_image_url
 from objects.models import TracedObject
 from tips import triage
+from tips.claims import claim_spans
 from tips.display import links_as_text
 from tips.forms import DuplicateOfForm, TipNoteForm, TipQuestionForm
 from tips.models import (
     CLOSED_STATUSES,
     FLOOD_DISCOUNTED,
+    GROUP_SIZE_CAP,
     FloodState,
     Tip,
     TipFollowUp,
@@ -65,7 +68,11 @@ from traceobject.backoffice import BackOfficePages, post_only
 FORWARD_CREATE_URL = "admin:moderation_forward_create"
 COUNT_CAP = 10_000  # rows the list counts at most: beyond that it says "more than 10,000"
 GROUP_SHOWN = 50  # members of a tip's duplicate group listed on its page
+SIMILAR_SHOWN = 5  # other tips of its group of similar tips shown on a tip's page
 OBJECT_IMAGE_SIDE = 320  # pixels: the long side of the object's image beside the tip
+QUEUE_THUMBNAIL_SIDE = 48  # pixels: the long side of the object's thumbnail in the queue
+PREVIEW_CHARS = 140  # of a tip's text in the queue, cut in SQL: never the whole body per row
+LAST_PAGE = "last"  # ?p=last: the end of the list, even beyond the counted cap
 
 
 def forward_create_url(tip_ids) -> str:
@@ -82,7 +89,7 @@ def humanised_age(received_at, now) -> str:
     return _("%(days)d d") % {"days": age.days}
 
 
-# The queue's columns (with the object's code and the assignee's name, joined).
+# The queue's columns (with the object's code and thumbnail and the assignee's name, joined).
 QUEUE_COLUMNS = [
     "id",
     "status",
@@ -91,10 +98,18 @@ QUEUE_COLUMNS = [
     "urgent",
     "held_by_breaker",
     "duplicate_of_id",
+    "group_size",
     "traced_object__code",
+    "traced_object__alt_text",
+    "traced_object__thumbnail",
+    "traced_object__thumbnail_width",
+    "traced_object__thumbnail_height",
     "assigned_to__username",
     "group__flood",
 ]
+# A sort on one of these columns breaks ties in the same direction, so that one index
+# (tip_group_strength, received_at's) serves it both ways.
+TIE_BREAKS = {"group_size": ["received_at", "id"], "received_at": ["id"]}
 
 
 def _is_changelist(request) -> bool:
@@ -103,12 +118,46 @@ def _is_changelist(request) -> bool:
 
 
 class QueueChangeList(ChangeList):
-    """Ignores ?o= on a column that is not in sortable_by: Django only hides its link."""
+    """The admin's list, made to stay fast at a million tips: ?o= on a column that is not in
+    sortable_by is ignored (Django only hides its link), a sorted column breaks ties in its
+    own direction (TIE_BREAKS), and ?p=last shows the end of the list honestly even when
+    the count stopped at its cap: the list read backwards, its first page turned round, rather
+    than an OFFSET past the cap."""
 
     def get_ordering_field(self, field_name):
         if self.sortable_by is not None and field_name not in self.sortable_by:
             return None
         return super().get_ordering_field(field_name)
+
+    def get_ordering(self, request, queryset):
+        ordering = super().get_ordering(request, queryset)
+        if not self.params.get("o") or not isinstance(ordering[0], str):
+            return ordering
+        first = ordering[0]
+        descending = first.startswith("-")
+        ties = TIE_BREAKS.get(first.removeprefix("-"), [])
+        return [first, *[("-" if descending else "") + field for field in ties]]
+
+    @property
+    def last_page_url(self) -> str:
+        return self.get_query_string({PAGE_VAR: LAST_PAGE})
+
+    @property
+    def first_page_url(self) -> str:
+        return self.get_query_string({PAGE_VAR: 1})
+
+    on_last_page = False
+
+    def get_results(self, request):
+        self.on_last_page = request.GET.get(PAGE_VAR) == LAST_PAGE
+        super().get_results(request)  # the page it chose is read lazily: no query yet
+        if not (self.on_last_page and self.multi_page):
+            return
+        if self.paginator.capped:
+            self.result_list = list(reversed(self.queryset.reverse()[: self.list_per_page]))
+        else:
+            self.page_num = self.paginator.num_pages
+            self.result_list = self.paginator.page(self.page_num).object_list
 
 
 class CappedCountPaginator(Paginator):
@@ -128,11 +177,16 @@ class CappedCountPaginator(Paginator):
     def capped(self) -> bool:
         return self.count > self.cap
 
+    @property
+    def cap_text(self) -> str:
+        return f"{self.cap:,}"
+
 
 # --- Inlines: what the tipster added later, and what staff asked -------------------------
 
 
 class ReadOnlyTipInline(admin.TabularInline):
+    template = "admin/tips/tip/readonly_inline.html"
     extra = 0
     can_delete = False
 
@@ -272,11 +326,13 @@ class FloodFilter(admin.SimpleListFilter):
             }
 
     def queryset(self, request, queryset):
+        # A subquery on the few flood groups (a hashed set), not a join: the capped count
+        # then reads the tips' own index instead of looking up 10,001 groups.
         if self.value() == "held":
-            return queryset.filter(group__flood=FloodState.HELD)
+            return queryset.filter(group_id__in=_flood_groups([FloodState.HELD]))
         if self.value() == "all":
             return queryset
-        return queryset.exclude(group__flood__in=FLOOD_DISCOUNTED)
+        return queryset.exclude(group_id__in=_flood_groups(FLOOD_DISCOUNTED))
 
 
 # --- Tips ---------------------------------------------------------------------------------
@@ -284,18 +340,9 @@ class FloodFilter(admin.SimpleListFilter):
 
 @admin.register(Tip)
 class TipAdmin(BackOfficePages, admin.ModelAdmin):
-    list_display = [
-        "id",
-        "status",
-        "object_code",
-        "age",
-        "urgent",
-        "held_by_breaker",
-        "group",
-        "assignee",
-        "follow_up_count",
-        "has_contact",
-    ]
+    # Few columns, so that the queue fits 1280 pixels: status, urgency, assignee and the
+    # rest of the tip's state share one cell.
+    list_display = ["id", "object_thumbnail", "preview", "strength", "state", "age"]
     list_display_links = ["id"]
     list_filter = [
         "status",
@@ -309,9 +356,9 @@ class TipAdmin(BackOfficePages, admin.ModelAdmin):
         FloodFilter,
     ]
     list_select_related = ["traced_object", "assigned_to", "group"]
-    # Only columns an index serves (the primary key, received_at): sorting a million tips by
-    # group, follow-ups, assignee or object took seconds.
-    sortable_by = ["id", "age"]
+    # Only columns an index serves (the primary key, received_at, tip_group_strength): sorting
+    # a million tips by follow-ups, assignee or object took seconds.
+    sortable_by = ["id", "strength", "age"]
     list_per_page = 50
     # UPPER(body) LIKE …, served on PostgreSQL by a trigram index (migration 0007).
     search_fields = ["body"]
@@ -356,7 +403,7 @@ class TipAdmin(BackOfficePages, admin.ModelAdmin):
         (gettext_lazy("Similar tips and claims"), {"fields": ["similar_group", "claims_text"]}),
         (
             gettext_lazy("What the tipster wrote"),
-            {"fields": ["body", "country_name", "where", "occurred", "links_text"]},
+            {"fields": ["body_marked", "country_name", "where", "occurred", "links_text"]},
         ),
         (gettext_lazy("Contact"), {"fields": ["contact_given"]}),
         (gettext_lazy("Retention"), {"fields": ["closed_at", "receipt_state"]}),
@@ -377,7 +424,7 @@ class TipAdmin(BackOfficePages, admin.ModelAdmin):
         "first_triaged_at",
         "similar_group",
         "claims_text",
-        "body",
+        "body_marked",
         "reported_body",
         "country_name",
         "where",
@@ -403,10 +450,11 @@ class TipAdmin(BackOfficePages, admin.ModelAdmin):
             .get_queryset(request)
             .annotate(follow_up_count=Coalesce(Subquery(follow_ups), 0))
         )
-        if request.method == "GET" and _is_changelist(request):
+        if _is_changelist(request):
             # The list reads only what it shows: never the body, links or contact token.
             tips = tips.only(*QUEUE_COLUMNS).annotate(
-                contact_present=ExpressionWrapper(~Q(contact_encrypted=""), BooleanField())
+                contact_present=ExpressionWrapper(~Q(contact_encrypted=""), BooleanField()),
+                preview_text=Substr("body", 1, PREVIEW_CHARS + 1),
             )
         else:
             # A tip's page shows its object, assignee and group: one query, not four.
@@ -418,7 +466,10 @@ class TipAdmin(BackOfficePages, admin.ModelAdmin):
             return self.fieldsets
         # A report is not about an object: its text is "what was reported".
         return [
-            (name, {**options, "fields": _swapped(options["fields"], "body", "reported_body")})
+            (
+                name,
+                {**options, "fields": _swapped(options["fields"], "body_marked", "reported_body")},
+            )
             for name, options in self.fieldsets
         ]
 
@@ -432,7 +483,7 @@ class TipAdmin(BackOfficePages, admin.ModelAdmin):
     def get_ordering(self, request):
         # The "new" view is the work to do: urgent reports first, then the longest waiting.
         if request.GET.get("status__exact") == TipStatus.NEW:
-            return ["-urgent", "received_at", "id"]
+            return triage.NEXT_ORDER
         return super().get_ordering(request)
 
     def has_add_permission(self, request):
@@ -446,6 +497,13 @@ class TipAdmin(BackOfficePages, admin.ModelAdmin):
 
     def has_reveal_permission(self, request) -> bool:
         return request.user.has_perm("tips.change_tip")
+
+    def get_object(self, request, object_id, from_field=None):
+        """Read once per request: the tip's page reads it for the audit, then to show it."""
+        read = request.__dict__.setdefault("_tips_read", {})
+        if (object_id, from_field) not in read:
+            read[object_id, from_field] = super().get_object(request, object_id, from_field)
+        return read[object_id, from_field]
 
     def tip_or_404(self, request, object_id: str) -> Tip:
         tip = self.get_object(request, unquote(object_id))
@@ -467,22 +525,80 @@ class TipAdmin(BackOfficePages, admin.ModelAdmin):
 
     # --- Columns and read-only fields (escaped: format_html_join or plain strings)
 
-    @admin.display(description=gettext_lazy("object"), ordering="traced_object__code")
+    @admin.display(description=gettext_lazy("object"))
     def object_code(self, tip):
         return tip.traced_object.code if tip.traced_object else _("report")
+
+    @admin.display(description=gettext_lazy("object"))
+    def object_thumbnail(self, tip):
+        """The object's thumbnail above its code (staff see unpublished images too)."""
+        obj = tip.traced_object
+        if obj is None:
+            return format_html('<span class="tip-report">{}</span>', _("report"))
+        if not obj.thumbnail:
+            return obj.code
+        width, height = fitted(obj.thumbnail_width, obj.thumbnail_height, QUEUE_THUMBNAIL_SIDE)
+        return format_html(
+            '<img src="{}" alt="" width="{}" height="{}" loading="lazy" class="tip-thumb">'
+            '<span class="tip-code">{}</span>',
+            staff_image_url(obj.pk, "thumbnail"),
+            width,
+            height,
+            obj.code,
+        )
+
+    @admin.display(description=gettext_lazy("text"))
+    def preview(self, tip):
+        """The start of what the tipster wrote, cut in SQL (the queue never reads bodies)."""
+        text = " ".join(tip.preview_text.split())
+        if len(tip.preview_text) > PREVIEW_CHARS:
+            text = text[:PREVIEW_CHARS].rstrip() + "…"
+        return text
+
+    @admin.display(description=gettext_lazy("group"), ordering="-group_size")
+    def strength(self, tip):
+        """The size of its group of similar tips (its strength), the group (~id, ⚑ a flood)
+        and the analyst's duplicate group (#root)."""
+        size = _group_size_text(tip.group_size)
+        parts = []
+        if tip.group_id:
+            flood = " ⚑" if tip.group.flood != FloodState.NONE else ""
+            parts.append(f"~{tip.group_id}{flood}")
+        if tip.duplicate_of_id:
+            parts.append(f"#{tip.duplicate_of_id}")
+        return format_html(
+            '<span class="tip-size">{}</span> <span class="tip-group">{}</span>',
+            size,
+            " ".join(parts),
+        )
+
+    @admin.display(description=gettext_lazy("state"))
+    def state(self, tip):
+        """Status, urgency, assignee, follow-ups and contact in one cell: an urgent tip says
+        so in a red label, not a small icon."""
+        labels = []
+        if tip.urgent:
+            labels.append(("tip-label tip-label-urgent", _("Urgent")))
+        if tip.held_by_breaker:
+            labels.append(("tip-label tip-label-held", _("Held by flood breaker")))
+        labels.append(("tip-status", tip.get_status_display()))
+        details = [self.assignee(tip)]
+        if tip.follow_up_count:
+            details.append(
+                ngettext_lazy("%(count)d follow-up", "%(count)d follow-ups", "count")
+                % {"count": tip.follow_up_count}
+            )
+        if self.has_contact(tip):
+            details.append(_("contact given"))
+        return format_html(
+            '{}<span class="tip-details">{}</span>',
+            format_html_join(" ", '<span class="{}">{}</span>', labels),
+            format_html_join(" · ", "<span>{}</span>", ((detail,) for detail in details)),
+        )
 
     @admin.display(description=gettext_lazy("age"), ordering="received_at")
     def age(self, tip):
         return humanised_age(tip.received_at, timezone.now())
-
-    @admin.display(description=gettext_lazy("group"), ordering="duplicate_of")
-    def group(self, tip):
-        """The analyst's duplicate group (#root) and the similar tips (~id, ⚑ a flood)."""
-        parts = [f"#{tip.duplicate_of_id}" if tip.duplicate_of_id else "—"]
-        if tip.group_id:
-            flood = " ⚑" if tip.group.flood != FloodState.NONE else ""
-            parts.append(f"~{tip.group_id}{flood}")
-        return " ".join(parts)
 
     @admin.display(description=gettext_lazy("source"))
     def source_ref(self, tip):
@@ -494,7 +610,7 @@ class TipAdmin(BackOfficePages, admin.ModelAdmin):
             return _("not grouped yet")
         group = tip.group
         parts = [
-            _("#%(id)d, %(count)d tips") % {"id": group.pk, "count": group.tips.count()},
+            _("#%(id)d, %(size)s") % {"id": group.pk, "size": _group_size_text(tip.group_size)}
         ]
         if group.flood != FloodState.NONE:
             parts.append(group.get_flood_display())
@@ -504,8 +620,28 @@ class TipAdmin(BackOfficePages, admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("claims"))
     def claims_text(self, tip):
-        claims = [f"{claim.get_kind_display()}: {claim.value}" for claim in tip.claims.all()]
+        claims = [f"{claim.get_kind_display()}: {claim.value}" for claim in _claims_of(tip)]
         return "; ".join(claims) or "-"
+
+    @admin.display(description=gettext_lazy("what you recognise"))
+    def body_marked(self, tip):
+        """What the tipster wrote, escaped, its claims (country, domain, name) in <mark>."""
+        claims = {(claim.kind, claim.value) for claim in _claims_of(tip)}
+        pieces, at = [], 0
+        for start, end, kind in claim_spans(tip.body, claims):
+            pieces.append(
+                format_html(
+                    '{}<mark class="tip-claim tip-claim-{}">{}</mark>',
+                    tip.body[at:start],
+                    kind,
+                    tip.body[start:end],
+                )
+            )
+            at = end
+        pieces.append(format_html("{}", tip.body[at:]))
+        return format_html(
+            '<div class="tip-body">{}</div>', format_html_join("", "{}", ((p,) for p in pieces))
+        )
 
     @admin.display(description=gettext_lazy("assignee"), ordering="assigned_to__username")
     def assignee(self, tip):
@@ -581,6 +717,7 @@ class TipAdmin(BackOfficePages, admin.ModelAdmin):
                 duplicate_form=DuplicateOfForm(),
                 notes=obj.notes.select_related("author"),
                 group=self.group_of(obj),
+                similar_size=_group_size_text(obj.group_size),
                 buttons=self.status_buttons(obj) if can_change else [],
                 beside=self.object_beside(obj),
                 forward_url=forward_create_url([obj.pk]) if self.may_forward(request, obj) else "",
@@ -620,15 +757,29 @@ class TipAdmin(BackOfficePages, admin.ModelAdmin):
         }
 
     def group_of(self, tip) -> dict:
-        """The tip's group of duplicates: its root and the other members (capped)."""
+        """The tip's duplicates (its root and the root's other duplicates, capped) and a few
+        other tips of its group of similar tips, the oldest first: one query, the duplicates
+        ranked first so that the similar tips never crowd them out."""
         root_id = tip.duplicate_of_id or tip.pk
-        members = (
-            Tip.objects.filter(Q(pk=root_id) | Q(duplicate_of_id=root_id))
+        duplicate = Q(pk=root_id) | Q(duplicate_of_id=root_id)
+        related = duplicate | Q(group_id=tip.group_id) if tip.group_id else duplicate
+        others = (
+            Tip.objects.filter(related)
             .exclude(pk=tip.pk)
-            .order_by("received_at", "id")
-            .only("pk", "status", "received_at", "duplicate_of")
+            .annotate(
+                is_duplicate=ExpressionWrapper(duplicate, BooleanField()),
+                preview_text=Substr("body", 1, PREVIEW_CHARS + 1),
+            )
+            .order_by("-is_duplicate", "received_at", "id")
+            .only("pk", "status", "received_at", "duplicate_of", "group")
         )
-        return {"root_id": root_id, "members": list(members[:GROUP_SHOWN])}
+        members, similar = [], []
+        for other in others[: GROUP_SHOWN + SIMILAR_SHOWN]:
+            if other.is_duplicate and len(members) < GROUP_SHOWN:
+                members.append(other)
+            if tip.group_id and other.group_id == tip.group_id and len(similar) < SIMILAR_SHOWN:
+                similar.append({"tip": other, "preview": self.preview(other)})
+        return {"root_id": root_id, "members": members, "similar": similar}
 
     def status_buttons(self, tip) -> list[tuple[str, str]]:
         """The transitions open from the tip's status, as (value, label) for small forms."""
@@ -981,6 +1132,23 @@ class TipAdmin(BackOfficePages, admin.ModelAdmin):
         return HttpResponseRedirect(
             forward_create_url(queryset.order_by("pk").values_list("pk", flat=True))
         )
+
+
+def _flood_groups(states) -> QuerySet:
+    return TipGroup.objects.filter(flood__in=states).values("pk")
+
+
+def _group_size_text(size: int) -> str:
+    if size >= GROUP_SIZE_CAP:
+        return _("%(count)d+ tips") % {"count": GROUP_SIZE_CAP}
+    return ngettext_lazy("%(count)d tip", "%(count)d tips", "count") % {"count": size}
+
+
+def _claims_of(tip: Tip) -> list:
+    """The tip's claims, read once for the claims field and the marked text."""
+    if "_claims" not in tip.__dict__:
+        tip.__dict__["_claims"] = list(tip.claims.all())
+    return tip.__dict__["_claims"]
 
 
 def _swapped(fields: list[str], old: str, new: str) -> list[str]:

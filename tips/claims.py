@@ -195,3 +195,25 @@ def tip_claims(*, body: str, where: str, country: str, links: list[str]) -> set[
     claims |= {(ClaimKind.DOMAIN.value, domain) for domain in domains_in(text=text, links=links)}
     claims |= {(ClaimKind.NAME.value, name) for name in names_in(text)}
     return claims
+
+
+def claim_spans(text: str, claims: set[tuple[str, str]]) -> list[tuple[int, int, str]]:
+    """Where `text` writes the tip's `claims` ((kind, value) as stored): (start, end, kind),
+    in order and not overlapping, for the analyst's page to highlight. Found as tip_claims
+    finds them: a web address by its registrable domain, a name or a one-word country name
+    word by word (a country of several words, or the form's country field, is not marked)."""
+    spans = []
+    for match in _HOST.finditer(text):
+        if (ClaimKind.DOMAIN.value, registrable_domain(match.group(1))) in claims:
+            spans.append((match.start(1), match.end(1), ClaimKind.DOMAIN.value))
+    for match in _WORD.finditer(text):
+        key = fold(match.group())
+        if (ClaimKind.NAME.value, key) in claims:
+            spans.append((match.start(), match.end(), ClaimKind.NAME.value))
+        elif (ClaimKind.COUNTRY.value, _country_of_word(key) or "") in claims:
+            spans.append((match.start(), match.end(), ClaimKind.COUNTRY.value))
+    kept: list[tuple[int, int, str]] = []
+    for span in sorted(spans, key=lambda span: (span[0], -span[1])):  # the longest first
+        if not kept or span[0] >= kept[-1][1]:
+            kept.append(span)
+    return kept

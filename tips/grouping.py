@@ -13,6 +13,11 @@ lives in memory or Redis: each group's band keys are rows of TipBand, so a looku
 indexed query per tip on PostgreSQL and SQLite alike, and the index survives a restart.
 Keys are stored once per group, so a flood of 5,000 identical tips adds no rows.
 
+Each tip carries its group's size (Tip.group_size, capped at GROUP_SIZE_CAP: the strength the
+queue sorts by). Every change of membership here refreshes it for the groups it touched, in
+the same transaction (group_sizes_refresh): counted, not incremented, so a size that was
+wrong for any reason is right again after the group's next change.
+
 Grouping never moves a tip an analyst placed by hand (Tip.group_by_hand): triage.py does
 that, through tip_place_by_hand below.
 """
@@ -34,7 +39,15 @@ from django.utils import timezone
 
 from objects.models import TracedObject
 from tips.claims import tip_claims
-from tips.models import FloodState, Tip, TipBand, TipClaim, TipGroup, TipKind
+from tips.models import (
+    GROUP_SIZE_CAP,
+    FloodState,
+    Tip,
+    TipBand,
+    TipClaim,
+    TipGroup,
+    TipKind,
+)
 
 SHINGLE = 3
 # Fixed: signatures stored in the database must stay comparable across restarts and
@@ -104,6 +117,26 @@ def band_keys(sig: np.ndarray) -> list[int]:
 
 
 # --- Writes --------------------------------------------------------------------------------
+
+
+def group_sizes_refresh(group_ids) -> None:
+    """Set Tip.group_size on the tips of these groups: two queries a group, and only rows
+    whose size changes are written (past the cap, none but a newcomer's)."""
+    for group_id in {pk for pk in group_ids if pk is not None}:
+        members = Tip.objects.filter(group_id=group_id).order_by()
+        size = members[:GROUP_SIZE_CAP].count()
+        members.exclude(group_size=size).update(group_size=size)
+
+
+def group_sizes_refresh_all() -> None:
+    """Every grouped tip's size in one statement (`seed_load`; migration 0011 has a copy)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE tips_tip SET group_size = CASE WHEN sizes.n > %s THEN %s ELSE sizes.n END"
+            " FROM (SELECT group_id, COUNT(*) AS n FROM tips_tip WHERE group_id IS NOT NULL"
+            " GROUP BY group_id) AS sizes WHERE tips_tip.group_id = sizes.group_id",
+            [GROUP_SIZE_CAP, GROUP_SIZE_CAP],
+        )
 
 
 def _best_group(*, traced_object_id: int, sig: np.ndarray, keys: list[int]) -> int | None:
@@ -224,6 +257,7 @@ def _analyse(tip: Tip, *, fresh: bool) -> int:
     group_id = TipGroup.objects.create(traced_object_id=object_id).pk if found is None else found
     Tip.objects.filter(pk=tip.pk).update(group_id=group_id, signature=sig.tobytes())
     tip.group_id, tip.signature = group_id, sig.tobytes()
+    group_sizes_refresh([group_id])
     _index(tip=tip, group_id=group_id, keys=keys)
     _claims_write(tip, fresh=fresh)
     if not opened:  # a group of one is no flood (TIP_FLOOD_MIN_TIPS is at least 2)
@@ -234,8 +268,10 @@ def _analyse(tip: Tip, *, fresh: bool) -> int:
 def tip_place_by_hand(*, tip: Tip, group: TipGroup) -> None:
     """Put `tip` into `group` for good (an analyst's split, merge or "duplicate of"): the
     automatic grouping, a regroup included, never moves it again. Called by tips.triage."""
+    left = tip.group_id
     Tip.objects.filter(pk=tip.pk).update(group=group, group_by_hand=True)
     tip.group_id, tip.group_by_hand = group.pk, True
+    group_sizes_refresh([left, group.pk])
     if tip.signature is not None:
         _index(
             tip=tip, group_id=group.pk, keys=band_keys(signature_from_bytes(bytes(tip.signature)))
@@ -261,6 +297,7 @@ def tip_groups_merge(*, group: TipGroup, into: TipGroup) -> int:
     TipBand.objects.filter(group=group, key__in=existing).delete()
     TipBand.objects.filter(group=group).update(group=into)
     group.delete()
+    group_sizes_refresh([into.pk])
     return moved
 
 
@@ -278,8 +315,9 @@ def tips_regroup(*, traced_object: TracedObject) -> int:
         )
         TipBand.objects.filter(traced_object=traced_object).delete()
         tips.update(signature=None)
-        tips.filter(group_by_hand=False).update(group=None)
+        tips.filter(group_by_hand=False).update(group=None, group_size=1)
         TipGroup.objects.filter(traced_object=traced_object, tips__isnull=True).delete()
+        group_sizes_refresh(tips.filter(group_by_hand=True).values_list("group_id", flat=True))
         by_hand = set(tips.filter(group_by_hand=True).values_list("pk", flat=True))
         pks = list(tips.order_by("received_at", "pk").values_list("pk", flat=True))
         # Hand-placed tips last: the automatic pass must not pull tips back into a group

@@ -14,6 +14,8 @@ from django.utils.translation import gettext_lazy as _
 
 from objects.models import TracedObject
 
+GROUP_SIZE_CAP = 100  # Tip.group_size counts a group's tips up to this many
+
 
 class TipStatus(models.TextChoices):
     NEW = "new", _("New")
@@ -143,6 +145,13 @@ class Tip(models.Model):
         verbose_name=_("similar tips"),
     )
     group_by_hand = models.BooleanField(default=False, editable=False)
+    # The number of tips in the tip's group (1 for a tip not grouped, or a report), capped at
+    # GROUP_SIZE_CAP: the group's strength, which the queue sorts by and "take the next tip"
+    # reads first. Denormalised onto the tip so that an index on the tip serves that order (a
+    # sort over a join to the group cannot use one, and a million tips cannot be sorted per
+    # page view). tips/grouping.py keeps it, in the transaction that changes the group; the
+    # cap bounds the rows a growing group rewrites: past it, a new tip updates only itself.
+    group_size = models.PositiveIntegerField(_("tips in its group"), default=1, editable=False)
     # MinHash of the body (uint32 little-endian, tips/grouping.py); NULL until analysed.
     signature = models.BinaryField(null=True, editable=False)
 
@@ -172,8 +181,20 @@ class Tip(models.Model):
         indexes = [
             models.Index(fields=["status", "received_at"]),
             models.Index(fields=["assigned_to", "status"]),
-            # "Take the next tip" and the queue's default order: urgent first, then oldest.
-            models.Index(fields=["status", "-urgent", "received_at"], name="tip_queue_order"),
+            # "Take the next tip" and the new tips' order: urgent first, then the strongest
+            # group, then the oldest (the group's lead tip).
+            models.Index(
+                fields=["status", "-urgent", "-group_size", "received_at", "id"],
+                name="tip_queue_order",
+            ),
+            # The queue sorted by group strength, either way (age and id break ties).
+            models.Index(fields=["group_size", "received_at", "id"], name="tip_group_strength"),
+            # The "held by flood breaker" filter: a few tips among a million.
+            models.Index(
+                fields=["received_at", "id"],
+                condition=Q(held_by_breaker=True),
+                name="tip_held_by_breaker",
+            ),
             # Flood detection counts a group's tips in a time window.
             models.Index(fields=["group", "received_at"], name="tip_group_time"),
         ]

@@ -241,6 +241,15 @@ def retention_apply(*, now: datetime | None = None) -> RetentionReport:
             status=TipStatus.REJECTED,
             closed_at__lte=now - timedelta(days=settings.TIP_REJECTED_RETENTION_DAYS),
         ),
-        lambda batch: batch.delete()[1].get("tips.Tip", 0),
+        _tips_delete,
     )
     return report
+
+
+def _tips_delete(batch: QuerySet) -> int:
+    """Delete, and shrink the groups they leave (Tip.group_size)."""
+    with transaction.atomic():
+        groups = set(batch.values_list("group_id", flat=True))
+        deleted = batch.delete()[1].get("tips.Tip", 0)
+        grouping.group_sizes_refresh(groups)
+    return deleted

@@ -132,13 +132,19 @@ def tip_contact_reveal(*, tip: Tip, by: User) -> ContactReveal:
 # --- Taking and assigning ------------------------------------------------------------------
 
 
+# The order new tips are read in: urgent reports first, then the strongest group (the most
+# tips, Tip.group_size), its oldest new tip first (the group's lead), then the oldest.
+# The queue's "new" view shows this order; the index tip_queue_order serves both.
+NEXT_ORDER = ["-urgent", "-group_size", "received_at", "id"]
+
+
 def _next_candidate_pk() -> int | None:
     candidates = (
         Tip.objects.filter(status=S.NEW, assigned_to__isnull=True)
         # A flood waits for one decision. A subquery, not a join: PostgreSQL cannot lock
         # rows on the nullable side of an outer join.
         .exclude(group_id__in=TipGroup.objects.filter(flood__in=FLOOD_DISCOUNTED).values("pk"))
-        .order_by("-urgent", "received_at", "id")
+        .order_by(*NEXT_ORDER)
     )
     if connection.features.has_select_for_update_skip_locked:
         # PostgreSQL: a row another analyst is taking right now is skipped, not waited for.
@@ -147,8 +153,9 @@ def _next_candidate_pk() -> int | None:
 
 
 def tip_take_next(*, by: User) -> Tip | None:
-    """Assign the next unassigned new tip to `by` (urgent first, then oldest) and mark it in
-    review. None when no new tip is waiting."""
+    """Assign the next unassigned new tip to `by` (NEXT_ORDER: urgent reports, then the lead
+    tip of the strongest group still unread) and mark it in review. None when no new tip is
+    waiting."""
     for _attempt in range(TAKE_NEXT_ATTEMPTS):
         with transaction.atomic():
             pk = _next_candidate_pk()

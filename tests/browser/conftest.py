@@ -66,12 +66,12 @@ def screenshot(page, name: str) -> Path:
     return path
 
 
-def axe_violations(page) -> list[str]:
+def axe_violations(page, *, every_impact: bool = False) -> list[str]:
     from axe_playwright_python.sync_playwright import Axe
 
     results = Axe().run(page)
     return [
         f"{violation['id']}: {violation['help']}"
         for violation in results.response["violations"]
-        if violation["impact"] in {"serious", "critical"}
+        if every_impact or violation["impact"] in {"serious", "critical"}
     ]

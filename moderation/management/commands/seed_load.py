@@ -23,6 +23,7 @@ from moderation.roles import ADMINISTRATOR, ANALYST
 from objects.models import Category, ObjectState, Outcome, TracedObject
 from objects.roles import INVESTIGATOR
 from objects.services import case_ensure, object_code_next
+from tips import grouping
 
 BATCH = 100_000
 OBJECTS = 60
@@ -128,6 +129,7 @@ class Command(BaseCommand):
             _tips_insert(min(BATCH, options["tips"] - done), object_ids, analysts)
         _duplicates_link()
         _groups_form()
+        grouping.group_sizes_refresh_all()
         for done in range(0, options["audit"], BATCH):
             _audit_insert(min(BATCH, options["audit"] - done), analysts)
         with connection.cursor() as cursor:

@@ -1,0 +1,238 @@
+"""The queue for analysts (issue #10) that stays fast at a million tips (issue #13): a text
+preview, the object's thumbnail, the group's size and a red "Urgent" label; sorting by group
+strength; take-next after urgent reports takes the strongest group's lead tip; an honest
+last page past the count's cap; and a fixed number of queries for the queue and a tip's page.
+
+Personas (tests/conftest.py): the analyst ana.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from objects.admin import staff_image_url
+from tests.factories import tip_at
+from tips import grouping, triage
+from tips.admin import PREVIEW_CHARS, CappedCountPaginator, TipAdmin
+from tips.models import Tip, TipStatus
+from tips.services import retention_apply
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = reverse("admin:tips_tip_changelist")
+TAKE_NEXT = reverse("admin:tips_tip_take_next")
+STRENGTH = 4  # the group column's position (after the checkbox, id, object and text)
+SIMILAR = "I recognise this bottle: it is Kovaro shampoo, sold at Mileta Markt in Gdansk."
+# Login and 2FA (8: see test_triage_admin.py), then the object filter's choices, the capped
+# count and the page. The number of tips and of groups must not matter.
+QUEUE_QUERIES = 11
+# Login and 2FA (5), the tip with its object, assignee and group (once), the audit entry,
+# the follow-ups and messages inlines, its duplicates, a few similar tips, its claims and
+# the notes, and the session saved in a savepoint (3).
+TIP_PAGE_QUERIES = 15
+
+
+def grouped(obj, body: str = SIMILAR, *, hours_ago: float = 0, **fields) -> Tip:
+    """A tip on `obj` received `hours_ago` hours ago and grouped, as the worker does."""
+    tip = tip_at(obj, hours_ago=hours_ago, body=body, **fields)
+    grouping.tip_analyse(tip_id=tip.pk)
+    tip.refresh_from_db()
+    return tip
+
+
+def listed(client, query: str = "") -> list[int]:
+    return [tip.pk for tip in client.get(CHANGELIST + query).context["cl"].result_list]
+
+
+def change_url(tip: Tip) -> str:
+    return reverse("admin:tips_tip_change", args=[tip.pk])
+
+
+# --- What a row shows ------------------------------------------------------------------------
+
+
+def test_a_row_shows_a_preview_the_thumbnail_the_group_size_and_a_red_urgent_label(
+    analyst_client, public_object
+):
+    for hours in (3, 2, 1):
+        grouped(public_object, hours_ago=hours)
+    long_text = "A very long description of the bottle and its label. " * 20
+    grouped(public_object, long_text + "ENDING", hours_ago=4)
+    tip_at(body="A report about a child in a video I saw online.", urgent=True)
+
+    html = analyst_client.get(CHANGELIST).content.decode()
+
+    assert staff_image_url(public_object.pk, "thumbnail") in html
+    assert 'class="tip-size">3 tips<' in html and 'class="tip-size">1 tip<' in html
+    assert '<span class="tip-label tip-label-urgent">Urgent</span>' in html
+    assert SIMILAR in html and "A report about a child" in html
+    assert "ENDING" not in html and long_text[: PREVIEW_CHARS - 10] in html
+    assert long_text[:PREVIEW_CHARS].rstrip() + "…" in html
+
+
+def test_the_queue_reads_only_the_start_of_each_text(
+    analyst_client, public_object, django_assert_max_num_queries
+):
+    tip_at(public_object, body="x" * 3000)
+
+    with django_assert_max_num_queries(QUEUE_QUERIES) as captured:
+        analyst_client.get(CHANGELIST)
+
+    page = [q["sql"] for q in captured.captured_queries if '"tips_tip"."body"' in q["sql"]]
+    assert page and all("SUBSTR" in sql.upper() for sql in page), page
+
+
+# --- Group strength ----------------------------------------------------------------------------
+
+
+def test_each_tip_knows_its_groups_size_through_grouping_split_merge_and_retention(
+    analyst, public_object
+):
+    tips = [grouped(public_object, hours_ago=hours) for hours in (3, 2, 1)]
+
+    def sizes() -> list[int]:
+        return list(Tip.objects.order_by("received_at").values_list("group_size", flat=True))
+
+    assert sizes() == [3, 3, 3]
+    own = triage.tip_group_split(tip=tips[2], by=analyst)
+    assert sizes() == [2, 2, 1]
+    triage.tip_group_merge(group=own, into=tips[0].group, by=analyst)
+    assert sizes() == [3, 3, 3]
+    closed = timezone.now() - timedelta(days=3650)
+    Tip.objects.filter(pk=tips[2].pk).update(status=TipStatus.REJECTED, closed_at=closed)
+    retention_apply()
+    assert sizes() == [2, 2]
+
+
+def test_the_queue_sorts_by_group_strength_both_ways(analyst_client, public_object):
+    big = [grouped(public_object, hours_ago=hours) for hours in (5, 4, 3)]
+    alone = grouped(public_object, "The wallpaper is from an IKEA catalogue of 1998.", hours_ago=9)
+    report = tip_at(body="A report about a forum.", hours_ago=1)
+
+    strongest_first = listed(analyst_client, f"?o={STRENGTH}")
+    weakest_first = listed(analyst_client, f"?o=-{STRENGTH}")
+
+    assert strongest_first == [big[2].pk, big[1].pk, big[0].pk, report.pk, alone.pk]
+    assert weakest_first == list(reversed(strongest_first))
+
+
+def test_take_next_takes_urgent_reports_then_the_strongest_groups_lead(
+    analyst_client, public_object
+):
+    oldest_alone = tip_at(public_object, body="Seen at a market in Lyon.", hours_ago=30)
+    group = [grouped(public_object, hours_ago=hours) for hours in (6, 5, 4)]
+    urgent = tip_at(body="A child in danger, in a video.", urgent=True, hours_ago=1)
+
+    taken = []
+    for _ in range(3):
+        response = analyst_client.post(TAKE_NEXT)
+        taken.append(int(response.url.rstrip("/").split("/")[-2]))
+
+    assert taken == [urgent.pk, group[0].pk, group[1].pk]
+    assert Tip.objects.get(pk=oldest_alone.pk).status == TipStatus.NEW
+
+
+def test_the_new_view_lists_in_take_next_order(analyst_client, public_object):
+    alone = tip_at(public_object, body="Seen at a market in Lyon.", hours_ago=30)
+    group = [grouped(public_object, hours_ago=hours) for hours in (6, 5)]
+    urgent = tip_at(body="A child in danger, in a video.", urgent=True, hours_ago=1)
+
+    assert listed(analyst_client, "?status__exact=new") == [
+        urgent.pk,
+        group[0].pk,
+        group[1].pk,
+        alone.pk,
+    ]
+
+
+# --- The last page -----------------------------------------------------------------------------
+
+
+def test_the_last_page_past_the_cap_shows_the_real_end_of_the_list(
+    analyst_client, public_object, monkeypatch
+):
+    monkeypatch.setattr(CappedCountPaginator, "cap", 4)
+    monkeypatch.setattr(TipAdmin, "list_per_page", 2)
+    tips = [tip_at(public_object, hours_ago=hours) for hours in range(7)]  # newest first
+
+    first = analyst_client.get(CHANGELIST)
+    last = analyst_client.get(CHANGELIST + "?p=last")
+
+    html = first.content.decode()
+    assert "4+ tips" in html and 'href="?p=last"' in html and "Last page" in html
+    assert 'href="?p=3"' not in html  # the cap's page (an OFFSET past it) is not offered
+    assert [tip.pk for tip in last.context["cl"].result_list] == [tips[5].pk, tips[6].pk]
+    assert '<span class="this-page">Last page</span>' in last.content.decode()
+
+
+def test_the_last_page_under_the_cap_is_the_paginators_own(analyst_client, public_object):
+    tips = [tip_at(public_object, hours_ago=hours) for hours in range(3)]
+    TipAdmin.list_per_page, saved = 2, TipAdmin.list_per_page
+    try:
+        assert listed(analyst_client, "?p=last") == [tips[2].pk]
+    finally:
+        TipAdmin.list_per_page = saved
+
+
+# --- Query counts -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "query", ["", "?status__exact=new", f"?o={STRENGTH}", "?p=last", "?q=bottle", "?p=2"]
+)
+def test_the_queue_runs_a_fixed_number_of_queries(
+    analyst_client, analyst, public_object, query, django_assert_num_queries, monkeypatch
+):
+    monkeypatch.setattr(CappedCountPaginator, "cap", 60)
+    for number in range(70):
+        tip = grouped(public_object, hours_ago=number) if number % 2 else tip_at(hours_ago=number)
+        if number % 3 == 0:
+            Tip.objects.filter(pk=tip.pk).update(assigned_to=analyst, urgent=True)
+    analyst_client.get(CHANGELIST)  # warm caches (permissions, content types)
+
+    with django_assert_num_queries(QUEUE_QUERIES):
+        response = analyst_client.get(CHANGELIST + query)
+
+    assert response.status_code == 200 and response.context["cl"].result_list
+
+
+# --- A tip's page -------------------------------------------------------------------------------
+
+
+def test_the_tip_page_shows_its_groups_size_a_few_others_and_marks_its_claims(
+    analyst_client, public_object
+):
+    others = [grouped(public_object, hours_ago=hours) for hours in (9, 8, 7, 6, 5, 4)]
+    tip = grouped(
+        public_object,
+        SIMILAR + " Also on https://www.kovaro.example.com <script>x</script>, in Poland.",
+    )
+
+    html = analyst_client.get(change_url(tip)).content.decode()
+
+    assert "Its group has 7 tips." in html
+    shown = [other for other in others if change_url(other) in html]
+    assert shown == others[:5]  # the oldest five of the others
+    assert '<mark class="tip-claim tip-claim-name">Kovaro</mark>' in html
+    assert '<mark class="tip-claim tip-claim-country">Poland</mark>' in html
+    assert '<mark class="tip-claim tip-claim-domain">www.kovaro.example.com</mark>' in html
+    assert "&lt;script&gt;x&lt;/script&gt;" in html and "<script>x" not in html
+
+
+def test_the_tip_page_runs_a_fixed_number_of_queries(
+    analyst_client, analyst, public_object, django_assert_num_queries
+):
+    tips = [grouped(public_object, hours_ago=hours) for hours in range(12)]
+    tip = tips[0]
+    triage.tip_mark_duplicate(tip=tips[1], of=tip, by=analyst)
+    triage.tip_add_note(tip=tip, by=analyst, body="A note.")
+    analyst_client.get(change_url(tip))  # warm caches (permissions, content types)
+
+    with django_assert_num_queries(TIP_PAGE_QUERIES):
+        response = analyst_client.get(change_url(tip))
+
+    assert response.status_code == 200
