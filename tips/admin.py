@@ -41,7 +41,7 @@ from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext_lazy
+from django.utils.translation import gettext_lazy, ngettext, ngettext_lazy
 from django.views.decorators.cache import never_cache
 from django_countries import countries
 
@@ -585,7 +585,7 @@ class TipAdmin(BackOfficePages, admin.ModelAdmin):
         details = [self.assignee(tip)]
         if tip.follow_up_count:
             details.append(
-                ngettext_lazy("%(count)d follow-up", "%(count)d follow-ups", "count")
+                ngettext("%(count)d follow-up", "%(count)d follow-ups", tip.follow_up_count)
                 % {"count": tip.follow_up_count}
             )
         if self.has_contact(tip):
@@ -773,7 +773,8 @@ class TipAdmin(BackOfficePages, admin.ModelAdmin):
             .order_by("-is_duplicate", "received_at", "id")
             .only("pk", "status", "received_at", "duplicate_of", "group")
         )
-        members, similar = [], []
+        members: list[Tip] = []
+        similar: list[dict] = []
         for other in others[: GROUP_SHOWN + SIMILAR_SHOWN]:
             if other.is_duplicate and len(members) < GROUP_SHOWN:
                 members.append(other)
@@ -1141,7 +1142,7 @@ def _flood_groups(states) -> QuerySet:
 def _group_size_text(size: int) -> str:
     if size >= GROUP_SIZE_CAP:
         return _("%(count)d+ tips") % {"count": GROUP_SIZE_CAP}
-    return ngettext_lazy("%(count)d tip", "%(count)d tips", "count") % {"count": size}
+    return ngettext("%(count)d tip", "%(count)d tips", size) % {"count": size}
 
 
 def _claims_of(tip: Tip) -> list:

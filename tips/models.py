@@ -183,12 +183,22 @@ class Tip(models.Model):
             models.Index(fields=["assigned_to", "status"]),
             # "Take the next tip" and the new tips' order: urgent first, then the strongest
             # group, then the oldest (the group's lead tip).
+            # It carries the group: the queue leaves floods out, and its capped count then
+            # reads this index alone (PostgreSQL; other databases ignore `include`).
             models.Index(
                 fields=["status", "-urgent", "-group_size", "received_at", "id"],
+                include=["group_id"],
                 name="tip_queue_order",
             ),
             # The queue sorted by group strength, either way (age and id break ties).
             models.Index(fields=["group_size", "received_at", "id"], name="tip_group_strength"),
+            # Reports (one tip in twenty), newest first: the "report" filter and its count.
+            models.Index(
+                fields=["received_at", "id"],
+                condition=Q(kind="report"),
+                include=["group_id"],
+                name="tip_reports",
+            ),
             # The "held by flood breaker" filter: a few tips among a million.
             models.Index(
                 fields=["received_at", "id"],

@@ -22,10 +22,10 @@ pytestmark = pytest.mark.django_db
 
 SCRIPT = "<script>alert(1)</script>"
 # Session, user, OTP device, two permission reads; the tip with its object, assignee and group
-# read twice (the audit, then the page) and the audit entry; the follow-ups and messages
-# inlines, the duplicate group, the claims and the notes; the session saved in a savepoint
-# (3). The object beside the tip, and the number of notes, cost nothing more.
-TIP_PAGE_QUERY_CAP = 16
+# (read once for the audit and the page) and the audit entry; the follow-ups and messages
+# inlines, its duplicates and similar tips (one query), the claims and the notes; the session
+# saved in a savepoint (3). The object beside the tip, and the number of notes, cost nothing more.
+TIP_PAGE_QUERY_CAP = 15
 
 
 def change_url(tip: Tip) -> str:

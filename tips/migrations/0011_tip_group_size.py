@@ -44,6 +44,7 @@ class Migration(migrations.Migration):
             model_name="tip",
             index=models.Index(
                 fields=["status", "-urgent", "-group_size", "received_at", "id"],
+                include=["group_id"],
                 name="tip_queue_order",
             ),
         ),
@@ -51,6 +52,15 @@ class Migration(migrations.Migration):
             model_name="tip",
             index=models.Index(
                 fields=["group_size", "received_at", "id"], name="tip_group_strength"
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="tip",
+            index=models.Index(
+                condition=models.Q(("kind", "report")),
+                fields=["received_at", "id"],
+                include=["group_id"],
+                name="tip_reports",
             ),
         ),
         migrations.AddIndex(
