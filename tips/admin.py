@@ -120,7 +120,7 @@ def _is_changelist(request) -> bool:
 class QueueChangeList(ChangeList):
     """The admin's list, made to stay fast at a million tips: ?o= on a column that is not in
     sortable_by is ignored (Django only hides its link), a sorted column breaks ties in its
-    own direction (TIE_BREAKS), and ?p=last shows the end of the list honestly even when
+    own direction (TIE_BREAKS; a second sorted column is dropped: no index serves a pair), and ?p=last shows the end of the list honestly even when
     the count stopped at its cap: the list read backwards, its first page turned round, rather
     than an OFFSET past the cap."""
 
