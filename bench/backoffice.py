@@ -60,6 +60,8 @@ def main(tiers: list[int]) -> None:
         run("dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", db)
         run("createdb", "-h", "127.0.0.1", "-U", "postgres", db)
     run(PY, "manage.py", "migrate", "--noinput", "-v0", env=env)
+    # The pages load their CSS through the hashed-name manifest, as in production.
+    run(PY, "manage.py", "collectstatic", "--noinput", "-v0", env=env)
     for tier in tiers:
         have = tips_in(db)
         if have < tier:
