@@ -164,9 +164,17 @@ def test_the_list_costs_the_same_queries_whatever_its_size(
     client, administrator, entries, django_assert_num_queries
 ):
     staff_login(client, administrator)
-    for view in ("", "?namespace=tip", "?q=adam", "?username=adam", "?p=2"):
+    for view in ("", "?namespace=tip", "?q=adam", "?username=adam", "?p=2", "?o=2"):
         with django_assert_num_queries(CHANGELIST_QUERIES):
             client.get(CHANGELIST + view)
+
+
+def test_the_list_is_newest_first_whatever_the_url_asks(client, administrator, entries):
+    staff_login(client, administrator)
+
+    listed = list(client.get(CHANGELIST + "?o=2").context["cl"].result_list)
+
+    assert listed == list(AuditEntry.objects.order_by("-at", "-id"))
 
 
 def test_the_list_searches_by_username(client, administrator, analyst, entries):
