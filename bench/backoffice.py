@@ -228,7 +228,7 @@ def print_flatness(tiers: dict[int, dict]) -> None:
     small, large = min(tiers), max(tiers)
     span = f"from {size_label(small)} to {size_label(large)}"
     if small == large:
-        print(f"flat {span}? only {size_label(large)} measured so far (make bench measures 1 k)")
+        print(f"flat? only {size_label(large)} measured so far (make bench measures 1 k)")
         return
     print(
         f"\nFrom {size_label(small)} (measured {tiers[small]['measured']}) to {size_label(large)}"
