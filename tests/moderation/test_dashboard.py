@@ -111,6 +111,7 @@ def test_the_figures_count_only_their_window(analyst_client, public_object, inve
     # 40 days ago + 500 hours is 19 days ago, inside the window: (1 + 500) / 2.
     assert "Median wait of the tips first triaged in the last 30 days: 250.5 hours." in html
     assert "Forwards of the last 90 days and their outcomes, per case" in html
+    assert "Backlog: every open tip, by status and age" in html
     assert "Nothing has been forwarded in the last 90 days." in html
     review_row = re.search(r"<th scope=\"row\">In review</th>(.*?)</tr>", html).group(1)
     assert re.findall(r"<td>(\d+)</td>", review_row) == ["0", "1", "1", "0", "2"]
