@@ -17,10 +17,13 @@ score 3, and a flood of 3,000 tips scores 0. Rejected tips support nothing.
 
 from __future__ import annotations
 
+import gc
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 
 from django.conf import settings
 
@@ -81,10 +84,6 @@ def agreement_score(*, groups: int, languages: int, slots: int) -> float:
     return round(groups + max(bonus, 0.0), 2)
 
 
-def _slot(moment: datetime) -> int:
-    return int(moment.timestamp() // (settings.TIP_AGREEMENT_SLOT_HOURS * 3600))
-
-
 def object_groups(traced_object: TracedObject) -> tuple[dict[int, Group], int]:
     """The object's groups by id, and its number of tips, without their texts: one query
     for the few groups held, released or rejected as floods, one for the tips (a join to
@@ -101,6 +100,26 @@ def object_groups(traced_object: TracedObject) -> tuple[dict[int, Group], int]:
             "pk", "group_id", "language", "received_at", "ref", "source", "status", "urgent"
         )
     )
+    with _collector_paused():
+        return _grouped(rows, floods)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's garbage collector paused while the groups are built: 15,000 small groups
+    made it run full collections over the whole process, 80 of the board's 200 ms at 1 M
+    tips (profiled). The groups hold no reference cycles; collection resumes right after."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _grouped(rows, floods: dict[int, str]) -> tuple[dict[int, Group], int]:
+    """The tips' rows, oldest first, folded into groups; and how many tips there were."""
     groups: dict[int, Group] = {}
     count = 0
     for pk, group_id, language, received_at, ref, source, status, urgent in rows.iterator(
@@ -137,6 +156,7 @@ def claims_tally(traced_object: TracedObject, groups: dict[int, Group]) -> dict[
     claims = (
         TipClaim.objects.filter(tip__traced_object=traced_object)
         .exclude(tip__status=TipStatus.REJECTED)
+        .order_by()  # tallied in any order: sorting 45,000 claims by value took 70 ms
         .values_list("kind", "value", "tip_id", "tip__group_id", "tip__language")
     )
     tips: dict[tuple, set[int]] = defaultdict(set)
@@ -151,13 +171,19 @@ def claims_tally(traced_object: TracedObject, groups: dict[int, Group]) -> dict[
         support[key].add(group.id)
         if language:
             languages[key].add(language)
+    slot_seconds = settings.TIP_AGREEMENT_SLOT_HOURS * 3600
+
+    @cache  # a group supports many claims: its slot is worked out once
+    def slot_of(group_id: int) -> int:
+        return int(groups[group_id].first_at.timestamp() // slot_seconds)
+
     board: dict[str, list[dict]] = {kind.value: [] for kind in ClaimKind}
     for key, tip_ids in tips.items():
         kind, value = key
         independent = support[key]
         if kind == ClaimKind.NAME and len(independent) < settings.TIP_NAME_MIN_GROUPS:
             continue
-        slots = {_slot(first) for g in independent if (first := groups[g].first_at)}
+        slots = {slot_of(group_id) for group_id in independent}
         score = agreement_score(
             groups=len(independent), languages=len(languages[key]), slots=len(slots)
         )
