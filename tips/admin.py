@@ -47,6 +47,7 @@ from django_countries import countries
 from objects.admin import fitted
 from objects.models import TracedObject
 from tips import triage
+from tips.board import EvidenceBoard
 from tips.display import links_as_text
 from tips.forms import DuplicateOfForm, TipNoteForm, TipQuestionForm
 from tips.models import (
@@ -652,6 +653,7 @@ class TipAdmin(BackOfficePages, admin.ModelAdmin):
     def get_urls(self):
         wrap = self.admin_site.admin_view
         return [
+            *EvidenceBoard(self).urls(),  # an object's evidence board (tips/board.py)
             path("take-next/", wrap(self.take_next_view), name="tips_tip_take_next"),
             path(
                 "<path:object_id>/reveal-contact/",

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import log_action
+from objects.models import TracedObject
 from tips import grouping
 from tips.crypto import contact_decrypt
 from tips.models import (
@@ -99,6 +100,14 @@ def tip_view_logged(*, tip: Tip, by: User, forward_id: int | None = None) -> Non
     log_action(
         "tip.viewed", user=by, target=tip, data={"forward": forward_id} if forward_id else {}
     )
+
+
+def tips_board_view_logged(
+    *, traced_object: TracedObject, by: User, sample_tip_ids: list[int]
+) -> None:
+    """An object's evidence board shows the text of each listed group's first tip: the
+    entry names those tips, as opening each would."""
+    log_action("tip.board_viewed", user=by, target=traced_object, data={"samples": sample_tip_ids})
 
 
 @dataclass(frozen=True)

@@ -66,12 +66,15 @@ def screenshot(page, name: str) -> Path:
     return path
 
 
-def axe_violations(page) -> list[str]:
+def axe_violations(page, *, every_impact: bool = False) -> list[str]:
+    """axe-core's serious and critical violations on the page; with `every_impact`, the
+    moderate and minor ones too (a page held to "no violation at all")."""
     from axe_playwright_python.sync_playwright import Axe
 
     results = Axe().run(page)
     return [
-        f"{violation['id']}: {violation['help']}"
+        f"{violation['id']} ({violation['impact']}): {violation['help']}, on "
+        + ", ".join(str(node["target"]) for node in violation["nodes"][:3])
         for violation in results.response["violations"]
-        if violation["impact"] in {"serious", "critical"}
+        if every_impact or violation["impact"] in {"serious", "critical"}
     ]
