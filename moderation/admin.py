@@ -27,6 +27,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from audit.history import AuditHistory
 from audit.models import AuditEntry, FailedTask
 from moderation import exports
 from moderation.forms import ForwardCreateForm, ForwardOutcomeForm, NotifyPreferenceForm
@@ -41,11 +42,12 @@ from moderation.forwarding import (
 from moderation.models import Forward, ForwardOutcome
 from moderation.roles import ROLE_GROUPS
 from moderation.staff import OWN_ACCOUNT_READONLY, role_changes_by
+from objects.admin import object_preview
 from objects.models import Case, ObjectState, TracedObject
 from objects.services import check_can_identify
 from outbox.models import OutboxMessage
 from tips import triage
-from tips.admin import CappedCountPaginator
+from tips.admin import OBJECT_IMAGE_SIDE, CappedCountPaginator
 from tips.display import links_as_text
 from tips.models import Tip
 from tips.selectors import tip_latest_note_body
@@ -55,7 +57,7 @@ MAX_TIPS_PER_FORWARD = 200  # one page of tips; a bigger batch is a mistake, not
 
 
 @admin.register(FailedTask)
-class FailedTaskAdmin(admin.ModelAdmin):
+class FailedTaskAdmin(AuditHistory, admin.ModelAdmin):
     list_display = ["task_name", "failed_at", "task_id"]
     list_filter = ["task_name"]
     readonly_fields = ["task_name", "task_id", "args", "error", "failed_at"]
@@ -87,7 +89,7 @@ class AcknowledgedFilter(admin.SimpleListFilter):
 
 
 @admin.register(Forward)
-class ForwardAdmin(BackOfficePages, admin.ModelAdmin):
+class ForwardAdmin(AuditHistory, BackOfficePages, admin.ModelAdmin):
     list_display = [
         "tip_number",
         "object_code",
@@ -220,6 +222,8 @@ class ForwardAdmin(BackOfficePages, admin.ModelAdmin):
             ),
             "can_identify": self.may_identify(request, forward),
             "can_export": self.may_export(request, forward),
+            # The object beside the tip, as on the tip's page, for whoever may see it.
+            "beside": object_preview(forward.tip.traced_object, OBJECT_IMAGE_SIDE),
             **(extra_context or {}),
         }
         return super().change_view(request, object_id, form_url, context)
@@ -442,7 +446,7 @@ class StaffUsernameFilter(admin.SimpleListFilter):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(AuditHistory, admin.ModelAdmin):
     list_display = ["at", "action", "username", "target"]
     list_filter = [ActionNamespaceFilter, StaffUsernameFilter]
     # Exact matches, each on its own index (an icontains or iexact would scan the log). No
@@ -525,7 +529,7 @@ class OutboxStateFilter(admin.SimpleListFilter):
 
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(admin.ModelAdmin):
+class OutboxMessageAdmin(AuditHistory, admin.ModelAdmin):
     """For operators to watch jobs written while the broker was down go out (read only)."""
 
     list_display = ["id", "task", "created_at", "sent_at", "attempts", "last_error"]
@@ -554,7 +558,7 @@ admin.site.unregister(Group)
 
 
 @admin.register(User)
-class StaffUserAdmin(UserAdmin):
+class StaffUserAdmin(AuditHistory, UserAdmin):
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
         if not request.user.is_superuser:
@@ -583,7 +587,7 @@ class StaffUserAdmin(UserAdmin):
 
 
 @admin.register(Group)
-class RoleGroupAdmin(GroupAdmin):
+class RoleGroupAdmin(AuditHistory, GroupAdmin):
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
         if not request.user.is_superuser:

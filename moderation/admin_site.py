@@ -108,6 +108,25 @@ class StaffAdminSite(OTPAdminSite):
             *super().get_urls(),
         ]
 
+    def index(self, request: HttpRequest, extra_context=None) -> HttpResponse:
+        """The staff home: what waits for each of the user's roles (moderation/home.py),
+        above Django's list of apps."""
+        from moderation.home import home_sections  # reads tips: imported once apps are ready
+
+        context = {"home_sections": home_sections(request.user), **(extra_context or {})}
+        return super().index(request, context)
+
+    def each_context(self, request: HttpRequest) -> dict:
+        """Every back-office page's context, with the urgent report nobody has taken yet
+        (for the banner in admin/base_site.html), for staff past both factors who may open
+        it: never on the login page."""
+        context = super().each_context(request)
+        if self.has_permission(request) and request.user.has_perm("tips.view_tip"):
+            from tips.urgent import urgent_waiting  # imported once apps are ready
+
+            context["urgent_waiting"] = urgent_waiting()
+        return context
+
     def login(self, request: HttpRequest, extra_context=None) -> HttpResponse:
         response = super().login(request, extra_context)
         if (
