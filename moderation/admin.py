@@ -22,6 +22,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
@@ -85,6 +86,11 @@ class AcknowledgedFilter(admin.SimpleListFilter):
         return queryset
 
 
+def short_time(moment) -> str:
+    """2026-12-01 12:29 (local time): narrow enough for a list column."""
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else "-"
+
+
 # --- Forwards ---------------------------------------------------------------------------
 
 
@@ -96,8 +102,8 @@ class ForwardAdmin(AuditHistory, BackOfficePages, admin.ModelAdmin):
         "summary_short",
         "by",
         "to",
-        "created_at",
-        "acknowledged_at",
+        "created",
+        "acknowledged",
         "outcome",
     ]
     list_filter = [AcknowledgedFilter, "outcome"]
@@ -141,6 +147,13 @@ class ForwardAdmin(AuditHistory, BackOfficePages, admin.ModelAdmin):
     def sees_every_forward(user) -> bool:
         return user.is_superuser or user.has_perm("tips.change_tip")
 
+    def get_list_display(self, request):
+        # An investigator's inbox holds only their own forwards: a "to" column would repeat
+        # their name on every row and push the acknowledged and outcome columns out of sight.
+        if self.sees_every_forward(request.user):
+            return self.list_display
+        return [column for column in self.list_display if column != "to"]
+
     def get_queryset(self, request):
         forwards = super().get_queryset(request).select_related("tip__traced_object", "by", "to")
         if not self.sees_every_forward(request.user):
@@ -176,6 +189,14 @@ class ForwardAdmin(AuditHistory, BackOfficePages, admin.ModelAdmin):
     def object_code(self, forward):
         obj = forward.tip.traced_object
         return obj.code if obj else _("(report, no object)")
+
+    @admin.display(description=gettext_lazy("created at"), ordering="created_at")
+    def created(self, forward):
+        return short_time(forward.created_at)
+
+    @admin.display(description=gettext_lazy("acknowledged"), ordering="acknowledged_at")
+    def acknowledged(self, forward):
+        return short_time(forward.acknowledged_at)
 
     @admin.display(description=gettext_lazy("summary"))
     def summary_short(self, forward):

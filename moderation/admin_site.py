@@ -98,7 +98,8 @@ class StaffAdminSite(OTPAdminSite):
     login_form = StaffLoginForm
     site_header = settings.PORTAL_NAME + " back office"
     site_title = settings.PORTAL_NAME
-    index_template = "admin/traceobject_index.html"  # adds the dashboard and inbox
+    index_title = _("What waits for you")
+    index_template = "admin/traceobject_index.html"  # each role's counts, then the apps
 
     def get_urls(self):
         from moderation.dashboard import dashboard_view  # reads tips: imported once apps are ready

@@ -45,7 +45,8 @@ def capped_counts(querysets: list[QuerySet], cap: int) -> list[int]:
     read them all), and a page showing several counts pays one round trip, not one each."""
     if not querysets:
         return []
-    parts, params = [], []
+    parts: list[str] = []
+    params: list[Any] = []
     for number, rows in enumerate(querysets):
         sliced = rows.order_by().values_list("pk", flat=True)[: cap + 1]
         sql, sliced_params = sliced.query.sql_with_params()
