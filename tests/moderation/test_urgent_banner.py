@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from django.core.cache import cache
 from django.urls import reverse
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from tests.conftest import staff_login
 from tests.factories import received, tip_at
@@ -103,3 +104,19 @@ def test_the_public_investigators_and_half_logged_in_staff_never_see_it(
     client.logout()
     staff_login(client, investigator)
     assert "Urgent report waiting" not in client.get("/backoffice/").content.decode()
+
+
+def test_with_redis_down_reports_are_received_and_the_banner_asks_the_database(
+    analyst_client, monkeypatch, django_capture_on_commit_callbacks
+):
+    def down(*args, **kwargs):
+        raise RedisConnectionError("Redis is down")
+
+    for method in ("get", "set", "delete"):
+        monkeypatch.setattr(cache, method, down)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        report = received(None, body=URGENT_TEXT, urgent=True)  # forgetting fails quietly
+
+    shown = banner(analyst_client.get(QUEUE).content.decode())
+    assert f'href="{reverse("admin:tips_tip_change", args=[report.pk])}"' in shown
