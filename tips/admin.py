@@ -20,6 +20,7 @@ from functools import cached_property
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
@@ -35,7 +36,7 @@ from django.db.models import (
     Subquery,
 )
 from django.db.models.functions import Coalesce
-from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect, QueryDict
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
@@ -44,7 +45,8 @@ from django.utils.translation import gettext_lazy, ngettext_lazy
 from django.views.decorators.cache import never_cache
 from django_countries import countries
 
-from objects.admin import fitted
+from audit.history import AuditHistory
+from objects.admin import object_preview
 from objects.models import TracedObject
 from tips import triage
 from tips.board import EvidenceBoard
@@ -61,7 +63,8 @@ from tips.models import (
     TipMessage,
     TipStatus,
 )
-from traceobject.backoffice import BackOfficePages, post_only
+from tips.selectors import tip_queue_neighbour
+from traceobject.backoffice import BackOfficePages, capped_count, post_only
 
 FORWARD_CREATE_URL = "admin:moderation_forward_create"
 COUNT_CAP = 10_000  # rows the list counts at most: beyond that it says "more than 10,000"
@@ -123,7 +126,7 @@ class CappedCountPaginator(Paginator):
         rows = self.object_list
         if not isinstance(rows, QuerySet):
             return len(rows)
-        return rows.order_by().values_list("pk", flat=True)[: self.cap + 1].count()
+        return capped_count(rows, self.cap)
 
     @property
     def capped(self) -> bool:
@@ -208,6 +211,22 @@ class AssignedFilter(admin.SimpleListFilter):
         return queryset
 
 
+class AnsweredFilter(admin.SimpleListFilter):
+    """Tips whose tipster answered a question (tips/triage.py sets answered_at); with
+    "in review" it is the analysts' "needs information, answered" (a partial index)."""
+
+    title = gettext_lazy("tipster answered")
+    parameter_name = "answered"
+
+    def lookups(self, request, model_admin):
+        return [("yes", gettext_lazy("Answered a question"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(answered_at__isnull=False)
+        return queryset
+
+
 class LanguageFilter(admin.SimpleListFilter):
     """The site's languages (a tip records the page's language): no DISTINCT over all tips."""
 
@@ -284,7 +303,7 @@ class FloodFilter(admin.SimpleListFilter):
 
 
 @admin.register(Tip)
-class TipAdmin(BackOfficePages, admin.ModelAdmin):
+class TipAdmin(AuditHistory, BackOfficePages, admin.ModelAdmin):
     list_display = [
         "id",
         "status",
@@ -304,6 +323,7 @@ class TipAdmin(BackOfficePages, admin.ModelAdmin):
         "urgent",
         "held_by_breaker",
         AssignedFilter,
+        AnsweredFilter,
         LanguageFilter,
         AgeFilter,
         "kind",
@@ -584,6 +604,7 @@ class TipAdmin(BackOfficePages, admin.ModelAdmin):
                 group=self.group_of(obj),
                 buttons=self.status_buttons(obj) if can_change else [],
                 beside=self.object_beside(obj),
+                **self.queue_links(request, obj),
                 forward_url=forward_create_url([obj.pk]) if self.may_forward(request, obj) else "",
                 # Nothing on the form is editable: no Save buttons.
                 show_save=False,
@@ -592,6 +613,17 @@ class TipAdmin(BackOfficePages, admin.ModelAdmin):
                 show_delete=False,
             )
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def queue_links(self, request, tip) -> dict[str, str]:
+        """Links to the tips before and after this one in the queue the analyst came from
+        (the j and k keys), worked out only when followed: no query on the tip's page."""
+        context = {"preserved_filters": self.get_preserved_filters(request), "opts": self.opts}
+        return {
+            f"queue_{direction}_url": add_preserved_filters(
+                context, reverse("admin:tips_tip_queue_step", args=[tip.pk, direction])
+            )
+            for direction in ("prev", "next")
+        }
 
     def may_forward(self, request, tip) -> bool:
         """The forward page's own check (moderation's ForwardAdmin), on a tip still open."""
@@ -603,22 +635,8 @@ class TipAdmin(BackOfficePages, admin.ModelAdmin):
         )
 
     def object_beside(self, tip) -> dict | None:
-        """What the analyst compares the tip with: the object's image, question and hint.
-        Read from the tip's select_related object: no query of its own."""
-        obj = tip.traced_object
-        if obj is None:
-            return None
-        image = ""
-        if obj.display:
-            image = reverse("admin:objects_tracedobject_image", args=[obj.pk, "display"])
-        width, height = fitted(obj.display_width, obj.display_height, OBJECT_IMAGE_SIDE)
-        return {
-            "object": obj,
-            "url": reverse("admin:objects_tracedobject_change", args=[obj.pk]),
-            "image_url": image,
-            "width": width,
-            "height": height,
-        }
+        """What the analyst compares the tip with: the object's image, question and hint."""
+        return object_preview(tip.traced_object, OBJECT_IMAGE_SIDE)
 
     def group_of(self, tip) -> dict:
         """The tip's group of duplicates: its root and the other members (capped)."""
@@ -656,6 +674,11 @@ class TipAdmin(BackOfficePages, admin.ModelAdmin):
             *EvidenceBoard(self).urls(),  # an object's evidence board (tips/board.py)
             path("take-next/", wrap(self.take_next_view), name="tips_tip_take_next"),
             path(
+                "<path:object_id>/queue/<str:direction>/",
+                wrap(self.queue_step_view),
+                name="tips_tip_queue_step",
+            ),
+            path(
                 "<path:object_id>/reveal-contact/",
                 wrap(self.reveal_contact_view),
                 name="tips_tip_reveal_contact",
@@ -676,6 +699,25 @@ class TipAdmin(BackOfficePages, admin.ModelAdmin):
             return HttpResponseRedirect(self.changelist_url())
         self.message_user(request, _("%(tip)s is yours now.") % {"tip": tip}, messages.SUCCESS)
         return HttpResponseRedirect(self.change_url(tip))
+
+    def queue_step_view(self, request, object_id, direction):
+        """To the tip before or after this one in the queue the analyst came from (its
+        status filter, in the admin's preserved filters); back to that queue at its end."""
+        tip = self.tip_or_404(request, object_id)
+        if direction not in ("prev", "next"):
+            raise Http404(_("No such direction."))
+        preserved = self.get_preserved_filters(request)
+        filters = QueryDict(QueryDict(preserved).get("_changelist_filters", ""))
+        pk = tip_queue_neighbour(
+            tip, status=filters.get("status__exact", ""), forward=direction == "next"
+        )
+        context = {"preserved_filters": preserved, "opts": self.opts}
+        if pk is None:
+            self.message_user(request, _("No more tips in this queue."), messages.INFO)
+            return HttpResponseRedirect(add_preserved_filters(context, self.changelist_url()))
+        return HttpResponseRedirect(
+            add_preserved_filters(context, reverse("admin:tips_tip_change", args=[pk]))
+        )
 
     @post_only
     def triage_view(self, request, object_id):

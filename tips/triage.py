@@ -37,6 +37,7 @@ from tips.models import (
     TipNote,
     TipStatus,
 )
+from tips.urgent import urgent_waiting_forget
 
 S = TipStatus
 OPEN_STATUSES = (S.NEW, S.IN_REVIEW, S.NEEDS_INFO)
@@ -88,6 +89,8 @@ def _transition(
         changed = Tip.objects.filter(pk=tip.pk, status__in=from_statuses).update(**values)
         if changed:
             tip.refresh_from_db(fields=TRIAGE_FIELDS)
+            if S.NEW in from_statuses:  # an urgent report leaving "new" no longer waits
+                urgent_waiting_forget()
             log_action(action, user=by, target=tip, data={"status": tip.status, **(data or {})})
     return bool(changed)
 
@@ -172,6 +175,8 @@ def tip_take_next(*, by: User) -> Tip | None:
             if taken:
                 tip = Tip.objects.get(pk=pk)
                 log_action("tip.taken", user=by, target=tip, data={"urgent": tip.urgent})
+                if tip.urgent:
+                    urgent_waiting_forget()
                 return tip
     return None
 
@@ -186,6 +191,7 @@ def tip_assign(*, tip: Tip, to: User | None, by: User) -> bool:
         )
         if changed:
             tip.refresh_from_db(fields=TRIAGE_FIELDS)
+            urgent_waiting_forget()  # the tip may be the urgent report the banner names
             log_action(
                 "tip.assigned",
                 user=by,
@@ -337,8 +343,13 @@ def tip_mark_forwarded(*, tip: Tip, by: User, to: User) -> None:
 
 def tip_resume_after_follow_up(*, tip: Tip) -> bool:
     """The tipster answered through their receipt: a tip waiting for them goes back to the
-    analysts. Not audited: no staff member acted (the follow-up itself is kept)."""
-    return bool(Tip.objects.filter(pk=tip.pk, status=S.NEEDS_INFO).update(status=S.IN_REVIEW))
+    analysts, marked answered (the analysts' home counts these). Not audited: no staff member
+    acted (the follow-up itself is kept)."""
+    return bool(
+        Tip.objects.filter(pk=tip.pk, status=S.NEEDS_INFO).update(
+            status=S.IN_REVIEW, answered_at=timezone.now()
+        )
+    )
 
 
 # --- Notes ---------------------------------------------------------------------------------
