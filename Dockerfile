@@ -30,4 +30,4 @@ RUN python bin/compilemessages \
 USER traceobject
 ENV STATIC_ROOT=/app/static MEDIA_ROOT=/data/media PORT=8000
 EXPOSE 8000
-CMD ["gunicorn", "traceobject.wsgi:application", "--bind", "0.0.0.0:8000"]
+CMD ["gunicorn", "traceobject.wsgi:application", "-c", "python:traceobject.gunicorn_conf", "--bind", "0.0.0.0:8000"]

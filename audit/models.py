@@ -30,10 +30,10 @@ class AuditEntry(models.Model):
     offers no way to, and on PostgreSQL a trigger refuses UPDATE and DELETE outright.
     """
 
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    at = models.DateTimeField(auto_now_add=True)
     action = models.CharField(max_length=64, db_index=True)  # namespaced: "tip.forwarded"
     # A copy of the name, so the entry still says who after an account is gone.
-    username = models.CharField(max_length=150, blank=True, db_index=True)
+    username = models.CharField(max_length=150, blank=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.DO_NOTHING,
@@ -49,6 +49,12 @@ class AuditEntry(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
+        indexes = [
+            # The list's order, read backwards for its first pages and forwards for its last.
+            models.Index(fields=["at", "id"], name="audit_at_id"),
+            # The list by who acted, in its order: a page is one range of this index.
+            models.Index(fields=["username", "at", "id"], name="audit_username_at_id"),
+        ]
         verbose_name = _("audit log entry")
         verbose_name_plural = _("audit log")
         permissions = [("export_auditentry", "Can export the audit log")]

@@ -7,11 +7,14 @@ query counts, at each number of tips and audit entries given.
                                                 once and kept, as loading takes minutes)
 
 Each page is opened once cold, then three times; the table shows the cold time, the median
-of the three and the queries of one view. The target: ≤ 250 ms and ≤ 15 queries at 1 M.
+of the three and the queries of one view. The target: ≤ 250 ms and ≤ 15 queries at 1 M, flat
+from 1 k to 1 M: each tier's figures are kept in var/bench-backoffice.json, and every run
+ends by comparing the smallest tier measured with the largest, view by view.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import statistics
 import subprocess
@@ -24,10 +27,15 @@ sys.path.insert(0, str(ROOT))
 from bench.web import ENV, PY, run  # noqa: E402
 
 LIMIT_MS, LIMIT_QUERIES = 250, 15
+DASHBOARD_COMPUTED = "dashboard (figures computed)"  # every time, not cached for the minute
+# {tier: {"measured": when, "views": {view: [cold ms, median ms, queries]}}}
+RESULTS = ROOT / "var" / "bench-backoffice.json"
 
 
 def database_for(tiers: list[int]) -> str:
-    return "perf_1m" if max(tiers) >= 1_000_000 else "perf_bo"
+    """perf_1m or perf_bo, or BENCH_BACKOFFICE_DB (two runs at once need two databases)."""
+    default = "perf_1m" if max(tiers) >= 1_000_000 else "perf_bo"
+    return os.environ.get("BENCH_BACKOFFICE_DB", default)
 
 
 def tips_in(db: str) -> int:
@@ -56,10 +64,13 @@ def main(tiers: list[int]) -> None:
         "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{db}",
         "CACHE_KEY_PREFIX": f"bench-{db}",
     }
-    if db == "perf_bo" or tips_in(db) < 0:
+    if max(tiers) < 1_000_000 or tips_in(db) < 0:
         run("dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", db)
         run("createdb", "-h", "127.0.0.1", "-U", "postgres", db)
     run(PY, "manage.py", "migrate", "--noinput", "-v0", env=env)
+    # The pages need the static files' manifest (bench/web.py builds it too, but
+    # `make bench-1m` runs this alone).
+    run(PY, "manage.py", "collectstatic", "--noinput", "-v0", env=env)
     for tier in tiers:
         have = tips_in(db)
         if have < tier:
@@ -102,6 +113,7 @@ def measure(tier: int) -> None:
     from django_otp import DEVICE_ID_SESSION_KEY
     from django_otp.plugins.otp_static.models import StaticDevice
 
+    from moderation.dashboard import FIGURES_KEY
     from tips.models import Tip
 
     def login(username: str) -> Client:
@@ -120,8 +132,9 @@ def measure(tier: int) -> None:
     from audit.models import AuditEntry
 
     tip = Tip.objects.order_by("-id").values_list("id", "traced_object_id")[1]
-    # The queue's last page is ?p=last (the real end of the list, past the count's cap); the
-    # audit log's, the last page its capped paginator offers (10,001 rows counted at most).
+    # The last page the capped paginators offer (10,001 rows counted at most): the real end
+    # of the list (traceobject/pagination.py).
+    last_tips = -(-min(Tip.objects.count(), 10_001) // 50)
     last_audit = -(-min(AuditEntry.objects.count(), 10_001) // 100)
     queue = "/backoffice/tips/tip/"
     audit = "/backoffice/audit/auditentry/"
@@ -152,33 +165,79 @@ def measure(tier: int) -> None:
         ("queue search no match", analyst, "GET", f"{queue}?q=zzyzxnomatch"),
         ("queue page 2", analyst, "GET", f"{queue}?p=2"),
         ("queue new page 2", analyst, "GET", f"{queue}?status__exact=new&p=2"),
-        ("queue last page", analyst, "GET", f"{queue}?p=last"),
+        ("queue last page", analyst, "GET", f"{queue}?p={last_tips}"),
         ("tip page", analyst, "GET", f"{queue}{tip[0]}/change/"),
         ("take next (POST)", analyst, "POST", f"{queue}take-next/"),
-        ("dashboard", analyst, "GET", "/backoffice/dashboard/"),
+        (DASHBOARD_COMPUTED, analyst, "GET", "/backoffice/dashboard/"),
+        ("dashboard (figures cached)", analyst, "GET", "/backoffice/dashboard/"),
         ("audit log", admin, "GET", audit),
         ("audit log tip.*", admin, "GET", f"{audit}?namespace=tip"),
         ("audit log search target id", admin, "GET", f"{audit}?q={tip[0]}"),
         ("audit log by username", admin, "GET", f"{audit}?username=bench-analyst-2"),
         ("audit log last page", admin, "GET", f"{audit}?p={last_audit}"),
     ]
+    results: dict[str, list[float]] = {}
     print(f"\nBack office at {tier:,} tips and audit entries (in-process, ms)")
     print(f"{'view':<32} {'cold':>7} {'median':>7} {'queries':>7} {'status':>6}")
     worst = ("", 0.0)
     for name, client, method, url in views:
-        cache.delete("dashboard:figures")
+        cache.delete(FIGURES_KEY)
         timings, queries, status = [], 0, 0
-        for _attempt in range(4):
+        for attempt in range(4):
+            if attempt and name == DASHBOARD_COMPUTED:
+                cache.delete(FIGURES_KEY)  # what the first analyst of each minute waits for
             with CaptureQueriesContext(connection) as captured:
                 started = time.perf_counter()
                 response = client.post(url) if method == "POST" else client.get(url)
                 timings.append((time.perf_counter() - started) * 1000)
             queries, status = len(captured), response.status_code
         median = statistics.median(timings[1:])
+        results[name] = [round(timings[0]), round(median), queries]
         flag = " over" if median > LIMIT_MS or queries > LIMIT_QUERIES else ""
         worst = max(worst, (name, median), key=lambda w: w[1])
         print(f"{name:<32} {timings[0]:>7.0f} {median:>7.0f} {queries:>7} {status:>6}{flag}")
     print(f"slowest: {worst[0]} ({worst[1]:.0f} ms)")
+    tiers = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    tiers[str(tier)] = {"measured": time.strftime("%Y-%m-%d %H:%M"), "views": results}
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text(json.dumps(tiers, indent=1))
+    print_flatness({int(size): run for size, run in tiers.items()})
+
+
+def size_label(tier: int) -> str:
+    return f"{tier // 1_000_000} M" if tier >= 1_000_000 else f"{tier // 1000} k"
+
+
+def print_flatness(tiers: dict[int, dict]) -> None:
+    """Flat: at the largest tier every view is within the limits and runs the same number
+    of queries as at the smallest (a query more per thousand rows would show here first)."""
+    small, large = min(tiers), max(tiers)
+    span = f"from {size_label(small)} to {size_label(large)}"
+    if small == large:
+        print(f"flat? only {size_label(large)} measured so far (make bench measures 1 k)")
+        return
+    print(
+        f"\nFrom {size_label(small)} (measured {tiers[small]['measured']}) to {size_label(large)}"
+        f" (measured {tiers[large]['measured']}): median ms, queries"
+    )
+    steep = []
+    for name, (_cold, median, queries) in tiers[large]["views"].items():
+        before = tiers[small]["views"].get(name)
+        if before is None:
+            print(f"{name:<32} not measured at {size_label(small)}")
+            continue
+        ok = queries == before[2] and median <= LIMIT_MS and queries <= LIMIT_QUERIES
+        steep += [] if ok else [name]
+        print(
+            f"{name:<32} {before[1]:>5.0f} → {median:>5.0f} ms"
+            f" {before[2]:>3} → {queries:>3} queries{'' if ok else '  not flat'}"
+        )
+    if steep:
+        print(f"NOT flat {span}: {', '.join(steep)}")
+    else:
+        print(
+            f"flat {span}: every view ≤ {LIMIT_MS} ms and ≤ {LIMIT_QUERIES} queries, the same queries as at {size_label(small)}"
+        )
 
 
 if __name__ == "__main__":

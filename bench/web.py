@@ -1,16 +1,20 @@
 """Public pages under load: the production-like stack against a hello-world Django view.
 
     make bench        (this, then the back office at 1 k and 100 k, then the intake)
+    GUNICORN_CMD_ARGS="--worker-class sync --workers 4" python bench/web.py   (another shape)
 
 Starts, on 127.0.0.1 and a database of its own (BENCH_DB, default `perf`, dropped and
-created again; Redis db 9): gunicorn as `make serve` runs it (WEB_CONCURRENCY sync workers,
-4 by default), a Celery worker, and a second gunicorn with the same settings serving only a
-hello-world view. wrk loads each page for BENCH_SECONDS (10 by default) with 2 threads and
-32 connections, and one table is printed: req/s, p50 and p99, and the ratio to hello.
+created again; Redis BENCH_REDIS_URL, default db 9): gunicorn as `make serve` runs it
+(traceobject/gunicorn_conf.py: WEB_CONCURRENCY processes of WEB_THREADS threads;
+GUNICORN_CMD_ARGS overrides it, to compare shapes), a Celery worker, and a second gunicorn
+with the same settings serving only a hello-world view. wrk loads each page for
+BENCH_SECONDS (10 by default) with 2 threads, and one table is printed: req/s, p50 and p99,
+and the ratio to hello world at the same number of clients.
 
 Tip POSTs carry a proof of work solved ahead and a CSRF token fetched once; accepted tips
-are counted in the database (a refused POST answers 200 too). Rate limits are lifted for the
-run (bench/settings.py): all load comes from one address.
+are counted in the database (a refused POST answers 200 too). The last rows load the
+gallery while a 16-client tip burst runs: do page views stay quick while tips are hashed?
+Rate limits are lifted for the run (bench/settings.py): all load comes from one address.
 """
 
 from __future__ import annotations
@@ -22,11 +26,13 @@ import http.cookiejar
 import json
 import os
 import re
+import secrets
 import shutil
 import signal
 import subprocess
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -37,7 +43,7 @@ DB = os.environ.get("BENCH_DB", "perf")
 PG = "postgres://postgres@127.0.0.1:5432"
 APP_PORT, HELLO_PORT = 8181, 8182
 SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
-WORKERS = os.environ.get("WEB_CONCURRENCY", "4")
+BURST_CLIENTS = 16
 SECRET = "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"  # noqa: S105
 
 ENV = {
@@ -59,13 +65,15 @@ ENV = {
     "LOG_LEVEL": "WARNING",
 }
 
-GALLERY_PATHS = [
-    "/",
-    "/?category=packaging",
-    "/?region=Europe",
-    "/?hide_identified=1",
-    "/?category=textile&region=Europe&hide_identified=1",
-    "/?page=2",
+# Public pages live under a language prefix (/en/, /de/, …): an unprefixed path answers a
+# redirect, which wrk would count as a success. Each filter combination in every language.
+GALLERY_QUERIES = [
+    "",
+    "?category=packaging",
+    "?region=Europe",
+    "?hide_identified=1",
+    "?category=clothing&region=Europe&hide_identified=1",
+    "?page=2",
 ]
 
 # wrk scripts: cycle through paths, or through pre-made POST bodies (each used once).
@@ -141,14 +149,19 @@ def wait_http(port: int, path: str = "/", timeout: float = 30) -> None:
 def stack():
     """gunicorn (as bin/serve starts it), a Celery worker, and the hello-world gunicorn."""
     procs = []
-    gunicorn = [str(BIN / "gunicorn"), "--workers", WORKERS, "--timeout", "60"]
+    gunicorn = [
+        str(BIN / "gunicorn"),
+        "traceobject.wsgi:application",
+        "-c",
+        "python:traceobject.gunicorn_conf",
+    ]
     with open(ROOT / "var" / "bench-stack.log", "w") as log:
         for settings_module, port in (
             ("bench.settings", APP_PORT),
             ("bench.hello_settings", HELLO_PORT),
         ):
             env = {**ENV, "DJANGO_SETTINGS_MODULE": settings_module}
-            cmd = [*gunicorn, "--bind", f"127.0.0.1:{port}", "traceobject.wsgi:application"]
+            cmd = [*gunicorn, "--bind", f"127.0.0.1:{port}"]
             procs.append(
                 subprocess.Popen(
                     cmd, cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True
@@ -211,6 +224,19 @@ def _ms(value: str) -> float:
     return float(number) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit]
 
 
+def answers_200(path: str) -> None:
+    """wrk counts a redirect as a success: make sure a page is the page, not a redirect."""
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    try:
+        urllib.request.build_opener(NoRedirect).open(f"http://127.0.0.1:{APP_PORT}{path}").read()
+    except urllib.error.HTTPError as exc:
+        raise SystemExit(f"bench: {path} answers {exc.code}, not 200") from exc
+
+
 def lua(text: str) -> str:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False, dir=ROOT / "var") as f:
         f.write(text)
@@ -250,7 +276,7 @@ def solved_proofs(count: int) -> list[str]:
 def tip_script(code: str, count: int) -> str:
     from urllib.parse import urlencode
 
-    path = f"/objects/{code}/tip/"
+    path = f"/en/objects/{code}/tip/"
     cookie, token = form_session(path)
     bodies = ROOT / "var" / "bench-tip-bodies.txt"
     with open(bodies, "w") as out:
@@ -264,6 +290,7 @@ def tip_script(code: str, count: int) -> str:
                 "contact": "",
                 "website": "",
                 "altcha": proof,
+                "submission": secrets.token_urlsafe(24),  # one per form shown: one tip each
             }
             out.write(urlencode(fields) + "\n")
     return lua(POST_LUA % {"bodies": bodies, "threads": 2, "cookie": cookie, "path": path})
@@ -272,10 +299,13 @@ def tip_script(code: str, count: int) -> str:
 def receipt_script(receipt: str) -> str:
     from urllib.parse import urlencode
 
-    cookie, token = form_session("/receipt/")
+    cookie, token = form_session("/en/receipt/")
     bodies = ROOT / "var" / "bench-receipt-bodies.txt"
-    bodies.write_text(urlencode({"csrfmiddlewaretoken": token, "receipt": receipt}) + "\n")
-    return lua(POST_LUA % {"bodies": bodies, "threads": 1, "cookie": cookie, "path": "/receipt/"})
+    # One line per wrk thread: each thread takes the lines of its own rank.
+    bodies.write_text((urlencode({"csrfmiddlewaretoken": token, "receipt": receipt}) + "\n") * 2)
+    return lua(
+        POST_LUA % {"bodies": bodies, "threads": 2, "cookie": cookie, "path": "/en/receipt/"}
+    )
 
 
 def tips_count() -> int:
@@ -301,7 +331,7 @@ def in_process_gallery_ms() -> float:
         "from django.test import RequestFactory\n"
         "from objects.views import gallery\n"
         "rf = RequestFactory()\n"
-        f"paths = {GALLERY_PATHS!r}\n"
+        f"paths = {['/en/' + query for query in GALLERY_QUERIES]!r}\n"
         "for p in paths: gallery(rf.get(p))\n"
         "runs = []\n"
         "for _ in range(20):\n"
@@ -310,6 +340,48 @@ def in_process_gallery_ms() -> float:
         "print(statistics.median(runs) * 1000)\n"
     )
     return float(manage("shell", "-c", code).strip().splitlines()[-1])
+
+
+def shape() -> str:
+    """The worker shape gunicorn runs with, as gunicorn itself reads it (config + overrides)."""
+    code = (
+        "from gunicorn.config import Config\n"
+        "import os\n"
+        "c = Config()\n"
+        "c.set('config', 'python:traceobject.gunicorn_conf')\n"
+        "import traceobject.gunicorn_conf as g\n"
+        "for k in ('workers', 'worker_class', 'threads'): c.set(k, getattr(g, k))\n"
+        "args = c.parser().parse_args(os.environ.get('GUNICORN_CMD_ARGS', '').split())\n"
+        "for k, v in vars(args).items():\n"
+        "    if v is not None and k in c.settings: c.set(k, v)\n"
+        "print(f'{c.workers} {c.worker_class_str} workers x {c.threads} threads')\n"
+    )
+    return run(PY, "-c", code).strip()
+
+
+def during_burst(gallery: str, clients: int, code: str) -> dict:
+    """The gallery loaded by `clients` while BURST_CLIENTS others post tips to `code`."""
+    script = tip_script(code, 3000)
+    before = tips_count()
+    burst = subprocess.Popen(
+        [
+            "wrk",
+            "-t1",
+            f"-c{BURST_CLIENTS}",
+            f"-d{SECONDS + 1}s",
+            "-s",
+            script,
+            f"http://127.0.0.1:{APP_PORT}/",
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    time.sleep(0.5)
+    try:
+        result = wrk(APP_PORT, script=gallery, connections=clients)
+    finally:
+        burst.wait()
+    result["note"] = f"{(tips_count() - before) / (SECONDS + 1):.1f} tips accepted/s meanwhile"
+    return result
 
 
 def main() -> None:
@@ -323,50 +395,57 @@ def main() -> None:
         "SELECT code FROM objects_tracedobject WHERE state IN ('published', 'identified') ORDER BY id"
     ).split()
     receipt = a_receipt()
-    rows: list[tuple[str, dict]] = []
+    languages = (
+        manage("shell", "-c", "from django.conf import settings; print(*dict(settings.LANGUAGES))")
+        .splitlines()[-1]
+        .split()
+    )
+    rows: list[tuple[str, int, dict]] = []
+    gallery_paths = [f"/{lang}/{query}" for lang in languages for query in GALLERY_QUERIES]
+    object_paths = [f"/{languages[n % len(languages)]}/objects/{c}/" for n, c in enumerate(codes)]
+    gallery = lua(ROTATE_LUA % ", ".join(f'"{p}"' for p in gallery_paths))
+    objects = lua(ROTATE_LUA % ", ".join(f'"{p}"' for p in object_paths))
     with stack():
+        for path in (*gallery_paths, *object_paths):
+            answers_200(path)
         # One untimed pass so every worker has its connections and templates warm.
-        wrk(APP_PORT, script=lua(ROTATE_LUA % ", ".join(f'"{p}"' for p in GALLERY_PATHS)))
-        rows.append(("hello world", wrk(HELLO_PORT)))
-        gallery = lua(ROTATE_LUA % ", ".join(f'"{p}"' for p in GALLERY_PATHS))
-        rows.append(("gallery (6 filter combinations)", wrk(APP_PORT, script=gallery)))
-        objects = lua(ROTATE_LUA % ", ".join(f'"/objects/{c}/"' for c in codes))
-        rows.append(("object page", wrk(APP_PORT, script=objects)))
-        rows.append(("receipt lookup (POST)", wrk(APP_PORT, script=receipt_script(receipt))))
+        wrk(APP_PORT, script=gallery)
+        for clients in (8, 32):
+            rows.append(("hello world", clients, wrk(HELLO_PORT, connections=clients)))
+            rows.append(
+                (
+                    "gallery (6 filter combinations)",
+                    clients,
+                    wrk(APP_PORT, script=gallery, connections=clients),
+                )
+            )
+        rows.append(("object page", 32, wrk(APP_PORT, script=objects)))
+        rows.append(("receipt lookup (POST)", 32, wrk(APP_PORT, script=receipt_script(receipt))))
         for clients in (8, 32):
             before = tips_count()
             result = wrk(APP_PORT, script=tip_script(codes[0], 3000), connections=clients)
-            result["accepted"] = (tips_count() - before) / SECONDS
-            rows.append((f"tip POST, {clients} clients", result))
-        # Page views while tips are being posted: the gallery's p99 during a burst.
-        burst = subprocess.Popen(
-            [
-                "wrk",
-                "-t1",
-                "-c16",
-                f"-d{SECONDS}s",
-                "-s",
-                tip_script(codes[1], 3000),
-                f"http://127.0.0.1:{APP_PORT}/",
-            ],
-            stdout=subprocess.DEVNULL,
-        )
-        time.sleep(0.5)
-        rows.append(
-            ("gallery during a 16-client tip burst", wrk(APP_PORT, script=gallery, connections=16))
-        )
-        burst.wait()
-    hello = rows[0][1]["rps"]
+            result["note"] = f"{(tips_count() - before) / SECONDS:.1f} tips accepted/s"
+            rows.append(("tip POST", clients, result))
+        for clients in (8, 32):
+            rows.append(
+                (
+                    f"gallery during a {BURST_CLIENTS}-client tip burst",
+                    clients,
+                    during_burst(gallery, clients, codes[1]),
+                )
+            )
+    hello = {clients: r["rps"] for name, clients, r in rows if name == "hello world"}
+    print(f"\nPublic pages: wrk -t2 -d{SECONDS}s, gunicorn {shape()}, {os.cpu_count()} cores")
     print(
-        f"\nPublic pages: wrk -t2 -c32 -d{SECONDS}s, gunicorn {WORKERS} sync workers, {os.cpu_count()} cores"
+        f"{'page':<40} {'clients':>7} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'× hello':>8}  note"
     )
-    print(f"{'page':<40} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'× hello':>8}  note")
-    for name, r in rows:
-        note = f"{r['accepted']:.1f} tips accepted/s" if "accepted" in r else ""
+    for name, clients, r in rows:
+        note = r.get("note", "")
         if r["errors"]:
             note += f" {r['errors']} non-2xx"
         print(
-            f"{name:<40} {r['rps']:>8.0f} {r['p50']:>8.1f} {r['p99']:>8.1f} {r['rps'] / hello:>8.2f}  {note}"
+            f"{name:<40} {clients:>7} {r['rps']:>8.0f} {r['p50']:>8.1f} {r['p99']:>8.1f}"
+            f" {r['rps'] / hello[clients]:>8.2f}  {note}"
         )
     print(f"gallery rendered in-process, no page cache: {in_process_gallery_ms():.1f} ms (median)")
     print(f"(web bench took {time.monotonic() - started:.0f} s)")

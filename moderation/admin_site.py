@@ -98,7 +98,8 @@ class StaffAdminSite(OTPAdminSite):
     login_form = StaffLoginForm
     site_header = settings.PORTAL_NAME + " back office"
     site_title = settings.PORTAL_NAME
-    index_template = "admin/traceobject_index.html"  # adds the dashboard and inbox
+    index_title = _("What waits for you")
+    index_template = "admin/traceobject_index.html"  # each role's counts, then the apps
 
     def get_urls(self):
         from moderation.dashboard import dashboard_view  # reads tips: imported once apps are ready
@@ -107,6 +108,25 @@ class StaffAdminSite(OTPAdminSite):
             path("dashboard/", self.admin_view(dashboard_view), name="dashboard"),
             *super().get_urls(),
         ]
+
+    def index(self, request: HttpRequest, extra_context=None) -> HttpResponse:
+        """The staff home: what waits for each of the user's roles (moderation/home.py),
+        above Django's list of apps."""
+        from moderation.home import home_sections  # reads tips: imported once apps are ready
+
+        context = {"home_sections": home_sections(request.user), **(extra_context or {})}
+        return super().index(request, context)
+
+    def each_context(self, request: HttpRequest) -> dict:
+        """Every back-office page's context, with the urgent report nobody has taken yet
+        (for the banner in admin/base_site.html), for staff past both factors who may open
+        it: never on the login page."""
+        context = super().each_context(request)
+        if self.has_permission(request) and request.user.has_perm("tips.view_tip"):
+            from tips.urgent import urgent_waiting  # imported once apps are ready
+
+            context["urgent_waiting"] = urgent_waiting()
+        return context
 
     def login(self, request: HttpRequest, extra_context=None) -> HttpResponse:
         response = super().login(request, extra_context)

@@ -1,6 +1,8 @@
 """The back-office dashboard: tips per day, backlog by status and age, time to first
-triage, and what forwarded tips were worth per case. Every figure is a few aggregate
-queries, whatever the size of the tip table; the chart is SVG drawn here, no script."""
+triage, and what forwarded tips were worth per case. Every figure is one aggregate query
+over a bounded window (or the open tips alone), read from an index that holds every column
+it needs, so the page costs the same at a thousand tips as at a million; the chart is SVG
+drawn here, no script."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from django.contrib import admin
 from django.contrib.auth.decorators import permission_required
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Aggregate, Count, DurationField, ExpressionWrapper, F, Q
+from django.db.models import Aggregate, Count, DurationField, ExpressionWrapper, F, Q, Value
 from django.db.models.functions import TruncDate
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -24,7 +26,8 @@ from tips.models import Tip, TipStatus
 from traceobject.backoffice import backoffice_render
 
 CHART_DAYS = 60
-TRIAGE_WINDOW_DAYS = 90
+TRIAGE_WINDOW_DAYS = 30
+FORWARDS_WINDOW_DAYS = 90
 OPEN_STATUSES = (TipStatus.NEW, TipStatus.IN_REVIEW, TipStatus.NEEDS_INFO)
 F_CASE = "tip__traced_object__case__reference"
 
@@ -37,7 +40,7 @@ def tips_per_day(*, today: date, days: int = CHART_DAYS) -> list[tuple[date, int
         Tip.objects.filter(received_at__gte=since)
         .annotate(day=TruncDate("received_at"))
         .values_list("day")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("received_at"))  # not "id": the received_at index alone answers
         .values_list("day", "n")
     )
     return [
@@ -46,29 +49,44 @@ def tips_per_day(*, today: date, days: int = CHART_DAYS) -> list[tuple[date, int
 
 
 def backlog(*, now) -> list[dict]:
-    """Open tips by status and age: one query."""
-    day, week = now - timedelta(days=1), now - timedelta(days=7)
-    rows = (
-        Tip.objects.filter(status__in=OPEN_STATUSES)
-        .values("status")
-        .annotate(
-            under_1d=Count("id", filter=Q(received_at__gte=day)),
-            from_1_to_7d=Count("id", filter=Q(received_at__lt=day, received_at__gte=week)),
-            over_7d=Count("id", filter=Q(received_at__lt=week)),
-            urgent=Count("id", filter=Q(urgent=True)),
-            total=Count("id"),
+    """Open tips by status and age. One query: four plain counts per status, each over one
+    range of an index (all, the last week and the last day by status and received_at, the
+    urgent by tip_queue_order), read from the index alone; the age bands are differences.
+    (A COUNT(*) FILTER per band costs five times as much: it tests every open tip five times.)
+    """
+    open_tips = Tip.objects.filter(status__in=OPEN_STATUSES).order_by()
+
+    def per_status(band: str, **condition):
+        return (
+            open_tips.filter(**condition)
+            .values("status")
+            .annotate(band=Value(band), n=Count("*"))
+            .values_list("status", "band", "n")
         )
-    )
-    by_status = {row["status"]: row for row in rows}
-    return [
-        {
-            "label": TipStatus(status).label,
-            **by_status.get(
-                status, {"under_1d": 0, "from_1_to_7d": 0, "over_7d": 0, "urgent": 0, "total": 0}
-            ),
-        }
-        for status in OPEN_STATUSES
-    ]
+
+    counts = {
+        (status, band): n
+        for status, band, n in per_status("total").union(
+            per_status("week", received_at__gte=now - timedelta(days=7)),
+            per_status("day", received_at__gte=now - timedelta(days=1)),
+            per_status("urgent", urgent=True),
+            all=True,
+        )
+    }
+    rows = []
+    for status in OPEN_STATUSES:
+        total, week, day = (counts.get((status, band), 0) for band in ("total", "week", "day"))
+        rows.append(
+            {
+                "label": TipStatus(status).label,
+                "under_1d": day,
+                "from_1_to_7d": week - day,
+                "over_7d": total - week,
+                "urgent": counts.get((status, "urgent"), 0),
+                "total": total,
+            }
+        )
+    return rows
 
 
 class Median(Aggregate):
@@ -82,11 +100,12 @@ WAIT = ExpressionWrapper(F("first_triaged_at") - F("received_at"), output_field=
 
 
 def median_hours_to_first_triage(*, now) -> float | None:
-    """The median wait for a first triage over the window, in the database: one aggregate
-    on PostgreSQL; elsewhere (SQLite) a count, then the middle one or two rows by offset."""
+    """The median wait of the tips first triaged in the window, in the database (the index
+    tip_first_triage holds both times): one aggregate on PostgreSQL; elsewhere (SQLite) a
+    count, then the middle one or two rows by offset."""
     triaged = Tip.objects.filter(
-        first_triaged_at__isnull=False, received_at__gte=now - timedelta(days=TRIAGE_WINDOW_DAYS)
-    )
+        first_triaged_at__gte=now - timedelta(days=TRIAGE_WINDOW_DAYS)
+    ).order_by()
     if connection.vendor == "postgresql":
         median = triaged.aggregate(median=Median(WAIT, output_field=DurationField()))["median"]
     else:
@@ -106,9 +125,11 @@ def _median_by_offset(triaged) -> timedelta | None:
     return sum(middle, timedelta()) / len(middle)
 
 
-def forwards_per_case() -> list[Mapping[str, Any]]:
+def forwards_per_case(*, now) -> list[Mapping[str, Any]]:
+    """The forwards of the window and their outcomes so far, per case."""
     return list(
-        Forward.objects.values(case=F(F_CASE))
+        Forward.objects.filter(created_at__gte=now - timedelta(days=FORWARDS_WINDOW_DAYS))
+        .values(case=F(F_CASE))
         .annotate(
             total=Count("id"),
             acknowledged=Count("id", filter=Q(acknowledged_at__isnull=False)),
@@ -174,8 +195,8 @@ def chart(series: list[tuple[date, int]], *, width: int = 720, height: int = 200
     )
 
 
-# The figures are a minute old at most: at a million tips the backlog alone counts ~200k
-# open rows, which every analyst opening the page would otherwise pay for.
+# The figures are a minute old at most: cheap as each query is, the first analyst of the
+# minute pays for all four and the others for none.
 FIGURES_KEY = "dashboard:figures"
 FIGURES_SECONDS = 60
 
@@ -186,7 +207,7 @@ def dashboard_figures() -> dict[str, Any]:
         "chart": chart(tips_per_day(today=timezone.localdate(now))),
         "backlog": backlog(now=now),
         "median_hours": median_hours_to_first_triage(now=now),
-        "forwards": forwards_per_case(),
+        "forwards": forwards_per_case(now=now),
     }
 
 
@@ -196,6 +217,7 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
     context = {
         "title": _("Dashboard"),
         "triage_window_days": TRIAGE_WINDOW_DAYS,
+        "forwards_window_days": FORWARDS_WINDOW_DAYS,
         **(figures or dashboard_figures()),
     }
     return backoffice_render(request, admin.site, "admin/moderation/dashboard.html", context)

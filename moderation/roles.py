@@ -47,6 +47,8 @@ GROUP_PERMISSIONS = {
         "auth": {"user": ["add", "change", "view"], "group": ["add", "change", "view"]},
         "audit": {"auditentry": ["view", "export"], "failedtask": ["view"]},
         "moderation": {"staffpreference": ["view", "change"]},
+        # The logins django-axes locks out (the home page counts them).
+        "axes": {"accessattempt": ["view"]},
     },
 }
 

@@ -23,6 +23,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from audit.history import AuditHistory
 from objects.forms import (
     ApprovalForm,
     CaseForm,
@@ -72,11 +73,27 @@ def fitted(width: int | None, height: int | None, side: int) -> tuple[int, int]:
     return max(1, round(width * scale)), max(1, round(height * scale))
 
 
+def object_preview(obj: TracedObject | None, side: int) -> dict | None:
+    """What staff compare a tip with: the object, its image's URL (empty before intake) and
+    its size fitted to `side`. No query: `obj` comes with the tip's select_related."""
+    if obj is None:
+        return None
+    image = staff_image_url(obj.pk, "display")
+    width, height = fitted(obj.display_width, obj.display_height, side)
+    return {
+        "object": obj,
+        "url": reverse("admin:objects_tracedobject_change", args=[obj.pk]),
+        "image_url": image if obj.display else "",
+        "width": width,
+        "height": height,
+    }
+
+
 # --- Cases --------------------------------------------------------------------------------
 
 
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):
+class CaseAdmin(AuditHistory, admin.ModelAdmin):
     form = CaseForm
     list_display = ["reference", "title", "object_count", "created_at"]
     search_fields = ["reference", "title"]
@@ -153,11 +170,10 @@ class FourEyesFilter(admin.SimpleListFilter):
         ]
 
     def queryset(self, request, queryset):
-        awaiting = queryset.filter(state=ObjectState.AWAITING_APPROVAL)
         if self.value() == "mine":
-            return awaiting.filter(case__owners=request.user).exclude(uploaded_by=request.user)
+            return queryset.awaiting_approval_by(request.user)
         if self.value() == "others":
-            return awaiting.filter(uploaded_by=request.user)
+            return queryset.filter(state=ObjectState.AWAITING_APPROVAL, uploaded_by=request.user)
         return queryset
 
 
@@ -181,7 +197,7 @@ def owned_case_ids(request) -> set[int] | None:
 
 
 @admin.register(TracedObject)
-class TracedObjectAdmin(BackOfficePages, admin.ModelAdmin):
+class TracedObjectAdmin(AuditHistory, BackOfficePages, admin.ModelAdmin):
     form = ObjectTextForm
     list_display = [
         "code",

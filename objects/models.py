@@ -98,6 +98,13 @@ class TracedObjectQuerySet(models.QuerySet):
             Q(state__in=(*PUBLIC_STATES, ObjectState.RETIRED)) | Q(case__owners=user)
         ).distinct()
 
+    def awaiting_approval_by(self, user) -> TracedObjectQuerySet:
+        """Uploads of the user's cases waiting for a second investigator: not their own
+        (four eyes: nobody approves their own upload)."""
+        return self.filter(state=ObjectState.AWAITING_APPROVAL, case__owners=user).exclude(
+            uploaded_by=user
+        )
+
 
 class TracedObject(models.Model):
     code = models.CharField(_("code"), max_length=20, unique=True, editable=False)

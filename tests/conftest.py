@@ -94,6 +94,17 @@ def fresh_page_cache():
     page_cache_bump()
 
 
+@pytest.fixture(autouse=True)
+def fresh_urgent_banner():
+    """Every test asks the database afresh for the urgent report the back office's banner
+    names (tips/urgent.py keeps the answer ten seconds in the shared default cache)."""
+    from django.core.cache import cache
+
+    from tips.urgent import URGENT_WAITING_KEY
+
+    cache.delete(URGENT_WAITING_KEY)
+
+
 @pytest.fixture(autouse=True, scope="session")
 def plain_static_storage():
     """Production serves hashed static files from collectstatic's manifest; tests have no

@@ -15,15 +15,14 @@ added here, and never deleted here: the retention job does that (tips/services.p
 from __future__ import annotations
 
 from datetime import timedelta
-from functools import cached_property
 
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.contrib.admin.utils import unquote
-from django.contrib.admin.views.main import PAGE_VAR, ChangeList
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import (
     BooleanField,
     Count,
@@ -35,7 +34,7 @@ from django.db.models import (
     Subquery,
 )
 from django.db.models.functions import Coalesce, Substr
-from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect, QueryDict
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
@@ -45,9 +44,11 @@ from django.utils.translation import gettext_lazy, ngettext, ngettext_lazy
 from django.views.decorators.cache import never_cache
 from django_countries import countries
 
-from objects.admin import fitted, staff_image_url
+from audit.history import AuditHistory
+from objects.admin import fitted, object_preview, staff_image_url
 from objects.models import TracedObject
 from tips import triage
+from tips.board import EvidenceBoard
 from tips.claims import claim_spans
 from tips.display import links_as_text
 from tips.forms import DuplicateOfForm, TipNoteForm, TipQuestionForm
@@ -63,16 +64,16 @@ from tips.models import (
     TipMessage,
     TipStatus,
 )
+from tips.selectors import tip_queue_neighbour
 from traceobject.backoffice import BackOfficePages, post_only
+from traceobject.pagination import CappedPaginator
 
 FORWARD_CREATE_URL = "admin:moderation_forward_create"
-COUNT_CAP = 10_000  # rows the list counts at most: beyond that it says "more than 10,000"
 GROUP_SHOWN = 50  # members of a tip's duplicate group listed on its page
 SIMILAR_SHOWN = 5  # other tips of its group of similar tips shown on a tip's page
 OBJECT_IMAGE_SIDE = 320  # pixels: the long side of the object's image beside the tip
 QUEUE_THUMBNAIL_SIDE = 48  # pixels: the long side of the object's thumbnail in the queue
 PREVIEW_CHARS = 140  # of a tip's text in the queue, cut in SQL: never the whole body per row
-LAST_PAGE = "last"  # ?p=last: the end of the list, even beyond the counted cap
 
 
 def forward_create_url(tip_ids) -> str:
@@ -119,10 +120,9 @@ def _is_changelist(request) -> bool:
 
 class QueueChangeList(ChangeList):
     """The admin's list, made to stay fast at a million tips: ?o= on a column that is not in
-    sortable_by is ignored (Django only hides its link), a sorted column breaks ties in its
-    own direction (TIE_BREAKS; a second sorted column is dropped: no index serves a pair), and ?p=last shows the end of the list honestly even when
-    the count stopped at its cap: the list read backwards, its first page turned round, rather
-    than an OFFSET past the cap."""
+    sortable_by is ignored (Django only hides its link), and a sorted column breaks ties in its
+    own direction (TIE_BREAKS; a second sorted column is dropped: no index serves a pair).
+    CappedPaginator makes the last page honest past the count's cap."""
 
     def get_ordering_field(self, field_name):
         if self.sortable_by is not None and field_name not in self.sortable_by:
@@ -131,55 +131,12 @@ class QueueChangeList(ChangeList):
 
     def get_ordering(self, request, queryset):
         ordering = super().get_ordering(request, queryset)
-        if not self.params.get("o") or not isinstance(ordering[0], str):
-            return ordering
         first = ordering[0]
+        if not self.params.get("o") or first not in [*TIE_BREAKS, *[f"-{f}" for f in TIE_BREAKS]]:
+            return ordering
         descending = first.startswith("-")
-        ties = TIE_BREAKS.get(first.removeprefix("-"), [])
+        ties = TIE_BREAKS[first.removeprefix("-")]
         return [first, *[("-" if descending else "") + field for field in ties]]
-
-    @property
-    def last_page_url(self) -> str:
-        return self.get_query_string({PAGE_VAR: LAST_PAGE})
-
-    @property
-    def first_page_url(self) -> str:
-        return self.get_query_string({PAGE_VAR: 1})
-
-    on_last_page = False
-
-    def get_results(self, request):
-        self.on_last_page = request.GET.get(PAGE_VAR) == LAST_PAGE
-        super().get_results(request)  # the page it chose is read lazily: no query yet
-        if not (self.on_last_page and self.multi_page):
-            return
-        if self.paginator.capped:
-            self.result_list = list(reversed(self.queryset.reverse()[: self.list_per_page]))
-        else:
-            self.page_num = self.paginator.num_pages
-            self.result_list = self.paginator.page(self.page_num).object_list
-
-
-class CappedCountPaginator(Paginator):
-    """Counts at most COUNT_CAP rows, through a sliced subquery: a COUNT(*) over a queue of
-    a million tips on every page view would be the slowest thing in the back office."""
-
-    cap = COUNT_CAP
-
-    @cached_property
-    def count(self) -> int:
-        rows = self.object_list
-        if not isinstance(rows, QuerySet):
-            return len(rows)
-        return rows.order_by().values_list("pk", flat=True)[: self.cap + 1].count()
-
-    @property
-    def capped(self) -> bool:
-        return self.count > self.cap
-
-    @property
-    def cap_text(self) -> str:
-        return f"{self.cap:,}"
 
 
 # --- Inlines: what the tipster added later, and what staff asked -------------------------
@@ -261,6 +218,22 @@ class AssignedFilter(admin.SimpleListFilter):
         return queryset
 
 
+class AnsweredFilter(admin.SimpleListFilter):
+    """Tips whose tipster answered a question (tips/triage.py sets answered_at); with
+    "in review" it is the analysts' "needs information, answered" (a partial index)."""
+
+    title = gettext_lazy("tipster answered")
+    parameter_name = "answered"
+
+    def lookups(self, request, model_admin):
+        return [("yes", gettext_lazy("Answered a question"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(answered_at__isnull=False)
+        return queryset
+
+
 class LanguageFilter(admin.SimpleListFilter):
     """The site's languages (a tip records the page's language): no DISTINCT over all tips."""
 
@@ -339,7 +312,7 @@ class FloodFilter(admin.SimpleListFilter):
 
 
 @admin.register(Tip)
-class TipAdmin(BackOfficePages, admin.ModelAdmin):
+class TipAdmin(AuditHistory, BackOfficePages, admin.ModelAdmin):
     # Few columns, so that the queue fits 1280 pixels: status, urgency, assignee and the
     # rest of the tip's state share one cell.
     list_display = ["id", "object_thumbnail", "preview", "strength", "state", "age"]
@@ -350,6 +323,7 @@ class TipAdmin(BackOfficePages, admin.ModelAdmin):
         "urgent",
         "held_by_breaker",
         AssignedFilter,
+        AnsweredFilter,
         LanguageFilter,
         AgeFilter,
         "kind",
@@ -364,7 +338,7 @@ class TipAdmin(BackOfficePages, admin.ModelAdmin):
     search_fields = ["body"]
     ordering = ["-received_at", "-id"]
     # The queue never counts the whole table, nor per filter option.
-    paginator = CappedCountPaginator
+    paginator = CappedPaginator
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
     actions = [
@@ -720,6 +694,7 @@ class TipAdmin(BackOfficePages, admin.ModelAdmin):
                 similar_size=_group_size_text(obj.group_size),
                 buttons=self.status_buttons(obj) if can_change else [],
                 beside=self.object_beside(obj),
+                **self.queue_links(request, obj),
                 forward_url=forward_create_url([obj.pk]) if self.may_forward(request, obj) else "",
                 # Nothing on the form is editable: no Save buttons.
                 show_save=False,
@@ -728,6 +703,17 @@ class TipAdmin(BackOfficePages, admin.ModelAdmin):
                 show_delete=False,
             )
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def queue_links(self, request, tip) -> dict[str, str]:
+        """Links to the tips before and after this one in the queue the analyst came from
+        (the j and k keys), worked out only when followed: no query on the tip's page."""
+        context = {"preserved_filters": self.get_preserved_filters(request), "opts": self.opts}
+        return {
+            f"queue_{direction}_url": add_preserved_filters(
+                context, reverse("admin:tips_tip_queue_step", args=[tip.pk, direction])
+            )
+            for direction in ("prev", "next")
+        }
 
     def may_forward(self, request, tip) -> bool:
         """The forward page's own check (moderation's ForwardAdmin), on a tip still open."""
@@ -739,22 +725,8 @@ class TipAdmin(BackOfficePages, admin.ModelAdmin):
         )
 
     def object_beside(self, tip) -> dict | None:
-        """What the analyst compares the tip with: the object's image, question and hint.
-        Read from the tip's select_related object: no query of its own."""
-        obj = tip.traced_object
-        if obj is None:
-            return None
-        image = ""
-        if obj.display:
-            image = reverse("admin:objects_tracedobject_image", args=[obj.pk, "display"])
-        width, height = fitted(obj.display_width, obj.display_height, OBJECT_IMAGE_SIDE)
-        return {
-            "object": obj,
-            "url": reverse("admin:objects_tracedobject_change", args=[obj.pk]),
-            "image_url": image,
-            "width": width,
-            "height": height,
-        }
+        """What the analyst compares the tip with: the object's image, question and hint."""
+        return object_preview(tip.traced_object, OBJECT_IMAGE_SIDE)
 
     def group_of(self, tip) -> dict:
         """The tip's duplicates (its root and the root's other duplicates, capped) and a few
@@ -804,7 +776,13 @@ class TipAdmin(BackOfficePages, admin.ModelAdmin):
     def get_urls(self):
         wrap = self.admin_site.admin_view
         return [
+            *EvidenceBoard(self).urls(),  # an object's evidence board (tips/board.py)
             path("take-next/", wrap(self.take_next_view), name="tips_tip_take_next"),
+            path(
+                "<path:object_id>/queue/<str:direction>/",
+                wrap(self.queue_step_view),
+                name="tips_tip_queue_step",
+            ),
             path(
                 "<path:object_id>/reveal-contact/",
                 wrap(self.reveal_contact_view),
@@ -826,6 +804,25 @@ class TipAdmin(BackOfficePages, admin.ModelAdmin):
             return HttpResponseRedirect(self.changelist_url())
         self.message_user(request, _("%(tip)s is yours now.") % {"tip": tip}, messages.SUCCESS)
         return HttpResponseRedirect(self.change_url(tip))
+
+    def queue_step_view(self, request, object_id, direction):
+        """To the tip before or after this one in the queue the analyst came from (its
+        status filter, in the admin's preserved filters); back to that queue at its end."""
+        tip = self.tip_or_404(request, object_id)
+        if direction not in ("prev", "next"):
+            raise Http404(_("No such direction."))
+        preserved = self.get_preserved_filters(request)
+        filters = QueryDict(QueryDict(preserved).get("_changelist_filters", ""))
+        pk = tip_queue_neighbour(
+            tip, status=filters.get("status__exact", ""), forward=direction == "next"
+        )
+        context = {"preserved_filters": preserved, "opts": self.opts}
+        if pk is None:
+            self.message_user(request, _("No more tips in this queue."), messages.INFO)
+            return HttpResponseRedirect(add_preserved_filters(context, self.changelist_url()))
+        return HttpResponseRedirect(
+            add_preserved_filters(context, reverse("admin:tips_tip_change", args=[pk]))
+        )
 
     @post_only
     def triage_view(self, request, object_id):

@@ -6,6 +6,7 @@ import base64
 import hashlib
 import hmac
 import secrets
+import threading
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
@@ -51,13 +52,20 @@ def receipt_normalise(text: str) -> str | None:
     return digits
 
 
+# One receipt hashed at a time per process: a burst of tips then keeps at most
+# WEB_CONCURRENCY cores busy with scrypt (which releases the GIL), and the other threads of a
+# process stay free for page views (traceobject/gunicorn_conf.py).
+_hashing = threading.Lock()
+
+
 def receipt_hash(receipt: str) -> str:
     """scrypt with a server-side salt: deterministic (so it can be looked up by index) but
     slow and memory-hard, so a stolen database does not give receipts away cheaply."""
     salt = hmac.new(settings.SECRET_KEY.encode(), b"traceobject-receipt", "sha256").digest()
-    return hashlib.scrypt(
-        receipt.encode(), salt=salt, n=2**14, r=8, p=1, maxmem=64 * 1024 * 1024, dklen=32
-    ).hex()
+    with _hashing:
+        return hashlib.scrypt(
+            receipt.encode(), salt=salt, n=2**14, r=8, p=1, maxmem=64 * 1024 * 1024, dklen=32
+        ).hex()
 
 
 # --- The receipt page's cookie ------------------------------------------------------------

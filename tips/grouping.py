@@ -129,7 +129,7 @@ def group_sizes_refresh(group_ids) -> None:
 
 
 def group_sizes_refresh_all() -> None:
-    """Every grouped tip's size in one statement (`seed_load`; migration 0011 has a copy)."""
+    """Every grouped tip's size in one statement (`seed_load`; migration 0013 has a copy)."""
     with connection.cursor() as cursor:
         cursor.execute(
             "UPDATE tips_tip SET group_size = CASE WHEN sizes.n > %s THEN %s ELSE sizes.n END"

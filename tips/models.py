@@ -126,6 +126,9 @@ class Tip(models.Model):
         verbose_name=_("duplicate of"),
     )
     first_triaged_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # When the tipster last answered a question (a follow-up that brought a tip waiting for
+    # information back to the analysts); with status "in review" it means "answered, to read".
+    answered_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Why an analyst rejected the tip (tips/triage.py tip_reject); empty unless rejected.
     rejected_reason = models.CharField(
         _("rejected as"), max_length=12, choices=RejectReason.choices, blank=True, editable=False
@@ -207,6 +210,15 @@ class Tip(models.Model):
             ),
             # Flood detection counts a group's tips in a time window.
             models.Index(fields=["group", "received_at"], name="tip_group_time"),
+            # The dashboard's median wait for a first triage, over a window of first triages,
+            # read from the index alone.
+            models.Index(fields=["first_triaged_at", "received_at"], name="tip_first_triage"),
+            # The analysts' home counts "needs information, answered": a few rows, not all.
+            models.Index(
+                fields=["status", "answered_at"],
+                condition=Q(answered_at__isnull=False),
+                name="tip_answered",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,5 +1,5 @@
 """Reads for the public results page (counters and tips per month, all from the data), and
-for the back office's forwarding page."""
+for the back office: the forwarding page, and the tips before and after one in the queue."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from objects.models import Outcome, TracedObject
 from tips.crypto import submission_hash
-from tips.models import Tip, TipNote, TipStatus
+from tips.models import FLOOD_DISCOUNTED, Tip, TipNote, TipStatus
 
 RESULTS_CACHE_KEY = "public-results:v1"
 # The numbers move slowly; ten minutes keeps a launch-day crowd off the database.
@@ -121,3 +121,40 @@ def tip_latest_note_body(*, tip_ids) -> str:
         .first()
     )
     return body or ""
+
+
+# --- The queue seen from a tip's page: the tips before and after it --------------------------
+
+# The queue's orders (tips/admin.py TipAdmin.get_ordering): the "new" view puts urgent
+# reports first, then the longest waiting; every other view shows the newest first.
+NEW_QUEUE_ORDER = (("urgent", True), ("received_at", False), ("id", False))
+QUEUE_ORDER = (("received_at", True), ("id", True))
+
+
+def _beyond(tip: Tip, order, *, forward: bool) -> Q:
+    """Rows after `tip` in `order` ((field, descending) pairs), or before it: the keyset
+    condition (a, b, c) > (x, y, z) spelled out, so the queue's index serves it."""
+    condition = Q(pk__in=[])
+    equal = Q()
+    for field, descending in order:
+        lookup = "lt" if descending == forward else "gt"
+        condition |= equal & Q(**{f"{field}__{lookup}": getattr(tip, field)})
+        equal &= Q(**{field: getattr(tip, field)})
+    return condition
+
+
+def tip_queue_neighbour(tip: Tip, *, status: str = "", forward: bool = True) -> int | None:
+    """The id of the tip after `tip` in the queue (before it: forward=False), filtered on
+    `status` when the analyst's queue was, without held or rejected floods as the queue
+    shows it: one LIMIT 1 query on the queue's indexes. None at the end of the queue."""
+    order = NEW_QUEUE_ORDER if status == TipStatus.NEW else QUEUE_ORDER
+    tips = Tip.objects.exclude(group__flood__in=FLOOD_DISCOUNTED)
+    if status:
+        tips = tips.filter(status=status)
+    fields = [f"-{field}" if descending == forward else field for field, descending in order]
+    return (
+        tips.filter(_beyond(tip, order, forward=forward))
+        .order_by(*fields)
+        .values_list("pk", flat=True)
+        .first()
+    )

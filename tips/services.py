@@ -21,6 +21,7 @@ from outbox.services import outbox_put
 from tips import grouping, triage
 from tips.crypto import contact_encrypt, receipt_hash, receipt_new, submission_hash
 from tips.models import CLOSED_STATUSES, Tip, TipFollowUp, TipKind, TipStatus
+from tips.urgent import urgent_waiting_forget
 from traceobject.clock import minute_now, to_the_minute
 from traceobject.mail import mail_once, site_link
 
@@ -88,6 +89,7 @@ def tip_receive(
                 )
                 if urgent:
                     outbox_put(task="tips.tasks.alert_urgent_report", kwargs={"tip_id": tip.pk})
+                    urgent_waiting_forget()  # the back office's banner shows it at once
                 if traced_object:
                     # Grouping and claims, in the worker once this tip is committed.
                     outbox_put(task="tips.tasks.analyse_tip", kwargs={"tip_id": tip.pk})

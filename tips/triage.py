@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import log_action
+from objects.models import TracedObject
 from tips import grouping
 from tips.crypto import contact_decrypt
 from tips.models import (
@@ -36,6 +37,7 @@ from tips.models import (
     TipNote,
     TipStatus,
 )
+from tips.urgent import urgent_waiting_forget
 
 S = TipStatus
 OPEN_STATUSES = (S.NEW, S.IN_REVIEW, S.NEEDS_INFO)
@@ -87,6 +89,8 @@ def _transition(
         changed = Tip.objects.filter(pk=tip.pk, status__in=from_statuses).update(**values)
         if changed:
             tip.refresh_from_db(fields=TRIAGE_FIELDS)
+            if S.NEW in from_statuses:  # an urgent report leaving "new" no longer waits
+                urgent_waiting_forget()
             log_action(action, user=by, target=tip, data={"status": tip.status, **(data or {})})
     return bool(changed)
 
@@ -99,6 +103,14 @@ def tip_view_logged(*, tip: Tip, by: User, forward_id: int | None = None) -> Non
     log_action(
         "tip.viewed", user=by, target=tip, data={"forward": forward_id} if forward_id else {}
     )
+
+
+def tips_board_view_logged(
+    *, traced_object: TracedObject, by: User, sample_tip_ids: list[int]
+) -> None:
+    """An object's evidence board shows the text of each listed group's first tip: the
+    entry names those tips, as opening each would."""
+    log_action("tip.board_viewed", user=by, target=traced_object, data={"samples": sample_tip_ids})
 
 
 @dataclass(frozen=True)
@@ -170,6 +182,8 @@ def tip_take_next(*, by: User) -> Tip | None:
             if taken:
                 tip = Tip.objects.get(pk=pk)
                 log_action("tip.taken", user=by, target=tip, data={"urgent": tip.urgent})
+                if tip.urgent:
+                    urgent_waiting_forget()
                 return tip
     return None
 
@@ -184,6 +198,7 @@ def tip_assign(*, tip: Tip, to: User | None, by: User) -> bool:
         )
         if changed:
             tip.refresh_from_db(fields=TRIAGE_FIELDS)
+            urgent_waiting_forget()  # the tip may be the urgent report the banner names
             log_action(
                 "tip.assigned",
                 user=by,
@@ -335,8 +350,13 @@ def tip_mark_forwarded(*, tip: Tip, by: User, to: User) -> None:
 
 def tip_resume_after_follow_up(*, tip: Tip) -> bool:
     """The tipster answered through their receipt: a tip waiting for them goes back to the
-    analysts. Not audited: no staff member acted (the follow-up itself is kept)."""
-    return bool(Tip.objects.filter(pk=tip.pk, status=S.NEEDS_INFO).update(status=S.IN_REVIEW))
+    analysts, marked answered (the analysts' home counts these). Not audited: no staff member
+    acted (the follow-up itself is kept)."""
+    return bool(
+        Tip.objects.filter(pk=tip.pk, status=S.NEEDS_INFO).update(
+            status=S.IN_REVIEW, answered_at=timezone.now()
+        )
+    )
 
 
 # --- Notes ---------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """A server-side cache of the public pages, served before sessions, auth and OTP do any work.
 
-On launch day page views are the load: the gallery costs ~5 ms of rendering, a cached copy
+On launch day page views are the load: the gallery costs ~3 ms of rendering, a cached copy
 a dictionary lookup. What is cached is decided by the response, not by a list of URLs: only
 a 200 that its view marked `Cache-Control: public` (objects.views.public_page), that sets
 no cookie and does not vary on the cookie, to a GET or HEAD that carries no session cookie

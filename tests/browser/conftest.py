@@ -66,12 +66,18 @@ def screenshot(page, name: str) -> Path:
     return path
 
 
-def axe_violations(page, *, every_impact: bool = False) -> list[str]:
+SERIOUS_IMPACTS = frozenset({"serious", "critical"})
+
+
+def axe_violations(page, impacts: frozenset[str] | None = SERIOUS_IMPACTS) -> list[str]:
+    """axe's findings of these impacts on the page as it is now (impacts=None: every
+    finding, minor and moderate ones too)."""
     from axe_playwright_python.sync_playwright import Axe
 
     results = Axe().run(page)
     return [
-        f"{violation['id']}: {violation['help']}"
+        f"{violation['id']} ({violation['impact']}): {violation['help']}: "
+        + "; ".join(node["target"][0] for node in violation["nodes"][:3])
         for violation in results.response["violations"]
-        if every_impact or violation["impact"] in {"serious", "critical"}
+        if impacts is None or violation["impact"] in impacts
     ]

@@ -15,8 +15,10 @@ from django.urls import reverse
 
 from audit.models import AuditEntry
 from audit.services import log_action
+from moderation.admin import AuditEntryAdmin
 from tests.conftest import staff_login
 from tests.factories import grant
+from traceobject.pagination import CappedPaginator
 
 pytestmark = pytest.mark.django_db
 
@@ -150,3 +152,58 @@ def test_the_export_needs_its_own_permission(client, analyst, entries):
     assert EXPORT not in client.get(CHANGELIST).content.decode()
     assert client.get(EXPORT).status_code == 403
     assert not AuditEntry.objects.filter(action="audit.exported").exists()
+
+
+# The session (read, and saved in a savepoint: 4), the user, the second factor, the user's
+# and group's permissions, the namespaces (one loose index scan), the staff for the username
+# filter, the capped count and the page: at any size of the log.
+CHANGELIST_QUERIES = 12
+
+
+def test_the_list_costs_the_same_queries_whatever_its_size(
+    client, administrator, entries, django_assert_num_queries
+):
+    staff_login(client, administrator)
+    for view in ("", "?namespace=tip", "?q=adam", "?username=adam", "?p=2", "?o=2"):
+        with django_assert_num_queries(CHANGELIST_QUERIES):
+            client.get(CHANGELIST + view)
+
+
+def test_the_list_is_newest_first_whatever_the_url_asks(client, administrator, entries):
+    staff_login(client, administrator)
+
+    listed = list(client.get(CHANGELIST + "?o=2").context["cl"].result_list)
+
+    assert listed == list(AuditEntry.objects.order_by("-at", "-id"))
+
+
+def test_the_list_searches_by_username(client, administrator, analyst, entries):
+    log_action("tip.viewed", user=analyst, target=administrator)
+    staff_login(client, administrator)
+
+    response = client.get(CHANGELIST + f"?q={analyst.username}")
+
+    found = list(response.context["cl"].result_list)
+    assert found and {entry.username for entry in found} == {analyst.username}
+
+
+def test_the_last_page_of_a_capped_list_shows_the_oldest_entries(
+    client, administrator, monkeypatch
+):
+    """Past the cap the list says "more than", and its last page is the log's first entries
+    (not the ones just past the cap), oldest last as on every page."""
+    monkeypatch.setattr(CappedPaginator, "cap", 4)
+    monkeypatch.setattr(AuditEntryAdmin, "list_per_page", 2)
+    logged = [log_action(f"tip.step_{n}", data={"n": n}) for n in range(9)]
+    staff_login(client, administrator)
+
+    first = client.get(CHANGELIST + "?namespace=tip")  # not the administrator's own entries
+    # 4 counted + 1 past the cap: pages 1 and 2 are the newest four, page 3 the oldest two.
+    assert list(first.context["cl"].result_list) == [logged[8], logged[7]]
+    html = first.content.decode()
+    assert "More than 4 entries" in html and "The last page shows the oldest." in html
+    assert 'href="?namespace=tip&amp;p=3"' in html and "…" in html
+
+    last = client.get(CHANGELIST + "?namespace=tip&p=3")
+
+    assert list(last.context["cl"].result_list) == [logged[1], logged[0]]

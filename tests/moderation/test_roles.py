@@ -65,6 +65,7 @@ def test_an_administrator_manages_staff_reads_the_audit_log_and_views_everything
         "auth.view_group",
         "audit.export_auditentry",
         "moderation.change_staffpreference",
+        "axes.view_accessattempt",
     } | every_view_permission("audit", "outbox", "objects", "tips", "moderation")
 
 

@@ -812,3 +812,24 @@ def test_a_24_megapixel_upload_needs_less_than_three_times_its_decoded_size(
     decoded = 6000 * 4000 * 3
     print(f"{fmt}: peak {used / 2**20:.1f} MiB over baseline, decoded {decoded / 2**20:.1f} MiB")
     assert used < 3 * decoded
+
+
+def test_a_webp_may_have_under_a_quarter_of_the_pixels_and_is_told_how_small_to_be() -> None:
+    """Pillow's WebP decoder holds about four copies of the image (bench/intake.py), so a
+    WebP is charged 17 bytes a pixel against the budget: the picture a JPEG may be is refused
+    as WebP, before a pixel is decoded, with what to do about it."""
+    limits = Limits(max_pixels=1_000_000)  # a decoding budget of 4,000,000 bytes
+    picture = scene((800, 600))
+    assert sanitise(io.BytesIO(encode(picture, "JPEG")), limits).display_size == (800, 600)
+
+    reason = rejection(io.BytesIO(encode(picture, "WEBP")), limits)
+
+    assert reason == (
+        "image is 800×600 pixels in WebP: decoding WebP needs 7.8 MB of memory, the limit is "
+        "3.8 MB; save it as JPEG or PNG or make it at most 0.2 megapixels"
+    )
+    # At most 4,000,000 // 17 = 235,294 pixels: 480×480 (230,400) fits.
+    assert sanitise(io.BytesIO(encode(scene((480, 480)), "WEBP")), limits).display_size == (
+        480,
+        480,
+    )

@@ -12,6 +12,7 @@ from django.core.management import get_commands
 
 ROOT = Path(__file__).resolve().parents[2]
 APP_SERVICES = {"migrate", "web", "worker", "beat"}
+GUNICORN_CONF = ROOT / "traceobject" / "gunicorn_conf.py"
 
 
 @pytest.fixture(scope="module")
@@ -57,6 +58,19 @@ def test_gunicorn_serves_our_wsgi_application(compose):
     assert words[0] == "gunicorn"
     module, attribute = words[1].split(":")
     assert callable(getattr(importlib.import_module(module), attribute))
+
+
+def test_every_gunicorn_runs_with_our_settings(compose):
+    """compose, the image's default command and `make serve` start the same worker shape:
+    threads, so that a burst of tip POSTs leaves threads for page views."""
+    config = "python:traceobject.gunicorn_conf"
+    assert command_words(compose["services"]["web"])[2:4] == ["-c", config]
+    assert f'"-c", "{config}"' in (ROOT / "Dockerfile").read_text()
+    serve = (ROOT / "bin" / "serve").read_text()
+    assert f"gunicorn traceobject.wsgi:application -c {config}" in serve
+    gunicorn_conf = importlib.import_module(config.removeprefix("python:"))
+    assert gunicorn_conf.worker_class == "gthread"
+    assert gunicorn_conf.threads > 1
 
 
 @pytest.mark.parametrize("service", ["worker", "beat"])
@@ -121,6 +135,7 @@ def test_every_variable_in_env_example_is_used_somewhere():
         settings_names()
         | set(re.findall(r"\b([A-Z][A-Z0-9_]+)\b", (ROOT / "docker-compose.yml").read_text()))
         | set(re.findall(r"\b([A-Z][A-Z0-9_]+)\b", (ROOT / "bin" / "serve").read_text()))
+        | set(re.findall(r"\b([A-Z][A-Z0-9_]+)\b", GUNICORN_CONF.read_text()))
     )
     assert env_example_names() <= used, env_example_names() - used
 

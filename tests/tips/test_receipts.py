@@ -2,11 +2,13 @@
 hard limits against guessing."""
 
 import re
+import threading
 
 import pytest
 from django.utils import timezone
 
 from tests.tips.conftest import tip_data
+from tips import crypto
 from tips.models import Tip, TipFollowUp, TipMessage, TipStatus
 
 pytestmark = pytest.mark.django_db
@@ -121,3 +123,17 @@ def test_the_status_page_shows_the_object_the_tipsters_text_and_what_the_status_
     assert "This is the Sunny brand sold in Lidl shops in Poland." in html
     assert "It is also sold in Gdańsk." in html
     assert "An analyst is reading your tip" in html or "waiting for an analyst" in html
+
+
+def test_one_receipt_is_hashed_at_a_time_in_a_process():
+    """A burst of tips keeps at most one core per web process busy with scrypt, so page views
+    in the other threads get CPU (traceobject/gunicorn_conf.py): a second hashing waits for
+    the first, then gives the same digest."""
+    digests = []
+    with crypto._hashing:  # a tip's receipt being hashed
+        waiting = threading.Thread(target=lambda: digests.append(crypto.receipt_hash("1" * 16)))
+        waiting.start()
+        waiting.join(timeout=0.3)
+        assert waiting.is_alive() and digests == []
+    waiting.join(timeout=10)
+    assert digests == [crypto.receipt_hash("1" * 16)]

@@ -19,9 +19,10 @@ from audit.models import AuditEntry
 from tests.conftest import staff_login
 from tests.factories import received, tip_at
 from tips import triage
-from tips.admin import CappedCountPaginator, humanised_age
+from tips.admin import humanised_age
 from tips.models import Tip, TipMessage, TipNote, TipStatus
 from tips.services import tip_add_follow_up
+from traceobject.pagination import CappedPaginator
 
 pytestmark = pytest.mark.django_db
 
@@ -121,7 +122,7 @@ def test_the_queue_never_counts_the_tip_table_without_a_limit(
 def test_the_count_stops_at_the_cap_and_the_list_says_so(
     analyst_client, public_object, monkeypatch
 ):
-    monkeypatch.setattr(CappedCountPaginator, "cap", 4)
+    monkeypatch.setattr(CappedPaginator, "cap", 4)
     for hours in range(6):
         tip_at(public_object, hours_ago=hours)
 
@@ -136,9 +137,9 @@ def test_the_paginator_counts_at_most_the_cap_plus_one(public_object, monkeypatc
     for hours in range(3):
         tip_at(public_object, hours_ago=hours)
 
-    assert CappedCountPaginator(Tip.objects.all(), 50).count == 3
-    monkeypatch.setattr(CappedCountPaginator, "cap", 1)
-    paginator = CappedCountPaginator(Tip.objects.all(), 50)
+    assert CappedPaginator(Tip.objects.all(), 50).count == 3
+    monkeypatch.setattr(CappedPaginator, "cap", 1)
+    paginator = CappedPaginator(Tip.objects.all(), 50)
     assert paginator.count == 2 and paginator.capped
 
 

@@ -2,7 +2,7 @@
 tip), filled for the tips already grouped; the indexes that serve the queue's orders by it and
 the "held by flood breaker" filter.
 
-The fill is one UPDATE … FROM (a copy of tips.grouping.group_sizes_refresh, frozen here as
+The fill is one UPDATE … FROM (a copy of tips.grouping.group_sizes_refresh_all, frozen here as
 migrations must be): about a minute at a million tips, before the site takes traffic.
 """
 
@@ -26,7 +26,7 @@ def sizes_fill(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("objects", "0005_object_translations"),
-        ("tips", "0010_tip_rejected_reason"),
+        ("tips", "0012_tip_answered_at"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

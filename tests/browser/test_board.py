@@ -1,0 +1,86 @@
+"""An analyst reads an object's evidence board in a real browser (a group, a held flood, the
+country chart), rejects the flood from it, and the page has no accessibility violation of
+any impact. The screenshot is test-results/board.png."""
+
+import pytest
+
+from audit.models import AuditEntry
+from tests.browser.conftest import axe_violations, screenshot
+from tests.browser.test_back_office import log_in, with_authenticator
+from tests.factories import published_object
+from tests.tips.test_board import claims, group_of
+from tips.models import ClaimKind, FloodState, RejectReason, TipClaim, TipStatus
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_an_analyst_reads_the_board_and_rejects_a_flood_from_it(
+    browser, live_server, case, investigator, second_investigator, analyst
+):
+    obj = published_object(case, investigator, second_investigator, seed=4, title="Striped mug")
+    market = group_of(
+        obj,
+        [
+            "These mugs are sold at the Blue Lake market in Graz, Austria.",
+            "Blue Lake market, Graz: they sell these mugs.",
+            "Diese Tassen gibt es am Blauen See Markt in Graz.",
+        ],
+        languages=("en", "en", "de"),
+        hours=[50, 26, 3],
+    )
+    shop = group_of(obj, ["A mug like this at a shop in Vienna.", "Seen in Vienna"])
+    flood = group_of(
+        obj,
+        [f"BUY MUGS NOW cheap-mugs {n}" for n in range(6)],
+        flood=FloodState.HELD,
+        hours=[1] * 6,
+    )
+    # The tips were analysed as they arrived (the outbox runs at once here): only the claims
+    # below count, so the chart's numbers are known.
+    TipClaim.objects.all().delete()
+    claims(market, ClaimKind.COUNTRY, "AT")
+    claims(shop, ClaimKind.COUNTRY, "AT")
+    claims(flood, ClaimKind.COUNTRY, "CN")
+    claims(market, ClaimKind.DOMAIN, "bluelake.example")
+
+    context, page = log_in(browser, live_server, "ana", with_authenticator(analyst))
+    outside, errors = [], []
+    page.on("request", lambda r: None if r.url.startswith(live_server.url) else outside.append(r))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.goto(f"/backoffice/tips/tip/board/{obj.pk}/")
+
+    assert page.get_by_role("heading", name=f"Evidence board: {obj.code}").is_visible()
+    groups = page.locator("#board-groups article")
+    assert groups.count() == 2
+    assert "Group ~" in groups.first.inner_text() and "3 tips" in groups.first.inner_text()
+    assert "These mugs are sold at the Blue Lake market" in groups.first.inner_text()
+    floods = page.locator("#board-floods")
+    assert "Held as a suspected flood" in floods.inner_text()
+    chart = page.get_by_role("img", name="Independent groups per country claimed")
+    assert chart.is_visible()
+    assert page.locator("#board-countries tbody tr").all_inner_texts() == [
+        "Austria (AT)\t2\t5\t3",
+        "China (CN)\t0\t6\t0",
+    ]
+    image = page.locator(".board-image img")
+    assert image.evaluate("img => img.complete && img.naturalWidth > 0")
+
+    # The buttons of the first group and of the flood, opened as the analyst would.
+    groups.first.get_by_text("Act on the whole group…").click()
+    floods.get_by_text("Decide on this flood…").click()
+    screenshot(page, "board")
+    assert axe_violations(page, impacts=None) == []
+
+    floods.get_by_role("button", name="Reject the flood: 6 open tips as spam").click()
+    page.wait_for_url(f"**/board/{obj.pk}/#group-{flood.pk}")
+    assert (
+        "1 flood(s) rejected: 6 tips rejected as spam." in page.locator(".messagelist").inner_text()
+    )
+    assert "Rejected as a flood" in page.locator("#board-floods").inner_text()
+    assert set(flood.tips.values_list("status", "rejected_reason")) == {
+        (TipStatus.REJECTED, RejectReason.SPAM)
+    }
+    assert AuditEntry.objects.filter(action="tip.flood_rejected", username="ana").count() == 1
+    assert axe_violations(page, impacts=None) == []
+    assert outside == [] and errors == []
+    context.close()

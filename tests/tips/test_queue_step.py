@@ -1,0 +1,84 @@
+"""j and k on a tip's page: the previous and next tip of the queue the analyst came from,
+in the queue's own order, worked out only when followed."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import pytest
+from django.urls import reverse
+
+from tests.factories import tip_at
+from tips import triage
+from tips.models import TipStatus
+from tips.services import tip_add_follow_up
+
+pytestmark = pytest.mark.django_db
+
+
+def step(client, tip, direction: str, filters: str = "") -> str:
+    url = reverse("admin:tips_tip_queue_step", args=[tip.pk, direction])
+    if filters:
+        url += "?_changelist_filters=" + quote(filters)
+    response = client.get(url)
+    assert response.status_code == 302
+    return response.url
+
+
+def change(tip, filters: str = "") -> str:
+    url = reverse("admin:tips_tip_change", args=[tip.pk])
+    return url + ("?_changelist_filters=" + quote(filters) if filters else "")
+
+
+def test_the_new_queue_goes_urgent_first_then_oldest_keeping_its_filter(
+    analyst_client, public_object
+):
+    old = tip_at(public_object, hours_ago=5)
+    older = tip_at(public_object, hours_ago=9)
+    urgent = tip_at(None, hours_ago=1, urgent=True)
+    tip_at(public_object, hours_ago=7, status=TipStatus.IN_REVIEW)  # not in the new queue
+    new = "status__exact=new"
+
+    assert step(analyst_client, urgent, "next", new) == change(older, new)
+    assert step(analyst_client, older, "next", new) == change(old, new)
+    assert step(analyst_client, old, "prev", new) == change(older, new)
+    assert step(analyst_client, older, "prev", new) == change(urgent, new)
+    end = step(analyst_client, old, "next", new)
+    assert end == reverse("admin:tips_tip_changelist") + "?" + new
+    assert "No more tips in this queue." in analyst_client.get(end).content.decode()
+
+
+def test_the_unfiltered_queue_goes_newest_first(analyst_client, public_object):
+    first, second, third = (tip_at(public_object, hours_ago=hours) for hours in (1, 2, 3))
+
+    assert step(analyst_client, first, "next") == change(second)
+    assert step(analyst_client, second, "next") == change(third)
+    assert step(analyst_client, third, "prev") == change(second)
+
+
+def test_the_tip_page_links_both_ways_without_a_query_of_its_own(analyst_client, public_object):
+    tip = tip_at(public_object)
+    new = "status__exact=new"
+
+    html = analyst_client.get(change(tip, new)).content.decode()
+
+    for direction, rel in (("prev", "prev"), ("next", "next")):
+        link = reverse("admin:tips_tip_queue_step", args=[tip.pk, direction])
+        assert f'href="{link}?_changelist_filters=status__exact%3Dnew" rel="{rel}"' in html
+    assert "Keyboard shortcuts" in html
+
+
+def test_the_answered_filter_lists_tips_whose_tipster_answered(
+    analyst_client, analyst, public_object
+):
+    answered, waiting = tip_at(public_object, hours_ago=2), tip_at(public_object, hours_ago=1)
+    for tip in (answered, waiting):
+        triage.tip_ask(tip=tip, by=analyst, body="Which shop?")
+    tip_add_follow_up(tip=answered, body="Kaufmarkt.")
+    answered.refresh_from_db()
+    assert answered.status == TipStatus.IN_REVIEW and answered.answered_at is not None
+
+    html = analyst_client.get("/backoffice/tips/tip/?answered=yes").content.decode()
+
+    row = 'name="_selected_action" value="{}"'
+    assert row.format(answered.pk) in html and row.format(waiting.pk) not in html
