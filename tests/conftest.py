@@ -105,6 +105,15 @@ def fresh_urgent_banner():
     cache.delete(URGENT_WAITING_KEY)
 
 
+@pytest.fixture
+def urgent_banner_known():
+    """For a test counting a page's queries: the banner's answer already cached, as it is for
+    all but one back-office page view in ten seconds."""
+    from tips.urgent import urgent_waiting
+
+    urgent_waiting()
+
+
 @pytest.fixture(autouse=True, scope="session")
 def plain_static_storage():
     """Production serves hashed static files from collectstatic's manifest; tests have no

@@ -161,7 +161,7 @@ CHANGELIST_QUERIES = 12
 
 
 def test_the_list_costs_the_same_queries_whatever_its_size(
-    client, administrator, entries, django_assert_num_queries
+    client, administrator, entries, django_assert_num_queries, urgent_banner_known
 ):
     staff_login(client, administrator)
     for view in ("", "?namespace=tip", "?q=adam", "?username=adam", "?p=2", "?o=2"):

@@ -360,7 +360,7 @@ def test_the_boards_forward_limit_is_the_forward_pages():
 
 @pytest.mark.parametrize("groups", [2, board.GROUPS_SHOWN + 10])
 def test_the_board_runs_the_same_queries_whatever_the_number_of_groups(
-    analyst_client, public_object, groups, django_assert_num_queries
+    analyst_client, public_object, groups, django_assert_num_queries, urgent_banner_known
 ):
     for n in range(groups):
         group = group_of(public_object, [f"Group {n} tip {m}" for m in range(3)])
