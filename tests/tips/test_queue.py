@@ -76,7 +76,7 @@ def test_a_row_shows_a_preview_the_thumbnail_the_group_size_and_a_red_urgent_lab
 
 
 def test_the_queue_reads_only_the_start_of_each_text(
-    analyst_client, public_object, django_assert_max_num_queries
+    analyst_client, public_object, urgent_banner_known, django_assert_max_num_queries
 ):
     tip_at(public_object, body="x" * 3000)
 
@@ -173,7 +173,13 @@ def test_the_last_page_past_the_cap_shows_the_real_end_of_the_list(
 
 @pytest.mark.parametrize("query", ["", "?status__exact=new", f"?o={STRENGTH}", "?q=bottle", "?p=2"])
 def test_the_queue_runs_a_fixed_number_of_queries(
-    analyst_client, analyst, public_object, query, django_assert_num_queries, monkeypatch
+    analyst_client,
+    analyst,
+    public_object,
+    query,
+    urgent_banner_known,
+    django_assert_num_queries,
+    monkeypatch,
 ):
     monkeypatch.setattr(CappedPaginator, "cap", 60)  # ?p=2 is then the (reversed) last page
     for number in range(70):
@@ -212,7 +218,7 @@ def test_the_tip_page_shows_its_groups_size_a_few_others_and_marks_its_claims(
 
 
 def test_the_tip_page_runs_a_fixed_number_of_queries(
-    analyst_client, analyst, public_object, django_assert_num_queries
+    analyst_client, analyst, public_object, urgent_banner_known, django_assert_num_queries
 ):
     tips = [grouped(public_object, hours_ago=hours) for hours in range(12)]
     tip = tips[0]
