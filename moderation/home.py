@@ -30,8 +30,7 @@ from moderation.models import Forward
 from objects.models import TracedObject
 from tips.models import FLOOD_DISCOUNTED, Tip, TipStatus
 from tips.triage import OPEN_STATUSES
-from traceobject.backoffice import capped_counts
-from traceobject.pagination import COUNT_CAP
+from traceobject.pagination import COUNT_CAP, capped_counts
 
 FAILED_TASKS_DAYS = 7  # the administrators' count: tasks that failed for good this week
 

@@ -9,8 +9,6 @@ from functools import wraps
 from typing import Any
 
 from django.contrib.admin import AdminSite
-from django.db import connection
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.template.response import TemplateResponse
 
@@ -37,30 +35,6 @@ class BackOfficePages:
         return backoffice_render(
             request, self.admin_site, template, {"opts": self.opts, **context}, status=status
         )
-
-
-def capped_counts(querysets: list[QuerySet], cap: int) -> list[int]:
-    """How many rows each queryset has, counting no further than cap + 1, in one query:
-    each count is a sliced subquery that stops early (a COUNT(*) over a million tips would
-    read them all), and a page showing several counts pays one round trip, not one each."""
-    if not querysets:
-        return []
-    parts: list[str] = []
-    params: list[Any] = []
-    for number, rows in enumerate(querysets):
-        sliced = rows.order_by().values_list("pk", flat=True)[: cap + 1]
-        sql, sliced_params = sliced.query.sql_with_params()
-        # Django compiled `sql`; every value in it is a parameter.
-        parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS counted_{number})")  # noqa: S608
-        params.extend(sliced_params)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(parts), params)
-        return [int(count) for count in cursor.fetchone()]
-
-
-def capped_count(rows: QuerySet, cap: int) -> int:
-    """capped_counts for one queryset, as Django spells it: SELECT COUNT(*) … LIMIT."""
-    return rows.order_by().values_list("pk", flat=True)[: cap + 1].count()
 
 
 def post_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
