@@ -355,9 +355,16 @@ class TipAdmin(AuditHistory, BackOfficePages, admin.ModelAdmin):
         "merge_groups",
     ]
     inlines = [TipFollowUpInline, TipMessageInline]
+    # What the tipster wrote first, beside the object it is about; then what the grouping
+    # found, then where the tip stands.
     fieldsets = [
         (
-            None,
+            gettext_lazy("What the tipster wrote"),
+            {"fields": ["body_marked", "country_name", "where", "occurred", "links_text"]},
+        ),
+        (gettext_lazy("Similar tips and claims"), {"fields": ["similar_group", "claims_text"]}),
+        (
+            gettext_lazy("Status and handling"),
             {
                 "fields": [
                     "status",
@@ -373,11 +380,6 @@ class TipAdmin(AuditHistory, BackOfficePages, admin.ModelAdmin):
                     "first_triaged_at",
                 ]
             },
-        ),
-        (gettext_lazy("Similar tips and claims"), {"fields": ["similar_group", "claims_text"]}),
-        (
-            gettext_lazy("What the tipster wrote"),
-            {"fields": ["body_marked", "country_name", "where", "occurred", "links_text"]},
         ),
         (gettext_lazy("Contact"), {"fields": ["contact_given"]}),
         (gettext_lazy("Retention"), {"fields": ["closed_at", "receipt_state"]}),
@@ -491,8 +493,14 @@ class TipAdmin(AuditHistory, BackOfficePages, admin.ModelAdmin):
             raise PermissionDenied
         return tip
 
-    def change_url(self, tip) -> str:
-        return reverse("admin:tips_tip_change", args=[tip.pk])
+    def change_url(self, tip, request=None) -> str:
+        """The tip's page; given the request, still within the queue the analyst came from
+        (its preserved filters), so j/k after a triage button keep walking that queue."""
+        url = reverse("admin:tips_tip_change", args=[tip.pk])
+        if request is None:
+            return url
+        context = {"preserved_filters": self.get_preserved_filters(request), "opts": self.opts}
+        return add_preserved_filters(context, url)
 
     def changelist_url(self) -> str:
         return reverse("admin:tips_tip_changelist")
@@ -834,7 +842,7 @@ class TipAdmin(AuditHistory, BackOfficePages, admin.ModelAdmin):
             if not form.is_valid():
                 for error in form.errors.get("original", []):
                     self.message_user(request, error, messages.ERROR)
-                return HttpResponseRedirect(self.change_url(tip))
+                return HttpResponseRedirect(self.change_url(tip, request))
             return self.report_one(
                 request,
                 tip,
@@ -851,7 +859,7 @@ class TipAdmin(AuditHistory, BackOfficePages, admin.ModelAdmin):
             "reopen": lambda: triage.tip_reopen(tip=tip, by=request.user),
         }
         if do not in transitions:
-            return HttpResponseRedirect(self.change_url(tip))
+            return HttpResponseRedirect(self.change_url(tip, request))
         return self.report_one(request, tip, transitions[do])
 
     def report_one(self, request, tip, transition):
@@ -873,7 +881,7 @@ class TipAdmin(AuditHistory, BackOfficePages, admin.ModelAdmin):
                     % {"tip": tip, "status": tip.get_status_display().lower()},
                     messages.WARNING,
                 )
-        return HttpResponseRedirect(self.change_url(tip))
+        return HttpResponseRedirect(self.change_url(tip, request))
 
     def duplicate_one(self, request, tip, original) -> bool:
         return triage.tip_mark_duplicate(tip=tip, of=original, by=request.user)
@@ -890,7 +898,7 @@ class TipAdmin(AuditHistory, BackOfficePages, admin.ModelAdmin):
         else:
             for error in form.errors.get("body", []):
                 self.message_user(request, _("The note was not added: %s") % error, messages.ERROR)
-        return HttpResponseRedirect(self.change_url(tip) + "#tip-notes")
+        return HttpResponseRedirect(self.change_url(tip, request) + "#tip-notes")
 
     def reveal_contact_view(self, request, object_id):
         tip = self.tip_or_404(request, object_id)

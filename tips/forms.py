@@ -316,6 +316,11 @@ class TipQuestionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
     )
 
+    def __init__(self, *args, **kwargs):
+        # The tip's page also has the note form, whose box is `body` too: ids stay unique.
+        kwargs.setdefault("auto_id", "id_question_%s")
+        super().__init__(*args, **kwargs)
+
 
 class TipNoteForm(forms.Form):
     body = CleanCharField(

@@ -82,3 +82,23 @@ def test_the_answered_filter_lists_tips_whose_tipster_answered(
 
     row = 'name="_selected_action" value="{}"'
     assert row.format(answered.pk) in html and row.format(waiting.pk) not in html
+
+
+def test_a_triage_button_or_a_note_keeps_the_queue_the_analyst_came_from(
+    analyst_client, public_object
+):
+    tip = tip_at(public_object)
+    new = "status__exact=new"
+    page = analyst_client.get(change(tip, new)).content.decode()
+    assert f"/triage/?_changelist_filters={quote(new)}" in page
+
+    triage_url = reverse("admin:tips_tip_triage", args=[tip.pk])
+    response = analyst_client.post(
+        f"{triage_url}?_changelist_filters={quote(new)}", {"do": "assign_me"}
+    )
+    assert response.url == change(tip, new)
+    note_url = reverse("admin:tips_tip_note", args=[tip.pk])
+    response = analyst_client.post(
+        f"{note_url}?_changelist_filters={quote(new)}", {"body": "Shop named."}
+    )
+    assert response.url == change(tip, new) + "#tip-notes"
