@@ -105,6 +105,9 @@ def measure(tier: int) -> None:
 
     os.environ["ALLOWED_HOSTS"] = "testserver,127.0.0.1"
     django.setup()
+    from traceobject.gunicorn_conf import warm_up
+
+    warm_up()  # as each gunicorn worker does before its first request
     from django.contrib.auth.models import User
     from django.core.cache import cache
     from django.db import connection
