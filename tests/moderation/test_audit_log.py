@@ -201,7 +201,7 @@ def test_the_last_page_of_a_capped_list_shows_the_oldest_entries(
     # 4 counted + 1 past the cap: pages 1 and 2 are the newest four, page 3 the oldest two.
     assert list(first.context["cl"].result_list) == [logged[8], logged[7]]
     html = first.content.decode()
-    assert "More than 4 entries" in html and "The last page shows the oldest." in html
+    assert "More than 4 entries" in html and "The last page shows the end of the list." in html
     assert 'href="?namespace=tip&amp;p=3"' in html and "…" in html
 
     last = client.get(CHANGELIST + "?namespace=tip&p=3")
