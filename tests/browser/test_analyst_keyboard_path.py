@@ -90,6 +90,7 @@ def test_take_next_then_forward_by_keyboard_then_the_case_owner_sees_it_with_the
     )
     assert 'value="Forward"' in keys.focused()
     screenshot(page, "workbench-forward-form")
+    assert axe_violations(page, impacts=None) == []
     keys.press("Enter")
     page.wait_for_url(re.compile(r"/backoffice/tips/tip/"))
     tip.refresh_from_db()
