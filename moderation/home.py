@@ -28,7 +28,8 @@ from django.utils.translation import gettext as _
 from audit.models import FailedTask
 from moderation.models import Forward
 from objects.models import TracedObject
-from tips.models import FLOOD_DISCOUNTED, Tip, TipStatus
+from tips.models import Tip, TipStatus
+from tips.selectors import without_floods
 from tips.triage import OPEN_STATUSES
 from traceobject.pagination import COUNT_CAP, capped_counts
 
@@ -68,7 +69,7 @@ def _queue(label: str, tips: QuerySet, **filters) -> Waiting:
     with `filters`."""
     return Waiting(
         label,
-        tips.exclude(group__flood__in=FLOOD_DISCOUNTED),
+        without_floods(tips),
         _link("tips_tip_changelist", **filters),
     )
 

@@ -64,7 +64,7 @@ from tips.models import (
     TipMessage,
     TipStatus,
 )
-from tips.selectors import tip_queue_neighbour
+from tips.selectors import tip_queue_neighbour, without_floods
 from traceobject.backoffice import BackOfficePages, post_only
 from traceobject.pagination import CappedPaginator
 
@@ -305,7 +305,7 @@ class FloodFilter(admin.SimpleListFilter):
             return queryset.filter(group_id__in=_flood_groups([FloodState.HELD]))
         if self.value() == "all":
             return queryset
-        return queryset.exclude(group_id__in=_flood_groups(FLOOD_DISCOUNTED))
+        return without_floods(queryset)
 
 
 # --- Tips ---------------------------------------------------------------------------------

@@ -95,13 +95,18 @@ def object_groups(traced_object: TracedObject) -> tuple[dict[int, Group], int]:
     )
     rows = (
         Tip.objects.filter(traced_object=traced_object)
-        .order_by("received_at", "pk")
+        # Sorted here, not by the database: asked for ORDER BY received_at, PostgreSQL
+        # walked the received_at index over every tip of every object (2.2 s at 1 M tips)
+        # instead of reading this object's tips from its own index (10 ms).
+        .order_by()
         .values_list(
             "pk", "group_id", "language", "received_at", "ref", "source", "status", "urgent"
         )
     )
     with _collector_paused():
-        return _grouped(rows, floods)
+        return _grouped(
+            sorted(rows.iterator(chunk_size=2000), key=lambda row: (row[3], row[0])), floods
+        )
 
 
 @contextmanager
@@ -122,9 +127,7 @@ def _grouped(rows, floods: dict[int, str]) -> tuple[dict[int, Group], int]:
     """The tips' rows, oldest first, folded into groups; and how many tips there were."""
     groups: dict[int, Group] = {}
     count = 0
-    for pk, group_id, language, received_at, ref, source, status, urgent in rows.iterator(
-        chunk_size=2000
-    ):
+    for pk, group_id, language, received_at, ref, source, status, urgent in rows:
         count += 1
         key = group_id if group_id is not None else -pk  # not grouped yet: a group of one
         group = groups.get(key)

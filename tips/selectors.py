@@ -8,18 +8,28 @@ from datetime import date
 from typing import cast
 
 from django.core.cache import cache
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from objects.models import Outcome, TracedObject
 from tips.crypto import submission_hash
-from tips.models import FLOOD_DISCOUNTED, Tip, TipNote, TipStatus
+from tips.models import FLOOD_DISCOUNTED, Tip, TipGroup, TipNote, TipStatus
 
 RESULTS_CACHE_KEY = "public-results:v1"
 # The numbers move slowly; ten minutes keeps a launch-day crowd off the database.
 RESULTS_CACHE_SECONDS = 600
 MONTHS_SHOWN = 12
+
+
+def without_floods(tips: QuerySet[Tip]) -> QuerySet[Tip]:
+    """The tips outside held or rejected floods, as the queue and its counts list them.
+    A subquery on the few flood groups (a hashed set), not a join to the groups: a capped
+    count then reads the tips' own index instead of looking up 10,001 groups (a join made
+    the analyst's home page count take 240 ms at 1 M tips)."""
+    return tips.exclude(
+        group_id__in=TipGroup.objects.filter(flood__in=FLOOD_DISCOUNTED).values("pk")
+    )
 
 
 @dataclass(frozen=True)
