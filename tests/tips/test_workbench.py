@@ -82,7 +82,9 @@ def test_an_urgent_report_shows_the_banner_and_what_was_reported(analyst_client)
 
     page = analyst_client.get(change_url(tip)).content.decode()
 
-    assert page.count("Urgent report: a child may be in danger now") == 1
+    # The banner names what was reported (escaped), as the back office's banner does.
+    banner = "Urgent report: a child may be in danger now: “A child at the fair &lt;script&gt;"
+    assert page.count(banner) == 1
     assert "What was reported" in page
     assert "What you recognise" not in page
     assert "A child at the fair &lt;script&gt;alert(1)&lt;/script&gt;" in page
