@@ -38,6 +38,10 @@ QUEUE_QUERIES = 11
 # the follow-ups and messages inlines, its duplicates, a few similar tips, its claims and
 # the notes, and the session saved in a savepoint (3).
 TIP_PAGE_QUERIES = 15
+# Login, 2FA and permissions (5), the candidate, the take, the tip, the audit entry, and the
+# session saved, in savepoints (7): 14 at a million tips too (bench/backoffice.py). Taking a
+# group's lead adds one: its other tips marked as being read (the limit is 15).
+TAKE_NEXT_QUERIES = 14
 
 
 def grouped(obj, body: str = SIMILAR, *, hours_ago: float = 0, **fields) -> Tip:
@@ -321,3 +325,35 @@ def test_the_tip_page_runs_a_fixed_number_of_queries(
         response = analyst_client.get(change_url(tip))
 
     assert response.status_code == 200
+
+
+def test_taking_a_groups_lead_marks_the_group_in_one_query_more(
+    analyst_client, public_object, urgent_banner_known, django_assert_num_queries
+):
+    grouped(public_object, hours_ago=6)
+    started = grouped(public_object, hours_ago=5)
+    alone = tip_at(public_object, body="Seen at a market in Lyon.", hours_ago=30)
+
+    with django_assert_num_queries(TAKE_NEXT_QUERIES + 1):  # the group's other tip marked
+        analyst_client.post(TAKE_NEXT)
+    assert Tip.objects.get(pk=started.pk).group_read
+    with django_assert_num_queries(TAKE_NEXT_QUERIES):  # a tip alone: nothing to mark
+        assert taken_by(analyst_client, 1) == [alone.pk]
+
+
+def test_a_regroup_and_a_retention_deletion_count_the_flag_again(analyst, public_object):
+    started = [grouped(public_object, hours_ago=hours) for hours in (6, 5)]
+    other = "The wallpaper is from an IKEA catalogue of 1998, pattern Alvine."
+    untouched = [grouped(public_object, other, hours_ago=hours) for hours in (9, 8)]
+    triage.tip_reject(tip=started[0], by=analyst, reason="spam")
+
+    grouping.tips_regroup(traced_object=public_object)
+    assert group_reads() == {
+        started[0].pk: True,
+        started[1].pk: True,
+        untouched[0].pk: False,
+        untouched[1].pk: False,
+    }
+    Tip.objects.filter(pk=started[0].pk).update(closed_at=timezone.now() - timedelta(days=3650))
+    retention_apply()  # the only tip anyone touched, rejected long ago, is deleted
+    assert group_reads() == {started[1].pk: False, untouched[0].pk: False, untouched[1].pk: False}
