@@ -168,8 +168,18 @@ def group_reads_refresh(group_ids) -> None:
 
 def group_read_mark(group_id: int) -> None:
     """One of the group's tips was just taken, assigned or moved on: the group is being read
-    (one UPDATE of the rows not marked yet; none once the group is marked)."""
-    Tip.objects.filter(group_id=group_id, group_read=False).update(group_read=True)
+    (one UPDATE of the rows not marked yet; none once the group is marked).
+
+    On PostgreSQL a row another transaction holds is skipped, not waited for: two analysts
+    taking two tips of one group at once each hold their own tip and would wait for each
+    other's (a deadlock). The holder is taking or triaging that tip, and marks the group
+    itself; only a tip joining the group in that same instant (the grouping holds it) may
+    stay unmarked until the group's next tip is taken."""
+    unread = Tip.objects.filter(group_id=group_id, group_read=False)
+    if connection.features.has_select_for_update_skip_locked:
+        free = unread.order_by().select_for_update(skip_locked=True).values("pk")
+        unread = Tip.objects.filter(pk__in=free)
+    unread.update(group_read=True)
 
 
 def group_reads_refresh_all() -> None:

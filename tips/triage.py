@@ -165,7 +165,7 @@ def tip_contact_reveal(*, tip: Tip, by: User) -> ContactReveal:
 NEXT_ORDER = ["-urgent", "group_read", "-group_size", "received_at", "id"]
 
 
-def _next_candidate_pk() -> int | None:
+def _next_candidate_pk(*, wait: bool = False) -> int | None:
     candidates = (
         Tip.objects.filter(status=S.NEW, assigned_to__isnull=True)
         # A flood waits for one decision. A subquery, not a join: PostgreSQL cannot lock
@@ -174,8 +174,9 @@ def _next_candidate_pk() -> int | None:
         .order_by(*NEXT_ORDER)
     )
     if connection.features.has_select_for_update_skip_locked:
-        # PostgreSQL: a row another analyst is taking right now is skipped, not waited for.
-        candidates = candidates.select_for_update(skip_locked=True)
+        # PostgreSQL: a row another analyst is taking right now is skipped, not waited for
+        # (unless `wait`: every candidate was held, by takes that mark their groups).
+        candidates = candidates.select_for_update(skip_locked=not wait)
     return candidates.values_list("pk", flat=True).first()
 
 
@@ -183,9 +184,15 @@ def tip_take_next(*, by: User) -> Tip | None:
     """Assign the next unassigned new tip to `by` (NEXT_ORDER: urgent reports, then the lead
     tip of the strongest group nobody has started on) and mark it in review; its group is
     then being read. None when no new tip is waiting."""
+    waited = False
     for _attempt in range(TAKE_NEXT_ATTEMPTS):
         with transaction.atomic():
-            pk = _next_candidate_pk()
+            pk = _next_candidate_pk(wait=waited)
+            if pk is None and not waited and connection.features.has_select_for_update_skip_locked:
+                # Each take holds its group's other new tips while it marks them (a moment):
+                # when only those are left, wait for it rather than answer "none waiting".
+                waited = True
+                continue
             if pk is None:
                 return None
             # Still conditional: without row locks (SQLite) someone may have taken it.
