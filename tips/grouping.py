@@ -18,6 +18,17 @@ queue sorts by). Every change of membership here refreshes it for the groups it 
 the same transaction (group_sizes_refresh): counted, not incremented, so a size that was
 wrong for any reason is right again after the group's next change.
 
+Each tip also carries whether anyone has started on its group (Tip.group_read: one of its
+tips is assigned or has left "new"), which "take the next tip" puts before the group's
+strength. It is the members' state, not a history: taking a tip marks its group
+(group_read_mark, tips/triage.py, one UPDATE of the group's unread rows, at most once per group,
+so its cost is bounded by the group's size: GROUP_SIZE_CAP does not bound it, a released flood
+of thousands is rewritten once); a change of membership (a merge, a split, a "duplicate of",
+a regroup, a deletion) counts it again for the groups it touched (group_reads_refresh): a
+merge with a group being read is being read, a tip split out untouched starts a group nobody
+has started on, and the group it left is read only if another of its tips was touched. A new
+tip joining a group takes the group's flag from one member, in the UPDATE that places it.
+
 Grouping never moves a tip an analyst placed by hand (Tip.group_by_hand): triage.py does
 that, through tip_place_by_hand below.
 """
@@ -35,6 +46,8 @@ import numpy as np
 from datasketch import MinHash
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from objects.models import TracedObject
@@ -47,6 +60,7 @@ from tips.models import (
     TipClaim,
     TipGroup,
     TipKind,
+    TipStatus,
 )
 
 SHINGLE = 3
@@ -139,6 +153,52 @@ def group_sizes_refresh_all() -> None:
         )
 
 
+# A tip nobody has started on: new and assigned to nobody.
+UNTOUCHED = Q(status=TipStatus.NEW, assigned_to__isnull=True)
+
+
+def group_reads_refresh(group_ids) -> None:
+    """Set Tip.group_read on the tips of these groups from their members' state: two queries
+    a group, and only rows whose flag changes are written."""
+    for group_id in {pk for pk in group_ids if pk is not None}:
+        members = Tip.objects.filter(group_id=group_id).order_by()
+        read = members.exclude(UNTOUCHED).exists()
+        members.exclude(group_read=read).update(group_read=read)
+
+
+def group_read_mark(group_id: int) -> None:
+    """One of the group's tips was just taken, assigned or moved on: the group is being read
+    (one UPDATE of the rows not marked yet; none once the group is marked).
+
+    On PostgreSQL a row another transaction holds is skipped, not waited for: two analysts
+    taking two tips of one group at once each hold their own tip and would wait for each
+    other's (a deadlock). The holder is taking or triaging that tip, and marks the group
+    itself; only a tip joining the group in that same instant (the grouping holds it) may
+    stay unmarked until the group's next tip is taken."""
+    unread = Tip.objects.filter(group_id=group_id, group_read=False)
+    if connection.features.has_select_for_update_skip_locked:
+        free = unread.order_by().select_for_update(skip_locked=True).values("pk")
+        unread = Tip.objects.filter(pk__in=free)
+    unread.update(group_read=True)
+
+
+def group_reads_refresh_all() -> None:
+    """Every grouped tip's flag in one statement (`seed_load`; migration 0014 has a copy)."""
+    started = Tip.objects.exclude(group_id=None).exclude(UNTOUCHED).values("group_id")
+    Tip.objects.filter(group_id__in=started).update(group_read=True)
+
+
+def _group_read_of(*, group_id: int, tip: Tip) -> Coalesce:
+    """A tip joining a group takes the group's flag from any other member (they all carry
+    it); False when it opens the group."""
+    other = Tip.objects.filter(group_id=group_id).exclude(pk=tip.pk).order_by()
+    return Coalesce(Subquery(other.values("group_read")[:1]), Value(False))
+
+
+def _touched(tip: Tip) -> bool:
+    return tip.status != TipStatus.NEW or tip.assigned_to_id is not None
+
+
 def _best_group(*, traced_object_id: int, sig: np.ndarray, keys: list[int]) -> int | None:
     """The group of the most similar candidate, if similar enough."""
     matches = Counter(
@@ -229,6 +289,8 @@ def tip_analyse(*, tip_id: int) -> int | None:
                 "received_at",
                 "group",
                 "signature",
+                "status",
+                "assigned_to",
             )
             .first()
         )
@@ -255,9 +317,15 @@ def _analyse(tip: Tip, *, fresh: bool) -> int:
     found = tip.group_id or _best_group(traced_object_id=object_id, sig=sig, keys=keys)
     opened = found is None
     group_id = TipGroup.objects.create(traced_object_id=object_id).pk if found is None else found
-    Tip.objects.filter(pk=tip.pk).update(group_id=group_id, signature=sig.tobytes())
+    Tip.objects.filter(pk=tip.pk).update(
+        group_id=group_id,
+        signature=sig.tobytes(),
+        group_read=_group_read_of(group_id=group_id, tip=tip),
+    )
     tip.group_id, tip.signature = group_id, sig.tobytes()
     group_sizes_refresh([group_id])
+    if _touched(tip):  # taken before the worker grouped it: its group is being read
+        group_read_mark(group_id)
     _index(tip=tip, group_id=group_id, keys=keys)
     _claims_write(tip, fresh=fresh)
     if not opened:  # a group of one is no flood (TIP_FLOOD_MIN_TIPS is at least 2)
@@ -272,6 +340,7 @@ def tip_place_by_hand(*, tip: Tip, group: TipGroup) -> None:
     Tip.objects.filter(pk=tip.pk).update(group=group, group_by_hand=True)
     tip.group_id, tip.group_by_hand = group.pk, True
     group_sizes_refresh([left, group.pk])
+    group_reads_refresh([left, group.pk])
     if tip.signature is not None:
         _index(
             tip=tip, group_id=group.pk, keys=band_keys(signature_from_bytes(bytes(tip.signature)))
@@ -298,6 +367,7 @@ def tip_groups_merge(*, group: TipGroup, into: TipGroup) -> int:
     TipBand.objects.filter(group=group).update(group=into)
     group.delete()
     group_sizes_refresh([into.pk])
+    group_reads_refresh([into.pk])
     return moved
 
 
@@ -315,9 +385,11 @@ def tips_regroup(*, traced_object: TracedObject) -> int:
         )
         TipBand.objects.filter(traced_object=traced_object).delete()
         tips.update(signature=None)
-        tips.filter(group_by_hand=False).update(group=None, group_size=1)
+        tips.filter(group_by_hand=False).update(group=None, group_size=1, group_read=False)
         TipGroup.objects.filter(traced_object=traced_object, tips__isnull=True).delete()
-        group_sizes_refresh(tips.filter(group_by_hand=True).values_list("group_id", flat=True))
+        hand_groups = set(tips.filter(group_by_hand=True).values_list("group_id", flat=True))
+        group_sizes_refresh(hand_groups)
+        group_reads_refresh(hand_groups)
         by_hand = set(tips.filter(group_by_hand=True).values_list("pk", flat=True))
         pks = list(tips.order_by("received_at", "pk").values_list("pk", flat=True))
         # Hand-placed tips last: the automatic pass must not pull tips back into a group

@@ -155,6 +155,13 @@ class Tip(models.Model):
     # page view). tips/grouping.py keeps it, in the transaction that changes the group; the
     # cap bounds the rows a growing group rewrites: past it, a new tip updates only itself.
     group_size = models.PositiveIntegerField(_("tips in its group"), default=1, editable=False)
+    # Whether anyone has started on the tip's group: one of its tips was taken, is assigned
+    # or has left "new". "Take the next tip" and the "new" view put such a group's remaining
+    # new tips after every untouched group's, so two analysts do not read one group at once.
+    # Denormalised onto every tip of the group for the same reason as group_size (an index
+    # on the tip serves the order); tips/grouping.py keeps it, in the transaction that takes
+    # a tip or changes a group. False for a tip not grouped (taking it takes all there is).
+    group_read = models.BooleanField(_("group being read"), default=False, editable=False)
     # MinHash of the body (uint32 little-endian, tips/grouping.py); NULL until analysed.
     signature = models.BinaryField(null=True, editable=False)
 
@@ -184,12 +191,12 @@ class Tip(models.Model):
         indexes = [
             models.Index(fields=["status", "received_at"]),
             models.Index(fields=["assigned_to", "status"]),
-            # "Take the next tip" and the new tips' order: urgent first, then the strongest
-            # group, then the oldest (the group's lead tip).
+            # "Take the next tip" and the new tips' order: urgent first, then groups nobody
+            # has started on, the strongest first, then the oldest (the group's lead tip).
             # It carries the group: the queue leaves floods out, and its capped count then
             # reads this index alone (PostgreSQL; other databases ignore `include`).
             models.Index(
-                fields=["status", "-urgent", "-group_size", "received_at", "id"],
+                fields=["status", "-urgent", "group_read", "-group_size", "received_at", "id"],
                 include=["group_id"],
                 name="tip_queue_order",
             ),

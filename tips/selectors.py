@@ -135,9 +135,16 @@ def tip_latest_note_body(*, tip_ids) -> str:
 
 # --- The queue seen from a tip's page: the tips before and after it --------------------------
 
-# The queue's orders (tips/admin.py TipAdmin.get_ordering): the "new" view puts urgent
-# reports first, then the longest waiting; every other view shows the newest first.
-NEW_QUEUE_ORDER = (("urgent", True), ("received_at", False), ("id", False))
+# The queue's orders (tips/admin.py TipAdmin.get_ordering): the "new" view reads as "take the
+# next tip" does (tips/triage.py NEXT_ORDER: urgent reports, groups nobody has started on, the
+# strongest, the oldest); every other view shows the newest first.
+NEW_QUEUE_ORDER = (
+    ("urgent", True),
+    ("group_read", False),
+    ("group_size", True),
+    ("received_at", False),
+    ("id", False),
+)
 QUEUE_ORDER = (("received_at", True), ("id", True))
 
 

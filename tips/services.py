@@ -249,9 +249,10 @@ def retention_apply(*, now: datetime | None = None) -> RetentionReport:
 
 
 def _tips_delete(batch: QuerySet) -> int:
-    """Delete, and shrink the groups they leave (Tip.group_size)."""
+    """Delete, and shrink the groups they leave (Tip.group_size, Tip.group_read)."""
     with transaction.atomic():
         groups = set(batch.values_list("group_id", flat=True))
         deleted = batch.delete()[1].get("tips.Tip", 0)
         grouping.group_sizes_refresh(groups)
+        grouping.group_reads_refresh(groups)
     return deleted

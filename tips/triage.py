@@ -63,6 +63,8 @@ TRIAGE_FIELDS = [
     "closed_at",
     "first_triaged_at",
     "rejected_reason",
+    "group",
+    "group_read",
 ]
 
 
@@ -73,6 +75,15 @@ class TriageError(ValueError):
 def _first_triaged(now) -> Coalesce:
     """Set first_triaged_at once: the first time a tip leaves "new", never again."""
     return Coalesce(F("first_triaged_at"), Value(now, output_field=DateTimeField()))
+
+
+def _group_started(tip: Tip) -> None:
+    """The tip was taken, assigned or left "new" (its fields just reloaded): its group is
+    being read, and its other new tips wait behind every untouched group's
+    (tips/grouping.py). No query once the group is marked."""
+    if tip.group_id is not None and not tip.group_read:
+        grouping.group_read_mark(tip.group_id)
+        tip.group_read = True
 
 
 def _transition(
@@ -89,6 +100,7 @@ def _transition(
         changed = Tip.objects.filter(pk=tip.pk, status__in=from_statuses).update(**values)
         if changed:
             tip.refresh_from_db(fields=TRIAGE_FIELDS)
+            _group_started(tip)  # every transition here leads out of "new"
             if S.NEW in from_statuses:  # an urgent report leaving "new" no longer waits
                 urgent_waiting_forget()
             log_action(action, user=by, target=tip, data={"status": tip.status, **(data or {})})
@@ -144,13 +156,16 @@ def tip_contact_reveal(*, tip: Tip, by: User) -> ContactReveal:
 # --- Taking and assigning ------------------------------------------------------------------
 
 
-# The order new tips are read in: urgent reports first, then the strongest group (the most
-# tips, Tip.group_size), its oldest new tip first (the group's lead), then the oldest.
-# The queue's "new" view shows this order; the index tip_queue_order serves both.
-NEXT_ORDER = ["-urgent", "-group_size", "received_at", "id"]
+# The order new tips are read in: urgent reports first, then the groups nobody has started on
+# (Tip.group_read: none of their tips taken, assigned or triaged), the strongest first (the
+# most tips, Tip.group_size), each by its oldest new tip (the group's lead), then the oldest.
+# A group someone is reading is not handed to a second analyst while another group waits:
+# its remaining new tips come after every untouched group's, in the same order. The queue's
+# "new" view shows this order; the index tip_queue_order serves both.
+NEXT_ORDER = ["-urgent", "group_read", "-group_size", "received_at", "id"]
 
 
-def _next_candidate_pk() -> int | None:
+def _next_candidate_pk(*, wait: bool = False) -> int | None:
     candidates = (
         Tip.objects.filter(status=S.NEW, assigned_to__isnull=True)
         # A flood waits for one decision. A subquery, not a join: PostgreSQL cannot lock
@@ -159,18 +174,25 @@ def _next_candidate_pk() -> int | None:
         .order_by(*NEXT_ORDER)
     )
     if connection.features.has_select_for_update_skip_locked:
-        # PostgreSQL: a row another analyst is taking right now is skipped, not waited for.
-        candidates = candidates.select_for_update(skip_locked=True)
+        # PostgreSQL: a row another analyst is taking right now is skipped, not waited for
+        # (unless `wait`: every candidate was held, by takes that mark their groups).
+        candidates = candidates.select_for_update(skip_locked=not wait)
     return candidates.values_list("pk", flat=True).first()
 
 
 def tip_take_next(*, by: User) -> Tip | None:
     """Assign the next unassigned new tip to `by` (NEXT_ORDER: urgent reports, then the lead
-    tip of the strongest group still unread) and mark it in review. None when no new tip is
-    waiting."""
+    tip of the strongest group nobody has started on) and mark it in review; its group is
+    then being read. None when no new tip is waiting."""
+    waited = False
     for _attempt in range(TAKE_NEXT_ATTEMPTS):
         with transaction.atomic():
-            pk = _next_candidate_pk()
+            pk = _next_candidate_pk(wait=waited)
+            if pk is None and not waited and connection.features.has_select_for_update_skip_locked:
+                # Each take holds its group's other new tips while it marks them (a moment):
+                # when only those are left, wait for it rather than answer "none waiting".
+                waited = True
+                continue
             if pk is None:
                 return None
             # Still conditional: without row locks (SQLite) someone may have taken it.
@@ -181,6 +203,7 @@ def tip_take_next(*, by: User) -> Tip | None:
             )
             if taken:
                 tip = Tip.objects.get(pk=pk)
+                _group_started(tip)
                 log_action("tip.taken", user=by, target=tip, data={"urgent": tip.urgent})
                 if tip.urgent:
                     urgent_waiting_forget()
@@ -198,6 +221,12 @@ def tip_assign(*, tip: Tip, to: User | None, by: User) -> bool:
         )
         if changed:
             tip.refresh_from_db(fields=TRIAGE_FIELDS)
+            if tip.status == S.NEW and tip.assigned_to_id is None and tip.group_id is not None:
+                # Put back untouched: the group is read only if another tip was touched.
+                grouping.group_reads_refresh([tip.group_id])
+                tip.refresh_from_db(fields=["group_read"])
+            else:
+                _group_started(tip)
             urgent_waiting_forget()  # the tip may be the urgent report the banner names
             log_action(
                 "tip.assigned",
@@ -235,6 +264,7 @@ def tip_ask(*, tip: Tip, by: User, body: str) -> TipMessage:
             status=S.NEEDS_INFO, first_triaged_at=_first_triaged(timezone.now())
         )
         tip.refresh_from_db(fields=TRIAGE_FIELDS)
+        _group_started(tip)
         log_action(
             "tip.asked",
             user=by,
@@ -277,6 +307,7 @@ def tip_mark_duplicate(*, tip: Tip, of: Tip, by: User) -> bool:
                 root = Tip.objects.get(pk=root.pk)
                 grouping.tip_place_by_hand(tip=tip, group=grouping.tip_group_ensure(tip=root))
             tip.refresh_from_db(fields=TRIAGE_FIELDS)
+            _group_started(tip)
             log_action(
                 "tip.marked_duplicate",
                 user=by,
@@ -345,6 +376,7 @@ def tip_mark_forwarded(*, tip: Tip, by: User, to: User) -> None:
         Tip.objects.filter(pk=tip.pk, status__in=FORWARDABLE_FROM).update(status=S.FORWARDED)
         Tip.objects.filter(pk=tip.pk, first_triaged_at__isnull=True).update(first_triaged_at=now)
         tip.refresh_from_db(fields=TRIAGE_FIELDS)
+        _group_started(tip)
         log_action("tip.forwarded", user=by, target=tip, data={"to": to.get_username()})
 
 
@@ -440,6 +472,7 @@ def tip_flood_reject(*, group: TipGroup, by: User) -> int:
             closed_at=now,
             first_triaged_at=_first_triaged(now),
         )
+        grouping.group_read_mark(group.pk)
         group.refresh_from_db(fields=["flood"])
         log_action(
             "tip.flood_rejected",

@@ -1,6 +1,7 @@
 """The queue for analysts (issue #10) that stays fast at a million tips (issue #13): a text
 preview, the object's thumbnail, the group's size and a red "Urgent" label; sorting by group
-strength; take-next after urgent reports takes the strongest group's lead tip; an honest
+strength; take-next after urgent reports takes the strongest unread group's lead tip (a group
+someone has started on waits behind every untouched one); an honest
 last page past the count's cap; and a fixed number of queries for the queue and a tip's page.
 
 Personas (tests/conftest.py): the analyst ana.
@@ -11,10 +12,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from objects.admin import staff_image_url
+from tests.conftest import staff_login
 from tests.factories import tip_at
 from tips import grouping, triage
 from tips.admin import PREVIEW_CHARS, TipAdmin
@@ -35,6 +38,10 @@ QUEUE_QUERIES = 11
 # the follow-ups and messages inlines, its duplicates, a few similar tips, its claims and
 # the notes, and the session saved in a savepoint (3).
 TIP_PAGE_QUERIES = 15
+# Login, 2FA and permissions (5), the candidate, the take, the tip, the audit entry, and the
+# session saved, in savepoints (7): 14 at a million tips too (bench/backoffice.py). Taking a
+# group's lead adds one: its other tips marked as being read (the limit is 15).
+TAKE_NEXT_QUERIES = 14
 
 
 def grouped(obj, body: str = SIMILAR, *, hours_ago: float = 0, **fields) -> Tip:
@@ -121,6 +128,19 @@ def test_the_queue_sorts_by_group_strength_both_ways(analyst_client, public_obje
     assert weakest_first == list(reversed(strongest_first))
 
 
+def taken_by(client, times: int) -> list[int]:
+    """The tips `client` gets pressing "take next" `times` times (the tip page it lands on)."""
+    taken = []
+    for _ in range(times):
+        response = client.post(TAKE_NEXT)
+        taken.append(int(response.url.rstrip("/").split("/")[-2]))
+    return taken
+
+
+def group_reads() -> dict[int, bool]:
+    return dict(Tip.objects.values_list("pk", "group_read"))
+
+
 def test_take_next_takes_urgent_reports_then_the_strongest_groups_lead(
     analyst_client, public_object
 ):
@@ -128,13 +148,88 @@ def test_take_next_takes_urgent_reports_then_the_strongest_groups_lead(
     group = [grouped(public_object, hours_ago=hours) for hours in (6, 5, 4)]
     urgent = tip_at(body="A child in danger, in a video.", urgent=True, hours_ago=1)
 
-    taken = []
-    for _ in range(3):
-        response = analyst_client.post(TAKE_NEXT)
-        taken.append(int(response.url.rstrip("/").split("/")[-2]))
+    taken = taken_by(analyst_client, 3)
 
-    assert taken == [urgent.pk, group[0].pk, group[1].pk]
-    assert Tip.objects.get(pk=oldest_alone.pk).status == TipStatus.NEW
+    # The group's second tip waits until the untouched tip alone has been taken.
+    assert taken == [urgent.pk, group[0].pk, oldest_alone.pk]
+    assert Tip.objects.get(pk=group[1].pk).status == TipStatus.NEW
+
+
+def test_two_analysts_taking_in_turn_get_the_leads_of_two_groups(
+    analyst_client, second_analyst, public_object
+):
+    strong = [grouped(public_object, hours_ago=hours) for hours in (6, 5, 4)]
+    other = "The wallpaper is from an IKEA catalogue of 1998, pattern Alvine."
+    weaker = [grouped(public_object, other, hours_ago=hours) for hours in (9, 8)]
+    alone = tip_at(public_object, body="Seen at a market in Lyon.", hours_ago=30)
+    ben_client = staff_login(Client(), second_analyst)
+
+    first_ana, first_ben = taken_by(analyst_client, 1), taken_by(ben_client, 1)
+    then_ana, then_ben = taken_by(analyst_client, 1), taken_by(ben_client, 1)
+
+    assert (first_ana, first_ben) == ([strong[0].pk], [weaker[0].pk])
+    # Every untouched group first, then the started groups' tips in the same order.
+    assert (then_ana, then_ben) == ([alone.pk], [strong[1].pk])
+    assert strong[0].group_id != weaker[0].group_id
+
+
+def test_urgent_reports_come_before_a_started_group_and_an_untouched_one(
+    analyst, analyst_client, public_object
+):
+    group = [grouped(public_object, hours_ago=hours) for hours in (6, 5)]
+    triage.tip_assign(tip=group[0], to=analyst, by=analyst)  # assigned, still new
+    alone = tip_at(public_object, body="Seen at a market in Lyon.", hours_ago=30)
+    urgent = tip_at(body="A child in danger, in a video.", urgent=True, hours_ago=1)
+
+    assert taken_by(analyst_client, 3) == [urgent.pk, alone.pk, group[1].pk]
+
+
+def test_a_group_is_read_once_any_tip_is_triaged_and_a_tip_put_back_unreads_it(
+    analyst, public_object
+):
+    group = [grouped(public_object, hours_ago=hours) for hours in (6, 5)]
+    alone = grouped(public_object, "The wallpaper is from an IKEA catalogue.", hours_ago=2)
+
+    triage.tip_assign(tip=group[1], to=analyst, by=analyst)
+    assert group_reads() == {group[0].pk: True, group[1].pk: True, alone.pk: False}
+    triage.tip_assign(tip=group[1], to=None, by=analyst)  # put back, untouched
+    assert group_reads() == {group[0].pk: False, group[1].pk: False, alone.pk: False}
+    triage.tip_reject(tip=group[0], by=analyst, reason="irrelevant")
+    assert group_reads() == {group[0].pk: True, group[1].pk: True, alone.pk: False}
+
+
+def test_a_new_tip_joining_a_group_being_read_is_read(analyst, analyst_client, public_object):
+    lead = grouped(public_object, hours_ago=6)
+    taken_by(analyst_client, 1)
+    alone = tip_at(public_object, body="Seen at a market in Lyon.", hours_ago=30)
+    newcomer = grouped(public_object, hours_ago=0)
+
+    assert newcomer.group_id == lead.group_id
+    assert newcomer.group_read
+    assert listed(analyst_client, "?status__exact=new") == [alone.pk, newcomer.pk]
+
+
+def test_merging_with_a_group_being_read_is_read_a_tip_split_out_untouched_is_not(
+    analyst, public_object
+):
+    started = [grouped(public_object, hours_ago=hours) for hours in (6, 5, 4)]
+    other = grouped(public_object, "The wallpaper is from an IKEA catalogue.", hours_ago=2)
+    triage.tip_mark_in_review(tip=started[0], by=analyst)
+
+    triage.tip_group_merge(group=other.group, into=started[0].group, by=analyst)
+    assert set(group_reads().values()) == {True}
+
+    triage.tip_group_split(tip=started[2], by=analyst)
+    assert group_reads()[started[2].pk] is False
+    assert group_reads()[started[1].pk] is True
+    # Splitting out the only tip anyone started on leaves its old group untouched.
+    triage.tip_group_split(tip=started[0], by=analyst)
+    assert group_reads() == {
+        started[0].pk: True,
+        started[1].pk: False,
+        started[2].pk: False,
+        other.pk: False,
+    }
 
 
 def test_the_new_view_lists_in_take_next_order(analyst_client, public_object):
@@ -230,3 +325,35 @@ def test_the_tip_page_runs_a_fixed_number_of_queries(
         response = analyst_client.get(change_url(tip))
 
     assert response.status_code == 200
+
+
+def test_taking_a_groups_lead_marks_the_group_in_one_query_more(
+    analyst_client, public_object, urgent_banner_known, django_assert_num_queries
+):
+    grouped(public_object, hours_ago=6)
+    started = grouped(public_object, hours_ago=5)
+    alone = tip_at(public_object, body="Seen at a market in Lyon.", hours_ago=30)
+
+    with django_assert_num_queries(TAKE_NEXT_QUERIES + 1):  # the group's other tip marked
+        analyst_client.post(TAKE_NEXT)
+    assert Tip.objects.get(pk=started.pk).group_read
+    with django_assert_num_queries(TAKE_NEXT_QUERIES):  # a tip alone: nothing to mark
+        assert taken_by(analyst_client, 1) == [alone.pk]
+
+
+def test_a_regroup_and_a_retention_deletion_count_the_flag_again(analyst, public_object):
+    started = [grouped(public_object, hours_ago=hours) for hours in (6, 5)]
+    other = "The wallpaper is from an IKEA catalogue of 1998, pattern Alvine."
+    untouched = [grouped(public_object, other, hours_ago=hours) for hours in (9, 8)]
+    triage.tip_reject(tip=started[0], by=analyst, reason="spam")
+
+    grouping.tips_regroup(traced_object=public_object)
+    assert group_reads() == {
+        started[0].pk: True,
+        started[1].pk: True,
+        untouched[0].pk: False,
+        untouched[1].pk: False,
+    }
+    Tip.objects.filter(pk=started[0].pk).update(closed_at=timezone.now() - timedelta(days=3650))
+    retention_apply()  # the only tip anyone touched, rejected long ago, is deleted
+    assert group_reads() == {started[1].pk: False, untouched[0].pk: False, untouched[1].pk: False}

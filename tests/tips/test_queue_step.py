@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from tests.factories import tip_at
-from tips import triage
+from tips import grouping, triage
 from tips.models import TipStatus
 from tips.services import tip_add_follow_up
 
@@ -46,6 +46,29 @@ def test_the_new_queue_goes_urgent_first_then_oldest_keeping_its_filter(
     end = step(analyst_client, old, "next", new)
     assert end == reverse("admin:tips_tip_changelist") + "?" + new
     assert "No more tips in this queue." in analyst_client.get(end).content.decode()
+
+
+def test_the_new_queue_steps_in_take_next_order_a_group_being_read_last(
+    analyst, analyst_client, public_object
+):
+    def grouped(body: str, hours_ago: float):
+        tip = tip_at(public_object, hours_ago=hours_ago, body=body)
+        grouping.tip_analyse(tip_id=tip.pk)
+        tip.refresh_from_db()
+        return tip
+
+    shampoo = "I recognise this bottle: it is Kovaro shampoo, sold at Mileta Markt in Gdansk."
+    wallpaper = "The wallpaper is from an IKEA catalogue of 1998, pattern Alvine."
+    strong = [grouped(shampoo, hours) for hours in (6, 5, 4)]
+    weaker = [grouped(wallpaper, hours) for hours in (9, 8)]
+    alone = tip_at(public_object, hours_ago=30, body="Seen at a market in Lyon.")
+    triage.tip_assign(tip=strong[0], to=analyst, by=analyst)  # still new, being read
+    new = "status__exact=new"
+
+    assert step(analyst_client, weaker[0], "next", new) == change(weaker[1], new)
+    assert step(analyst_client, weaker[1], "next", new) == change(alone, new)
+    assert step(analyst_client, alone, "next", new) == change(strong[0], new)
+    assert step(analyst_client, strong[0], "prev", new) == change(alone, new)
 
 
 def test_the_unfiltered_queue_goes_newest_first(analyst_client, public_object):

@@ -97,7 +97,7 @@ def test_a_tip_taken_by_someone_else_meanwhile_is_skipped_not_taken_over(
     gone = tip_at(public_object, hours_ago=5, assigned_to=second_analyst, status=S.IN_REVIEW)
     still_new = tip_at(public_object, hours_ago=1)
     candidates = iter([gone.pk, still_new.pk])
-    monkeypatch.setattr(triage, "_next_candidate_pk", lambda: next(candidates))
+    monkeypatch.setattr(triage, "_next_candidate_pk", lambda **_: next(candidates))
 
     tip = triage.tip_take_next(by=analyst)
 

@@ -130,6 +130,7 @@ class Command(BaseCommand):
         _duplicates_link()
         _groups_form()
         grouping.group_sizes_refresh_all()
+        grouping.group_reads_refresh_all()
         _claims_derive()
         for done in range(0, options["audit"], BATCH):
             _audit_insert(min(BATCH, options["audit"] - done), analysts)
@@ -220,7 +221,7 @@ def _tips_insert(count: int, object_ids: list[int], analysts: list[int]) -> None
         INSERT INTO tips_tip (kind, traced_object_id, body, country, "where", links,
             contact_encrypted, language, status, urgent, held_by_breaker, received_at,
             closed_at, assigned_to_id, first_triaged_at, rejected_reason, source, ref, occurred,
-            group_by_hand, group_size)
+            group_by_hand, group_size, group_read)
         SELECT
             CASE WHEN i %% 20 = 0 THEN 'report' ELSE 'object' END,
             CASE WHEN i %% 20 = 0 THEN NULL
@@ -243,7 +244,7 @@ def _tips_insert(count: int, object_ids: list[int], analysts: list[int]) -> None
             CASE WHEN status <> 'new' THEN at + interval '1 day' END,
             CASE WHEN status = 'rejected' THEN
                  (ARRAY['spam', 'irrelevant'])[1 + i %% 2] ELSE '' END,
-            'web', '', '', false, 1
+            'web', '', '', false, 1, false
         FROM s
     """  # noqa: S608
     with connection.cursor() as cursor:
