@@ -28,7 +28,6 @@ from tips import grouping
 from tips.crypto import contact_decrypt
 from tips.models import (
     CLOSED_STATUSES,
-    FLOOD_DISCOUNTED,
     FloodState,
     RejectReason,
     Tip,
@@ -37,6 +36,7 @@ from tips.models import (
     TipNote,
     TipStatus,
 )
+from tips.selectors import without_floods
 from tips.urgent import urgent_waiting_forget
 
 S = TipStatus
@@ -166,13 +166,10 @@ NEXT_ORDER = ["-urgent", "group_read", "-group_size", "received_at", "id"]
 
 
 def _next_candidate_pk(*, wait: bool = False) -> int | None:
-    candidates = (
-        Tip.objects.filter(status=S.NEW, assigned_to__isnull=True)
-        # A flood waits for one decision. A subquery, not a join: PostgreSQL cannot lock
-        # rows on the nullable side of an outer join.
-        .exclude(group_id__in=TipGroup.objects.filter(flood__in=FLOOD_DISCOUNTED).values("pk"))
-        .order_by(*NEXT_ORDER)
-    )
+    # A flood waits for one decision. without_floods is a subquery, not a join: PostgreSQL
+    # cannot lock rows on the nullable side of an outer join.
+    candidates = without_floods(Tip.objects.filter(status=S.NEW, assigned_to__isnull=True))
+    candidates = candidates.order_by(*NEXT_ORDER)
     if connection.features.has_select_for_update_skip_locked:
         # PostgreSQL: a row another analyst is taking right now is skipped, not waited for
         # (unless `wait`: every candidate was held, by takes that mark their groups).

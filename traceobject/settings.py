@@ -382,7 +382,7 @@ if SECURE_HSTS_SECONDS and not SECURE_HSTS_PRELOAD:
     # Preloading is a one-way commitment to browsers' lists that each deployer must choose
     # for their own domain (SECURE_HSTS_PRELOAD=true); it is not ours to make by default.
     SILENCED_SYSTEM_CHECKS.append("security.W021")
-if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+if str(DATABASES["default"]["ENGINE"]).endswith("sqlite3"):
     # The queue's indexes carry the group as a non-key column for PostgreSQL's index-only
     # counts (tips/models.py); the embedded database of `make run` ignores it, as it may.
     SILENCED_SYSTEM_CHECKS.append("models.W040")
