@@ -14,6 +14,7 @@ audited once, naming the tips whose text it showed.
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -159,13 +160,23 @@ def claim_rows(tally: dict[str, list[dict]], kind: str) -> list[dict]:
     return [{**entry, "value": entry[kind]} for entry in tally[kind][:CLAIMS_SHOWN]]
 
 
+def strongest(groups: list[Group], count: int | None = None) -> list[Group]:
+    """The `count` strongest groups (all, if None), strongest first. The strength key is
+    worked out only for the groups at least as large as the count-th largest: an object of
+    15,000 tips has some 13,000 groups, most of one tip, and keying them all took 25 ms."""
+    if count is not None and len(groups) > count:
+        floor = heapq.nlargest(count, (group.size for group in groups))[-1]
+        groups = [group for group in groups if group.size >= floor]
+    return sorted(groups, key=Group.strength)[:count]
+
+
 def board_read(*, traced_object: TracedObject) -> dict:
     """Everything the board shows, in five queries whatever the number of tips and groups."""
     groups, tip_count = object_groups(traced_object)
-    ordered = sorted(groups.values(), key=Group.strength)
-    calm = [group for group in ordered if group.flood not in FLOOD_DISCOUNTED]
-    floods = [group for group in ordered if group.flood in FLOOD_DISCOUNTED]
-    shown = calm[:GROUPS_SHOWN] + floods[:FLOODS_SHOWN]
+    calm = [group for group in groups.values() if group.flood not in FLOOD_DISCOUNTED]
+    floods = strongest([group for group in groups.values() if group.flood in FLOOD_DISCOUNTED])
+    top = strongest(calm, GROUPS_SHOWN)
+    shown = top + floods[:FLOODS_SHOWN]
     samples = group_samples(shown)
     tally = claims_tally(traced_object, groups)
     rows = {group.id: BoardGroup(group=group, sample=samples.get(group.id, "")) for group in shown}
@@ -173,11 +184,11 @@ def board_read(*, traced_object: TracedObject) -> dict:
         "counts": {
             "tips": tip_count,
             "groups": len(groups),
-            "new": sum(group.statuses.get(TipStatus.NEW, 0) for group in ordered),
-            "urgent": sum(group.urgent_open for group in ordered),
+            "new": sum(group.statuses.get(TipStatus.NEW, 0) for group in groups.values()),
+            "urgent": sum(group.urgent_open for group in groups.values()),
             "floods": len(floods),
         },
-        "groups": [rows[group.id] for group in calm[:GROUPS_SHOWN]],
+        "groups": [rows[group.id] for group in top],
         "more_groups": len(calm) - GROUPS_SHOWN if len(calm) > GROUPS_SHOWN else 0,
         "floods": [rows[group.id] for group in floods[:FLOODS_SHOWN]],
         "more_floods": len(floods) - FLOODS_SHOWN if len(floods) > FLOODS_SHOWN else 0,
