@@ -215,8 +215,9 @@ def size_label(tier: int) -> str:
 
 
 def print_flatness(tiers: dict[int, dict]) -> None:
-    """Flat: at the largest tier every view is within the limits and runs the same number
-    of queries as at the smallest (a query more per thousand rows would show here first)."""
+    """Flat: at the largest tier every view is within the limits and runs no more queries
+    than at the smallest (a query more per thousand rows would show here first; one fewer
+    is the data, e.g. take-next marking a group of similar tips at 1 k and not at 1 M)."""
     small, large = min(tiers), max(tiers)
     span = f"from {size_label(small)} to {size_label(large)}"
     if small == large:
@@ -237,7 +238,7 @@ def print_flatness(tiers: dict[int, dict]) -> None:
                 f" {queries:>3} queries{'' if within else '  over'}"
             )
             continue
-        ok = queries == before[2] and median <= LIMIT_MS and queries <= LIMIT_QUERIES
+        ok = queries <= before[2] and median <= LIMIT_MS and queries <= LIMIT_QUERIES
         steep += [] if ok else [name]
         print(
             f"{name:<32} {before[1]:>5.0f} → {median:>5.0f} ms"
@@ -247,7 +248,7 @@ def print_flatness(tiers: dict[int, dict]) -> None:
         print(f"NOT flat {span}: {', '.join(steep)}")
     else:
         print(
-            f"flat {span}: every view ≤ {LIMIT_MS} ms and ≤ {LIMIT_QUERIES} queries, the same queries as at {size_label(small)}"
+            f"flat {span}: every view ≤ {LIMIT_MS} ms and ≤ {LIMIT_QUERIES} queries, no more queries than at {size_label(small)}"
         )
 
 
