@@ -129,12 +129,16 @@ def details(
     )
 
 
-def submitted_object(case: Case, uploader: User, *, seed: int = 0, **detail_fields) -> TracedObject:
-    """An object through the real intake: awaiting approval, with its derivatives."""
+def submitted_object(
+    case: Case, uploader: User, *, seed: int = 0, upload: bytes | None = None, **detail_fields
+) -> TracedObject:
+    """An object through the real intake (the worker's step run here): awaiting approval,
+    with its derivatives, or failed with its reason. `upload` is the file (default: a
+    synthetic PNG)."""
     obj = object_submit(
         case=case,
         uploaded_by=uploader,
-        upload=io.BytesIO(synthetic_png(seed=seed)),
+        upload=io.BytesIO(synthetic_png(seed=seed) if upload is None else upload),
         details=details(**detail_fields),
         queue_intake=False,
     )

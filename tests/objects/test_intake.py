@@ -9,7 +9,7 @@ from PIL import Image, ImageFile
 from objects.imaging import ImageRejected
 from objects.media import private_storage
 from objects.models import ObjectState, Resemblance, TracedObject
-from objects.services import MAX_INTAKE_ATTEMPTS, object_intake, object_submit
+from objects.services import MAX_INTAKE_ATTEMPTS, object_submit
 from objects.tasks import intake_object, requeue_stalled_intake
 from outbox.models import OutboxMessage
 from tests.factories import details, submitted_object, synthetic_png
@@ -53,16 +53,8 @@ def test_codes_are_unique_and_sequential(case, investigator):
 def test_a_hostile_upload_fails_with_a_reason_and_leaves_nothing_on_disk(
     case, investigator, settings
 ):
-    obj = object_submit(
-        case=case,
-        uploaded_by=investigator,
-        upload=io.BytesIO(
-            b"<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>"
-        ),
-        details=details(),
-        queue_intake=False,
-    )
-    obj = object_intake(object_id=obj.pk)
+    svg = b"<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>"
+    obj = submitted_object(case, investigator, upload=svg)
     assert obj.state == ObjectState.FAILED
     assert "looks like SVG" in obj.failure_reason
     assert files_in(settings.INTAKE_ROOT) == [] and files_in(settings.MEDIA_ROOT) == []
@@ -176,33 +168,29 @@ def greyscale_png(mode: str, side: int = 800) -> bytes:
     return buffer.getvalue()
 
 
+@pytest.fixture
+def decoded(monkeypatch) -> list[ImageFile.ImageFile]:
+    """Every image whose pixels get decoded, in order: a refusal must come before any."""
+    images: list[ImageFile.ImageFile] = []
+    original_load = ImageFile.ImageFile.load
+
+    def recording_load(image):
+        images.append(image)
+        return original_load(image)
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", recording_load)
+    return images
+
+
 def test_a_16_bit_image_gets_a_memory_budget_not_just_a_pixel_cap(
-    case, investigator, settings, monkeypatch
+    case, investigator, settings, decoded
 ):
     # 1 megapixel is a budget of 4 MB: an 800×800 8-bit image fits (0.64 MB decoded),
     # the same image at 16 bits does not (2 bytes a pixel, and two 32-bit working copies).
     settings.OBJECT_MAX_MEGAPIXELS = 1
-    decoded_modes = []
-    original_load = ImageFile.ImageFile.load
 
-    def recording_load(image):
-        decoded_modes.append(image.mode)
-        return original_load(image)
-
-    monkeypatch.setattr(ImageFile.ImageFile, "load", recording_load)
-
-    def intake(data: bytes) -> TracedObject:
-        obj = object_submit(
-            case=case,
-            uploaded_by=investigator,
-            upload=io.BytesIO(data),
-            details=details(),
-            queue_intake=False,
-        )
-        return object_intake(object_id=obj.pk)
-
-    eight_bit = intake(greyscale_png("L"))
-    sixteen_bit = intake(greyscale_png("I;16"))
+    eight_bit = submitted_object(case, investigator, upload=greyscale_png("L"))
+    sixteen_bit = submitted_object(case, investigator, upload=greyscale_png("I;16"))
 
     assert eight_bit.state == ObjectState.AWAITING_APPROVAL
     assert sixteen_bit.state == ObjectState.FAILED
@@ -211,7 +199,7 @@ def test_a_16_bit_image_gets_a_memory_budget_not_just_a_pixel_cap(
         "memory, the limit is 3.8 MB; save it with 8 bits per channel or make it at most "
         "0.4 megapixels"
     )
-    assert not any(mode.startswith("I") for mode in decoded_modes), "decoded before refusing"
+    assert not any(image.mode.startswith("I") for image in decoded), "decoded before refusing"
 
 
 def webp(width: int, height: int) -> bytes:
@@ -221,31 +209,13 @@ def webp(width: int, height: int) -> bytes:
 
 
 def test_a_webp_is_charged_its_decoder_s_copies_and_refused_before_decoding(
-    case, investigator, settings, monkeypatch
+    case, investigator, settings, decoded
 ):
     # 1 megapixel is a budget of 4 MB. A WebP costs 17 bytes a pixel (libwebp's buffers,
     # Pillow's copies): 480×480 fits, 800×800 (0.64 megapixels, fine as JPEG) does not.
     settings.OBJECT_MAX_MEGAPIXELS = 1
-    decoded = []
-    original_load = ImageFile.ImageFile.load
 
-    def recording_load(image):
-        decoded.append(image.format)
-        return original_load(image)
-
-    monkeypatch.setattr(ImageFile.ImageFile, "load", recording_load)
-
-    def intake(data: bytes) -> TracedObject:
-        obj = object_submit(
-            case=case,
-            uploaded_by=investigator,
-            upload=io.BytesIO(data),
-            details=details(),
-            queue_intake=False,
-        )
-        return object_intake(object_id=obj.pk)
-
-    too_big = intake(webp(800, 800))
+    too_big = submitted_object(case, investigator, upload=webp(800, 800))
 
     assert too_big.state == ObjectState.FAILED
     assert too_big.failure_reason == (
@@ -254,7 +224,7 @@ def test_a_webp_is_charged_its_decoder_s_copies_and_refused_before_decoding(
     )
     assert decoded == [], "decoded before refusing"
 
-    fits = intake(webp(480, 480))
+    fits = submitted_object(case, investigator, upload=webp(480, 480))
 
     assert fits.state == ObjectState.AWAITING_APPROVAL
-    assert "WEBP" in decoded
+    assert "WEBP" in [image.format for image in decoded]
