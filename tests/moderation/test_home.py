@@ -141,30 +141,26 @@ def test_an_investigator_sees_uploads_awaiting_approval_and_unacknowledged_forwa
     assert "home-analyst" not in html and "home-administrator" not in html
 
 
+def failed_logins(username: str, address: str, *, failures: int) -> AccessAttempt:
+    """django-axes's record of failed back-office logins for that username and address."""
+    return AccessAttempt.objects.create(
+        username=username,
+        ip_address=address,
+        failures_since_start=failures,
+        attempt_time=timezone.now(),
+        user_agent="",
+        path_info="/backoffice/login/",
+        get_data="",
+        post_data="",
+    )
+
+
 def test_an_administrator_sees_staff_lockouts_and_failed_tasks(
     client, administrator, analyst, investigator
 ):
     now = timezone.now()
-    AccessAttempt.objects.create(
-        username="ana",
-        ip_address="fd00::1",
-        failures_since_start=5,
-        attempt_time=now,
-        user_agent="",
-        path_info="/backoffice/login/",
-        get_data="",
-        post_data="",
-    )
-    AccessAttempt.objects.create(  # one failure: no lockout
-        username="ben",
-        ip_address="fd00::2",
-        failures_since_start=1,
-        attempt_time=now,
-        user_agent="",
-        path_info="/backoffice/login/",
-        get_data="",
-        post_data="",
-    )
+    failed_logins("ana", "fd00::1", failures=5)
+    failed_logins("ben", "fd00::2", failures=1)  # one failure: no lockout
     FailedTask.objects.create(task_name="tips.tasks.analyse_tip", args=[1], error="boom")
     old = FailedTask.objects.create(task_name="tips.tasks.analyse_tip", args=[2], error="old")
     FailedTask.objects.filter(pk=old.pk).update(failed_at=now - timedelta(days=30))
