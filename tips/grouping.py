@@ -166,6 +166,13 @@ def group_reads_refresh(group_ids) -> None:
         members.exclude(group_read=read).update(group_read=read)
 
 
+def groups_recount(group_ids) -> None:
+    """Their membership changed (a merge, a split, a regroup, a deletion): each group's
+    size and read flag, counted again on its tips."""
+    group_sizes_refresh(group_ids)
+    group_reads_refresh(group_ids)
+
+
 def group_read_mark(group_id: int) -> None:
     """One of the group's tips was just taken, assigned or moved on: the group is being read
     (one UPDATE of the rows not marked yet; none once the group is marked).
@@ -339,8 +346,7 @@ def tip_place_by_hand(*, tip: Tip, group: TipGroup) -> None:
     left = tip.group_id
     Tip.objects.filter(pk=tip.pk).update(group=group, group_by_hand=True)
     tip.group_id, tip.group_by_hand = group.pk, True
-    group_sizes_refresh([left, group.pk])
-    group_reads_refresh([left, group.pk])
+    groups_recount([left, group.pk])
     if tip.signature is not None:
         _index(
             tip=tip, group_id=group.pk, keys=band_keys(signature_from_bytes(bytes(tip.signature)))
@@ -366,8 +372,7 @@ def tip_groups_merge(*, group: TipGroup, into: TipGroup) -> int:
     TipBand.objects.filter(group=group, key__in=existing).delete()
     TipBand.objects.filter(group=group).update(group=into)
     group.delete()
-    group_sizes_refresh([into.pk])
-    group_reads_refresh([into.pk])
+    groups_recount([into.pk])
     return moved
 
 
@@ -388,8 +393,7 @@ def tips_regroup(*, traced_object: TracedObject) -> int:
         tips.filter(group_by_hand=False).update(group=None, group_size=1, group_read=False)
         TipGroup.objects.filter(traced_object=traced_object, tips__isnull=True).delete()
         hand_groups = set(tips.filter(group_by_hand=True).values_list("group_id", flat=True))
-        group_sizes_refresh(hand_groups)
-        group_reads_refresh(hand_groups)
+        groups_recount(hand_groups)
         by_hand = set(tips.filter(group_by_hand=True).values_list("pk", flat=True))
         pks = list(tips.order_by("received_at", "pk").values_list("pk", flat=True))
         # Hand-placed tips last: the automatic pass must not pull tips back into a group

@@ -253,6 +253,5 @@ def _tips_delete(batch: QuerySet) -> int:
     with transaction.atomic():
         groups = set(batch.values_list("group_id", flat=True))
         deleted = batch.delete()[1].get("tips.Tip", 0)
-        grouping.group_sizes_refresh(groups)
-        grouping.group_reads_refresh(groups)
+        grouping.groups_recount(groups)
     return deleted
