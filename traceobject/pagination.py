@@ -13,6 +13,11 @@ from django.utils.functional import cached_property
 COUNT_CAP = 10_000  # rows a list counts at most: beyond that it says "more than 10,000"
 
 
+def _counted(rows: QuerySet, cap: int) -> QuerySet:
+    """The rows a capped count reads: their keys, unordered, cap + 1 at most."""
+    return rows.order_by().values_list("pk", flat=True)[: cap + 1]
+
+
 def capped_counts(querysets: list[QuerySet], cap: int) -> list[int]:
     """How many rows each queryset has, counting no further than cap + 1, in one query:
     each count is a sliced subquery that stops early (a COUNT(*) over a million tips would
@@ -22,8 +27,7 @@ def capped_counts(querysets: list[QuerySet], cap: int) -> list[int]:
     parts: list[str] = []
     params: list[Any] = []
     for number, rows in enumerate(querysets):
-        sliced = rows.order_by().values_list("pk", flat=True)[: cap + 1]
-        sql, sliced_params = sliced.query.sql_with_params()
+        sql, sliced_params = _counted(rows, cap).query.sql_with_params()
         # Django compiled `sql`; every value in it is a parameter.
         parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS counted_{number})")  # noqa: S608
         params.extend(sliced_params)
@@ -46,7 +50,7 @@ class CappedPaginator(Paginator):
         rows = self.object_list
         if not isinstance(rows, QuerySet):
             return len(rows)
-        return rows.order_by().values_list("pk", flat=True)[: self.cap + 1].count()
+        return _counted(rows, self.cap).count()
 
     @property
     def capped(self) -> bool:
