@@ -43,12 +43,12 @@ from moderation.forwarding import (
 from moderation.models import Forward, ForwardOutcome
 from moderation.roles import ROLE_GROUPS
 from moderation.staff import OWN_ACCOUNT_READONLY, role_changes_by
-from objects.admin import object_preview
 from objects.models import Case, ObjectState, TracedObject
 from objects.services import check_can_identify
+from objects.staff_images import OBJECT_IMAGE_SIDE, object_preview
 from outbox.models import OutboxMessage
 from tips import triage
-from tips.admin import OBJECT_IMAGE_SIDE, QueueChangeList
+from tips.changelist import QueueChangeList
 from tips.display import links_as_text
 from tips.models import Tip
 from tips.selectors import tip_latest_note_body

@@ -21,7 +21,6 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.contrib.admin.utils import unquote
-from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
 from django.db.models import (
     BooleanField,
@@ -45,10 +44,11 @@ from django.views.decorators.cache import never_cache
 from django_countries import countries
 
 from audit.history import AuditHistory
-from objects.admin import fitted, object_preview, staff_image_url
 from objects.models import TracedObject
+from objects.staff_images import OBJECT_IMAGE_SIDE, fitted, object_preview, staff_image_url
 from tips import triage
 from tips.board import EvidenceBoard
+from tips.changelist import QueueChangeList
 from tips.claims import claim_spans
 from tips.display import links_as_text
 from tips.forms import DuplicateOfForm, TipNoteForm, TipQuestionForm
@@ -71,7 +71,6 @@ from traceobject.pagination import CappedPaginator
 FORWARD_CREATE_URL = "admin:moderation_forward_create"
 GROUP_SHOWN = 50  # members of a tip's duplicate group listed on its page
 SIMILAR_SHOWN = 5  # other tips of its group of similar tips shown on a tip's page
-OBJECT_IMAGE_SIDE = 320  # pixels: the long side of the object's image beside the tip
 QUEUE_THUMBNAIL_SIDE = 48  # pixels: the long side of the object's thumbnail in the queue
 PREVIEW_CHARS = 140  # of a tip's text in the queue, cut in SQL: never the whole body per row
 
@@ -108,35 +107,11 @@ QUEUE_COLUMNS = [
     "assigned_to__username",
     "group__flood",
 ]
-# A sort on one of these columns breaks ties in the same direction, so that one index
-# (tip_group_strength, received_at's) serves it both ways.
-TIE_BREAKS = {"group_size": ["received_at", "id"], "received_at": ["id"]}
 
 
 def _is_changelist(request) -> bool:
     match = getattr(request, "resolver_match", None)
     return bool(match and match.url_name == "tips_tip_changelist")
-
-
-class QueueChangeList(ChangeList):
-    """The admin's list, made to stay fast at a million tips: ?o= on a column that is not in
-    sortable_by is ignored (Django only hides its link), and a sorted column breaks ties in its
-    own direction (TIE_BREAKS; a second sorted column is dropped: no index serves a pair).
-    CappedPaginator makes the last page honest past the count's cap."""
-
-    def get_ordering_field(self, field_name):
-        if self.sortable_by is not None and field_name not in self.sortable_by:
-            return None
-        return super().get_ordering_field(field_name)
-
-    def get_ordering(self, request, queryset):
-        ordering = super().get_ordering(request, queryset)
-        first = ordering[0]
-        if not self.params.get("o") or first not in [*TIE_BREAKS, *[f"-{f}" for f in TIE_BREAKS]]:
-            return ordering
-        descending = first.startswith("-")
-        ties = TIE_BREAKS[first.removeprefix("-")]
-        return [first, *[("-" if descending else "") + field for field in ties]]
 
 
 # --- Inlines: what the tipster added later, and what staff asked -------------------------

@@ -34,8 +34,8 @@ from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext as _
 from django_countries import countries
 
-from objects.admin import fitted
 from objects.models import TracedObject
+from objects.staff_images import fitted
 from tips import triage
 from tips.evidence import Group, claims_tally, group_samples, object_groups
 from tips.models import FLOOD_DISCOUNTED, ClaimKind, FloodState, Tip, TipStatus

@@ -16,7 +16,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from objects.admin import staff_image_url
+from objects.staff_images import staff_image_url
 from tests.conftest import staff_login
 from tests.factories import tip_at
 from tips import grouping, triage
