@@ -6,7 +6,7 @@ from django.utils.html import format_html_join
 from django.utils.safestring import SafeString
 
 
-def links_as_text(links) -> SafeString | str:
+def links_as_text(links: object) -> SafeString | str:
     """Each link on its own line as escaped plain text: never an <a>, never fetched."""
     if not isinstance(links, list) or not links:
         return "-"

@@ -24,6 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
+from typing import Any
 
 from django.conf import settings
 
@@ -123,7 +124,9 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _grouped(rows, floods: dict[int, str]) -> tuple[dict[int, Group], int]:
+def _grouped(
+    rows: Iterable[tuple[Any, ...]], floods: dict[int, str]
+) -> tuple[dict[int, Group], int]:
     """The tips' rows, oldest first, folded into groups; and how many tips there were."""
     groups: dict[int, Group] = {}
     count = 0

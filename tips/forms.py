@@ -11,6 +11,7 @@ import base64
 import dataclasses
 import json
 import secrets
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -33,7 +34,7 @@ MAX_LINKS = 5
 class HoneypotField(forms.CharField):
     """Hidden from people (CSS and aria-hidden); bots that fill every field fill it too."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__(
             required=False,
             label=_("Leave this empty"),
@@ -117,7 +118,7 @@ class PublicForm(forms.Form):
         },
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["altcha"] = proof_of_work_field()
         if not self.is_bound:
@@ -131,8 +132,8 @@ class PublicForm(forms.Form):
         self.add_error("altcha", self.fields["altcha"].error_messages["replay"])
         return False
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or self.cleaned_data
         if cleaned.get("website"):
             raise forms.ValidationError(_("Your message could not be sent."), code="honeypot")
         return cleaned
@@ -176,10 +177,11 @@ class TipForm(PublicForm):
         required=False,
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Country names in the page's language (django-countries follows the active one).
-        self.fields["country"].choices = [("", _("I don't know")), *countries]
+        country = cast(forms.ChoiceField, self.fields["country"])
+        country.choices = [("", _("I don't know")), *countries]
 
     def clean_links(self) -> list[str]:
         lines = [line.strip() for line in self.cleaned_data.get("links", "").splitlines()]
@@ -202,8 +204,8 @@ class TipForm(PublicForm):
                 ) from None
         return links
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or self.cleaned_data
         if cleaned.get("contact") and not cleaned.get("contact_consent"):
             self.add_error(
                 "contact_consent",
@@ -256,7 +258,7 @@ class ReportForm(TipForm):
         "contact_consent",
     ]
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["body"].label = _("What do you want to report?")
         self.fields["body"].help_text = _(
@@ -295,7 +297,7 @@ class FollowUpForm(ReceiptForm):
         widget=forms.Textarea(attrs={"rows": 4}),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["receipt"].widget = forms.HiddenInput()
 
@@ -316,7 +318,7 @@ class TipQuestionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         # The tip's page also has the note form, whose box is `body` too: ids stay unique.
         kwargs.setdefault("auto_id", "id_question_%s")
         super().__init__(*args, **kwargs)

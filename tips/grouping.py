@@ -39,6 +39,7 @@ import hashlib
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from functools import cache
 
@@ -133,7 +134,7 @@ def band_keys(sig: np.ndarray) -> list[int]:
 # --- Writes --------------------------------------------------------------------------------
 
 
-def group_sizes_refresh(group_ids) -> None:
+def group_sizes_refresh(group_ids: Iterable[int | None]) -> None:
     """Set Tip.group_size on the tips of these groups: two queries a group, and only rows
     whose size changes are written (past the cap, none but a newcomer's)."""
     for group_id in {pk for pk in group_ids if pk is not None}:
@@ -157,7 +158,7 @@ def group_sizes_refresh_all() -> None:
 UNTOUCHED = Q(status=TipStatus.NEW, assigned_to__isnull=True)
 
 
-def group_reads_refresh(group_ids) -> None:
+def group_reads_refresh(group_ids: Iterable[int | None]) -> None:
     """Set Tip.group_read on the tips of these groups from their members' state: two queries
     a group, and only rows whose flag changes are written."""
     for group_id in {pk for pk in group_ids if pk is not None}:
@@ -166,7 +167,7 @@ def group_reads_refresh(group_ids) -> None:
         members.exclude(group_read=read).update(group_read=read)
 
 
-def groups_recount(group_ids) -> None:
+def groups_recount(group_ids: Iterable[int | None]) -> None:
     """Their membership changed (a merge, a split, a regroup, a deletion): each group's
     size and read flag, counted again on its tips."""
     group_sizes_refresh(group_ids)

@@ -3,18 +3,37 @@ for the back office: the forwarding page, and the tips before and after one in t
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import cast
+from typing import Any, cast
 
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.cache import cache
-from django.db.models import Count, Q, QuerySet
-from django.db.models.functions import TruncMonth
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
+from django.db.models.functions import Coalesce, Substr, TruncMonth
 from django.utils import timezone
 
 from objects.models import Outcome, TracedObject
 from tips.crypto import submission_hash
-from tips.models import FLOOD_DISCOUNTED, Tip, TipGroup, TipNote, TipStatus
+from tips.models import (
+    FLOOD_DISCOUNTED,
+    Tip,
+    TipFollowUp,
+    TipGroup,
+    TipMessage,
+    TipNote,
+    TipStatus,
+)
 
 RESULTS_CACHE_KEY = "public-results:v1"
 # The numbers move slowly; ten minutes keeps a launch-day crowd off the database.
@@ -122,7 +141,7 @@ def tip_submission_received(submission: str) -> bool:
     )
 
 
-def tip_latest_note_body(*, tip_ids) -> str:
+def tip_latest_note_body(*, tip_ids: Iterable[int]) -> str:
     """The text of the newest internal note on any of these tips, or "" (one query)."""
     body = (
         TipNote.objects.filter(tip_id__in=tip_ids)
@@ -148,7 +167,7 @@ NEW_QUEUE_ORDER = (
 QUEUE_ORDER = (("received_at", True), ("id", True))
 
 
-def _beyond(tip: Tip, order, *, forward: bool) -> Q:
+def _beyond(tip: Tip, order: Iterable[tuple[str, bool]], *, forward: bool) -> Q:
     """Rows after `tip` in `order` ((field, descending) pairs), or before it: the keyset
     condition (a, b, c) > (x, y, z) spelled out, so the queue's index serves it."""
     condition = Q(pk__in=[])
@@ -175,3 +194,150 @@ def tip_queue_neighbour(tip: Tip, *, status: str = "", forward: bool = True) -> 
         .values_list("pk", flat=True)
         .first()
     )
+
+
+# --- The back office's queue and tip page (tips/admin.py, tips/workbench/) -----------------
+
+PREVIEW_CHARS = 140  # of a tip's text in the queue, cut in SQL: never the whole body per row
+GROUP_SHOWN = 50  # members of a tip's duplicate group listed on its page
+SIMILAR_SHOWN = 5  # other tips of its group of similar tips shown on a tip's page
+
+# The queue's columns (with the object's code and thumbnail and the assignee's name, joined).
+QUEUE_COLUMNS = [
+    "id",
+    "status",
+    "kind",
+    "received_at",
+    "urgent",
+    "held_by_breaker",
+    "duplicate_of_id",
+    "group_size",
+    "traced_object__code",
+    "traced_object__alt_text",
+    "traced_object__thumbnail",
+    "traced_object__thumbnail_width",
+    "traced_object__thumbnail_height",
+    "assigned_to__username",
+    "group__flood",
+]
+
+
+def tips_for_staff(tips: QuerySet[Tip], *, queue: bool) -> QuerySet[Tip]:
+    """The admin's tips, for the queue (`queue`) or for a tip's page."""
+    # A subquery rather than Count() over a join: the list's count stays a plain count
+    # of tips, without a join and a GROUP BY over every follow-up.
+    follow_ups = (
+        TipFollowUp.objects.filter(tip=OuterRef("pk"))
+        .order_by()
+        .values("tip")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    tips = tips.annotate(follow_up_count=Coalesce(Subquery(follow_ups), 0))
+    if queue:
+        # The list reads only what it shows: never the body, links or contact token.
+        return tips.only(*QUEUE_COLUMNS).annotate(
+            contact_present=ExpressionWrapper(~Q(contact_encrypted=""), BooleanField()),
+            preview_text=Substr("body", 1, PREVIEW_CHARS + 1),
+        )
+    # A tip's page shows its object, assignee and group: one query, not four.
+    return tips.select_related("traced_object", "assigned_to", "group")
+
+
+def objects_with_tips() -> list[tuple[int, str]]:
+    """(id, code) of the objects that have tips, by code: an EXISTS per object, on the tip's
+    object index (the queue's object filter)."""
+    with_tips = TracedObject.objects.filter(
+        Exists(Tip.objects.filter(traced_object=OuterRef("pk")))
+    ).order_by("code")
+    return list(with_tips.values_list("pk", "code"))
+
+
+def flood_group_ids(states: Iterable[str]) -> QuerySet[TipGroup, Any]:
+    """The ids of the groups in these flood states, as a subquery (a hashed set, not a join:
+    the capped count then reads the tips' own index instead of looking up 10,001 groups)."""
+    return TipGroup.objects.filter(flood__in=states).values("pk")
+
+
+def flood_groups_of(tips: QuerySet[Tip]) -> QuerySet[TipGroup]:
+    """The held or rejected floods these tips belong to."""
+    return TipGroup.objects.filter(
+        pk__in=tips.order_by().values("group_id"), flood__in=FLOOD_DISCOUNTED
+    )
+
+
+def groups_in_order(tips: QuerySet[Tip]) -> list[TipGroup]:
+    """The distinct groups of these tips, the oldest tip's group first."""
+    ids: list[int] = []
+    for group_id in tips.order_by("received_at", "id").values_list("group_id", flat=True):
+        if group_id is not None and group_id not in ids:
+            ids.append(group_id)
+    by_id = TipGroup.objects.in_bulk(ids)
+    return [by_id[pk] for pk in ids]
+
+
+@dataclass(frozen=True)
+class TipRelated:
+    root_id: int
+    members: list[Tip]  # its duplicate group: the root and the root's other duplicates
+    similar: list[Tip]  # a few other tips of its group of similar tips
+
+
+def tip_related(tip: Tip) -> TipRelated:
+    """The tip's duplicates (its root and the root's other duplicates, capped) and a few
+    other tips of its group of similar tips, the oldest first: one query, the duplicates
+    ranked first so that the similar tips never crowd them out."""
+    root_id = tip.duplicate_of_id or tip.pk
+    duplicate = Q(pk=root_id) | Q(duplicate_of_id=root_id)
+    related = duplicate | Q(group_id=tip.group_id) if tip.group_id else duplicate
+    others = (
+        Tip.objects.filter(related)
+        .exclude(pk=tip.pk)
+        .annotate(
+            is_duplicate=ExpressionWrapper(duplicate, BooleanField()),
+            preview_text=Substr("body", 1, PREVIEW_CHARS + 1),
+        )
+        .order_by("-is_duplicate", "received_at", "id")
+        .only("pk", "status", "received_at", "duplicate_of", "group")
+    )
+    members: list[Tip] = []
+    similar: list[Tip] = []
+    for other in others[: GROUP_SHOWN + SIMILAR_SHOWN]:
+        if other.is_duplicate and len(members) < GROUP_SHOWN:
+            members.append(other)
+        if tip.group_id and other.group_id == tip.group_id and len(similar) < SIMILAR_SHOWN:
+            similar.append(other)
+    return TipRelated(root_id=root_id, members=members, similar=similar)
+
+
+def tip_notes(tip: Tip) -> QuerySet[TipNote]:
+    return tip.notes.select_related("author")
+
+
+def with_authors(messages: QuerySet[TipMessage]) -> QuerySet[TipMessage]:
+    return messages.select_related("author")
+
+
+# --- An object's evidence board (tips/board.py, tips/workbench/board.py) -------------------
+
+
+def board_object(*, user: AbstractBaseUser | AnonymousUser, object_id: int) -> TracedObject | None:
+    """The object, if `user` may see it."""
+    return TracedObject.objects.visible_to(user).filter(pk=object_id).first()
+
+
+def board_group_tips(
+    *, traced_object: TracedObject, group: str, tip: str
+) -> tuple[QuerySet[Tip], str]:
+    """The tips of the group a board button names (`group`, or `tip` for one not grouped
+    yet), on this object only; and the group's anchor on the board."""
+    tips = Tip.objects.filter(traced_object=traced_object)
+    if group.isdigit():
+        return tips.filter(group_id=int(group)), f"group-{group}"
+    if tip.isdigit():
+        return tips.filter(pk=int(tip), group__isnull=True), f"tip-{tip}"
+    return tips.none(), "board-groups"
+
+
+def group_has_tip(tips: QuerySet[Tip], tip_id: int) -> bool:
+    return tips.filter(pk=tip_id).exists()

@@ -5,6 +5,7 @@ Tip.status."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -211,7 +212,7 @@ class RetentionReport:
     receipts_invalidated: int = 0
 
 
-def _in_batches(queryset: QuerySet, apply) -> int:
+def _in_batches(queryset: QuerySet[Tip], apply: Callable[[QuerySet[Tip]], int]) -> int:
     """Apply to primary keys in batches, so a backlog never holds one long lock."""
     done = 0
     while ids := list(queryset.values_list("pk", flat=True)[:RETENTION_BATCH]):
@@ -248,7 +249,7 @@ def retention_apply(*, now: datetime | None = None) -> RetentionReport:
     return report
 
 
-def _tips_delete(batch: QuerySet) -> int:
+def _tips_delete(batch: QuerySet[Tip]) -> int:
     """Delete, and shrink the groups they leave (Tip.group_size, Tip.group_read)."""
     with transaction.atomic():
         groups = set(batch.values_list("group_id", flat=True))

@@ -1,18 +1,17 @@
-"""Triage: the analysts' writes on a tip, one function per transition.
+"""Triage: the analysts' writes on a tip, one function per transition, each guarded first
+(tips/permissions.py) and audited in the transaction of its change.
 
-Each transition is a conditional UPDATE on the state it starts from, so doing it twice is
-harmless (the second call changes nothing, writes no audit entry and returns False) and two
-analysts acting on the same tip at once cannot both win. Every change, and every time a
-staff member opens a tip or its contact details, is written to the audit log through
-audit.services.log_action, in the same transaction as the change.
-
-This module is the only writer of Tip.status: forwarding (moderation/forwarding.py) and a
-tipster's follow-up (tips/services.py) change it through the functions below.
+Each transition is a conditional UPDATE on the state it starts from: done twice, the second
+changes nothing and returns False, and two analysts on one tip cannot both win. This module is
+the only writer of Tip.status (forwarding and a tipster's follow-up call it).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from cryptography.fernet import InvalidToken
 from django.contrib.auth.models import User
@@ -24,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from audit.services import log_action
 from objects.models import TracedObject
-from tips import grouping
+from tips import grouping, permissions
 from tips.crypto import contact_decrypt
 from tips.models import (
     CLOSED_STATUSES,
@@ -72,15 +71,14 @@ class TriageError(ValueError):
     """A request no state could satisfy (a tip as a duplicate of itself, a bad reason)."""
 
 
-def _first_triaged(now) -> Coalesce:
+def _first_triaged(now: datetime) -> Coalesce:
     """Set first_triaged_at once: the first time a tip leaves "new", never again."""
     return Coalesce(F("first_triaged_at"), Value(now, output_field=DateTimeField()))
 
 
 def _group_started(tip: Tip) -> None:
     """The tip was taken, assigned or left "new" (its fields just reloaded): its group is
-    being read, and its other new tips wait behind every untouched group's
-    (tips/grouping.py). No query once the group is marked."""
+    being read (tips/grouping.py). No query once the group is marked."""
     if tip.group_id is not None and not tip.group_read:
         grouping.group_read_mark(tip.group_id)
         tip.group_read = True
@@ -91,9 +89,9 @@ def _transition(
     tip: Tip,
     by: User,
     action: str,
-    from_statuses,
-    data: dict | None = None,
-    **values,
+    from_statuses: Iterable[str],
+    data: dict[str, Any] | None = None,
+    **values: Any,
 ) -> bool:
     """Apply `values` if the tip is in one of `from_statuses`; audit it if it changed."""
     with transaction.atomic():
@@ -122,6 +120,7 @@ def tips_board_view_logged(
 ) -> None:
     """An object's evidence board shows the text of each listed group's first tip: the
     entry names those tips, as opening each would."""
+    permissions.check_can_view(by)
     log_action("tip.board_viewed", user=by, target=traced_object, data={"samples": sample_tip_ids})
 
 
@@ -134,6 +133,7 @@ class ContactReveal:
 def tip_contact_reveal(*, tip: Tip, by: User) -> ContactReveal:
     """Decrypt the tipster's contact details for `by`. Audited on every attempt, also when
     nothing could be decrypted: the intent matters."""
+    permissions.check_can_reveal_contact(by)
     contact, problem = "", ""
     if not tip.contact_encrypted:
         problem = _(
@@ -156,12 +156,10 @@ def tip_contact_reveal(*, tip: Tip, by: User) -> ContactReveal:
 # --- Taking and assigning ------------------------------------------------------------------
 
 
-# The order new tips are read in: urgent reports first, then the groups nobody has started on
-# (Tip.group_read: none of their tips taken, assigned or triaged), the strongest first (the
-# most tips, Tip.group_size), each by its oldest new tip (the group's lead), then the oldest.
-# A group someone is reading is not handed to a second analyst while another group waits:
-# its remaining new tips come after every untouched group's, in the same order. The queue's
-# "new" view shows this order; the index tip_queue_order serves both.
+# The order new tips are read in: urgent reports, then the groups nobody has started on
+# (Tip.group_read), the strongest (Tip.group_size) by its oldest new tip, then the oldest. A
+# group being read waits behind every untouched group. The queue's "new" view shows this
+# order; the index tip_queue_order serves both.
 NEXT_ORDER = ["-urgent", "group_read", "-group_size", "received_at", "id"]
 
 
@@ -178,9 +176,9 @@ def _next_candidate_pk(*, wait: bool = False) -> int | None:
 
 
 def tip_take_next(*, by: User) -> Tip | None:
-    """Assign the next unassigned new tip to `by` (NEXT_ORDER: urgent reports, then the lead
-    tip of the strongest group nobody has started on) and mark it in review; its group is
-    then being read. None when no new tip is waiting."""
+    """Assign the next unassigned new tip (NEXT_ORDER) to `by` and mark it in review; its
+    group is then being read. None when no new tip is waiting."""
+    permissions.check_can_triage(by)
     waited = False
     for _attempt in range(TAKE_NEXT_ATTEMPTS):
         with transaction.atomic():
@@ -210,6 +208,7 @@ def tip_take_next(*, by: User) -> Tip | None:
 
 def tip_assign(*, tip: Tip, to: User | None, by: User) -> bool:
     """Give the tip to `to` (None: to nobody). Closed tips are left alone."""
+    permissions.check_can_triage(by)
     with transaction.atomic():
         changed = (
             Tip.objects.filter(pk=tip.pk, status__in=ASSIGNABLE_FROM)
@@ -238,6 +237,7 @@ def tip_assign(*, tip: Tip, to: User | None, by: User) -> bool:
 
 
 def tip_mark_in_review(*, tip: Tip, by: User) -> bool:
+    permissions.check_can_triage(by)
     return _transition(
         tip=tip,
         by=by,
@@ -252,6 +252,7 @@ def tip_ask(*, tip: Tip, by: User, body: str) -> TipMessage:
     """Write a question the tipster sees through their receipt; a tip waiting for the
     analysts now waits for the tipster (conditionally: a second question, or a tip forwarded
     meanwhile, keeps its status)."""
+    permissions.check_can_triage(by)
     if tip.status in CLOSED_STATUSES:
         # The tipster of a closed tip cannot answer, and their receipt will expire.
         raise TriageError("This tip is closed. Reopen it before asking a question.")
@@ -284,6 +285,7 @@ def tip_group_root(tip: Tip) -> Tip:
 def tip_mark_duplicate(*, tip: Tip, of: Tip, by: User) -> bool:
     """Mark `tip` a duplicate of `of`'s group. Groups stay flat: the tip points at the
     group's root, and tips that pointed at `tip` move with it."""
+    permissions.check_can_triage(by)
     root = tip_group_root(of)
     if root.pk == tip.pk:
         raise TriageError(f"Tip #{tip.pk} cannot be a duplicate of itself or its own duplicate.")
@@ -315,6 +317,7 @@ def tip_mark_duplicate(*, tip: Tip, of: Tip, by: User) -> bool:
 
 
 def tip_reject(*, tip: Tip, by: User, reason: str) -> bool:
+    permissions.check_can_triage(by)
     if reason not in REJECT_REASONS:
         raise TriageError(f"unknown rejection reason {reason!r}")
     now = timezone.now()
@@ -332,6 +335,7 @@ def tip_reject(*, tip: Tip, by: User, reason: str) -> bool:
 
 
 def tip_close(*, tip: Tip, by: User) -> bool:
+    permissions.check_can_triage(by)
     now = timezone.now()
     return _transition(
         tip=tip,
@@ -346,6 +350,7 @@ def tip_close(*, tip: Tip, by: User) -> bool:
 
 def tip_reopen(*, tip: Tip, by: User) -> bool:
     """Back to "in review": stops the retention clock; a duplicate leaves its group."""
+    permissions.check_can_triage(by)
     return _transition(
         tip=tip,
         by=by,
@@ -365,9 +370,9 @@ FORWARDABLE_FROM = (*OPEN_STATUSES, S.DUPLICATE)
 
 
 def tip_mark_forwarded(*, tip: Tip, by: User, to: User) -> None:
-    """Record that `by` forwarded the tip to `to`. Called only by
-    moderation.forwarding.tip_forward, in the transaction that creates the Forward row, so
-    no tip is "forwarded" without one."""
+    """Record that `by` forwarded the tip to `to`; only moderation.forwarding.tip_forward
+    calls it, in the transaction that creates the Forward row."""
+    permissions.check_can_forward(by)
     now = timezone.now()
     with transaction.atomic():
         Tip.objects.filter(pk=tip.pk, status__in=FORWARDABLE_FROM).update(status=S.FORWARDED)
@@ -393,6 +398,7 @@ def tip_resume_after_follow_up(*, tip: Tip) -> bool:
 
 def tip_add_note(*, tip: Tip, by: User, body: str) -> TipNote:
     """An internal note; never shown to the tipster. The log records that, not what."""
+    permissions.check_can_add_note(by)
     with transaction.atomic():
         note = TipNote.objects.create(tip=tip, author=by, body=body)
         log_action("tip.note_added", user=by, target=tip, data={"note_id": note.pk})
@@ -405,6 +411,7 @@ def tip_add_note(*, tip: Tip, by: User, body: str) -> TipNote:
 def tip_group_split(*, tip: Tip, by: User) -> TipGroup:
     """Take `tip` out of its group into a new group of its own, by hand: the automatic
     grouping never puts it back."""
+    permissions.check_can_triage(by)
     if tip.traced_object_id is None:
         raise TriageError("Reports about something else are not grouped.")
     with transaction.atomic():
@@ -417,24 +424,36 @@ def tip_group_split(*, tip: Tip, by: User) -> TipGroup:
 
 def tip_group_merge(*, group: TipGroup, into: TipGroup, by: User) -> int:
     """Move every tip of `group` into `into` (same object), by hand; return how many."""
-    if group.pk == into.pk:
-        raise TriageError("A group cannot be merged into itself.")
-    if group.traced_object_id != into.traced_object_id:
-        raise TriageError("Only groups of the same object can be merged.")
+    return tip_groups_merge(groups=[group], into=into, by=by)
+
+
+def tip_groups_merge(*, groups: Sequence[TipGroup], into: TipGroup, by: User) -> int:
+    """Merge each of `groups` into `into` in one transaction: all of them, or none if one
+    fails. One audit entry per group merged, as one merge each; return the tips moved."""
+    permissions.check_can_triage(by)
+    for group in groups:
+        if group.pk == into.pk:
+            raise TriageError("A group cannot be merged into itself.")
+        if group.traced_object_id != into.traced_object_id:
+            raise TriageError("Only groups of the same object can be merged.")
+    moved = 0
     with transaction.atomic():
-        tip_ids = list(group.tips.values_list("pk", flat=True))
-        moved = grouping.tip_groups_merge(group=group, into=into)
-        log_action(
-            "tip.groups_merged",
-            user=by,
-            target=into,
-            data={"from": group.pk, "moved": moved, "tips": tip_ids},
-        )
+        for group in groups:
+            tip_ids = list(group.tips.values_list("pk", flat=True))
+            count = grouping.tip_groups_merge(group=group, into=into)
+            log_action(
+                "tip.groups_merged",
+                user=by,
+                target=into,
+                data={"from": group.pk, "moved": count, "tips": tip_ids},
+            )
+            moved += count
     return moved
 
 
 def tip_flood_release(*, group: TipGroup, by: User) -> bool:
     """A held flood was genuine: its tips join the queue; it counts as one group."""
+    permissions.check_can_triage(by)
     with transaction.atomic():
         changed = TipGroup.objects.filter(pk=group.pk, flood=FloodState.HELD).update(
             flood=FloodState.RELEASED
@@ -454,6 +473,7 @@ def tip_flood_reject(*, group: TipGroup, by: User) -> int:
     """A held flood was spam: reject every tip in it still open (one conditional update,
     one audit entry naming them); tips joining later stay out of the queue. Returns how
     many tips were rejected."""
+    permissions.check_can_triage(by)
     now = timezone.now()
     with transaction.atomic():
         changed = TipGroup.objects.filter(

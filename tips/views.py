@@ -20,8 +20,10 @@ The pages are never cached (they carry a CSRF token, and a receipt must never si
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
 from http.cookies import SimpleCookie
+from typing import Any
 
 from csp.decorators import csp_update
 from django.conf import settings
@@ -45,7 +47,7 @@ from tips.crypto import (
 )
 from tips.forms import FollowUpForm, ReceiptForm, ReportForm, TipForm
 from tips.models import Tip
-from tips.ratelimits import LimitHit, limits_hit, network_limits_hit, shared_limits_hit
+from tips.ratelimits import LimitHit, Rule, limits_hit, network_limits_hit, shared_limits_hit
 from tips.selectors import public_results, tip_submission_received
 from tips.services import (
     ReceivedTip,
@@ -60,12 +62,12 @@ from traceobject.views import written_text
 PROOF_OF_WORK_CSP = {"worker-src": ["'self'", "blob:"]}
 
 
-def public_form_page(view):
+def public_form_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """GET shows the form, POST sends it; never cached; other methods get a 405 page."""
 
     @never_cache
     @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if request.method not in {"GET", "HEAD", "POST"}:
             return method_not_allowed(request, ["GET", "POST"])
         return view(request, *args, **kwargs)
@@ -121,7 +123,9 @@ def receipt_redirect(request: HttpRequest, received: ReceivedTip | None) -> Http
     return response
 
 
-def _receive(request: HttpRequest, *, rules, scope: str = "", **kwargs) -> HttpResponse:
+def _receive(
+    request: HttpRequest, *, rules: list[Rule], scope: str = "", **kwargs: Any
+) -> HttpResponse:
     """Store the tip, then count it against the shared budgets: only a taken request counts
     there. A form sent twice at the same moment stores one tip and shows its receipt."""
     try:
@@ -228,7 +232,7 @@ def _receipt_lookup(request: HttpRequest, receipt: str) -> Tip | LimitHit | None
     return tip
 
 
-def _status_page(request: HttpRequest, tip: Tip, receipt: str, **extra) -> HttpResponse:
+def _status_page(request: HttpRequest, tip: Tip, receipt: str, **extra: Any) -> HttpResponse:
     form = extra.pop("follow_up_form", None) or FollowUpForm(initial={"receipt": receipt})
     return render(
         request,

@@ -15,7 +15,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import AuditEntry
-from moderation.admin import MAX_TIPS_PER_FORWARD
 from tests.conftest import staff_login
 from tests.factories import tip_at
 from tips import board
@@ -349,10 +348,6 @@ def test_a_group_of_another_object_is_not_touched(
     analyst_client.post(act_url(other), {"do": "reject_spam", "group": seeded["big"].pk})
 
     assert not Tip.objects.filter(status=TipStatus.REJECTED).exists()
-
-
-def test_the_boards_forward_limit_is_the_forward_pages():
-    assert board.FORWARD_AT_MOST == MAX_TIPS_PER_FORWARD
 
 
 # --- Cost ----------------------------------------------------------------------------------

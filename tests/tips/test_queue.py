@@ -20,8 +20,9 @@ from objects.staff_images import staff_image_url
 from tests.conftest import staff_login
 from tests.factories import tip_at
 from tips import grouping, triage
-from tips.admin import PREVIEW_CHARS, TipAdmin
+from tips.admin import TipAdmin
 from tips.models import Tip, TipStatus
+from tips.selectors import PREVIEW_CHARS
 from tips.services import retention_apply
 from traceobject.pagination import CappedPaginator
 

@@ -19,7 +19,7 @@ from audit.models import AuditEntry
 from tests.conftest import staff_login
 from tests.factories import received, tip_at
 from tips import triage
-from tips.admin import humanised_age
+from tips.columns import humanised_age
 from tips.models import Tip, TipMessage, TipNote, TipStatus
 from tips.services import tip_add_follow_up
 from traceobject.pagination import CappedPaginator

@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from tests.factories import received
 from tips import triage
-from tips.admin import forward_create_url
 from tips.models import FloodState, RejectReason, Tip, TipGroup, TipKind, TipNote, TipStatus
+from tips.workbench.common import forward_create_url
 
 pytestmark = pytest.mark.django_db
 

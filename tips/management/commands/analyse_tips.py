@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from objects.models import TracedObject
 from tips.evidence import object_board
@@ -16,7 +17,7 @@ SHOWN = 15  # groups and claims listed in the text format
 class Command(BaseCommand):
     help = "Print an object's groups of similar tips and its claims, the strongest first."
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("code", help="the object's public code, e.g. TAO-2026-0042")
         parser.add_argument("--format", choices=["text", "json"], default="text")
         parser.add_argument(
@@ -25,7 +26,7 @@ class Command(BaseCommand):
             help="rebuild the groups, the similarity index and the claims first",
         )
 
-    def handle(self, *args, code: str, format: str, regroup: bool, **options) -> None:
+    def handle(self, *args: Any, code: str, format: str, regroup: bool, **options: Any) -> None:
         traced_object = TracedObject.objects.filter(code=code).first()
         if traced_object is None:
             raise CommandError(f"no object with the code {code!r}")

@@ -8,8 +8,9 @@ import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 from django_countries import countries
@@ -51,7 +52,7 @@ def _text(record: dict, key: str, limit: int, *, multiline: bool = False) -> str
     return value
 
 
-def _received_at(value) -> datetime:
+def _received_at(value: object) -> datetime:
     if value in (None, ""):
         return timezone.now()
     if not isinstance(value, str):
@@ -65,7 +66,7 @@ def _received_at(value) -> datetime:
     return moment
 
 
-def _links(value) -> list[str]:
+def _links(value: object) -> list[str]:
     if value in (None, ""):
         return []
     if not isinstance(value, list) or not all(isinstance(link, str) for link in value):
@@ -78,11 +79,11 @@ def _links(value) -> list[str]:
 class Command(BaseCommand):
     help = "Import tips from other channels (JSON Lines) and group them."
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("path", help="a .jsonl file, one tip per line")
         parser.add_argument("--object", dest="code", help="the object code for lines without one")
 
-    def handle(self, *args, path: str, code: str | None, **options) -> None:
+    def handle(self, *args: Any, path: str, code: str | None, **options: Any) -> None:
         source = Path(path)
         if not source.is_file():
             raise CommandError(f"{source} is not a file")
@@ -149,7 +150,7 @@ class Command(BaseCommand):
             ref=_text(record, "ref", 100),
         )
 
-    def traced_object(self, code) -> TracedObject:
+    def traced_object(self, code: object) -> TracedObject:
         if not code or not isinstance(code, str):
             raise LineError("no 'object' code (and no --object)")
         if code not in self.objects:

@@ -8,9 +8,10 @@ configured key opens is reported by tip id; the command carries on and exits 1 a
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 from cryptography.fernet import InvalidToken
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from tips.crypto import contact_reencrypt
 from tips.models import Tip
@@ -26,12 +27,12 @@ class Command(BaseCommand):
         "reported by tip id, and the command exits 1 after re-encrypting the rest."
     )
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--batch-size", type=int, default=BATCH, help=f"rows read at a time (default {BATCH})"
         )
 
-    def handle(self, *args, batch_size: int, **options) -> None:
+    def handle(self, *args: Any, batch_size: int, **options: Any) -> None:
         if batch_size < 1:
             raise CommandError("--batch-size must be at least 1")
         reencrypted, unreadable = 0, []
