@@ -1,9 +1,7 @@
 """Writes for cases and objects: intake, and one function per lifecycle transition.
 
-Every transition is a conditional UPDATE on the current state, so doing it twice, or two
-people doing it at once, changes the row once. `check_*` functions validate and check access
-before the `object_*` functions change anything; views, admin actions, management commands
-and Celery tasks all call these same functions.
+Every transition checks who asks (`check_can_*`) first, then runs its conditional UPDATE and
+its audit entry in one transaction: twice, or by two people at once, it changes the row once.
 """
 
 from __future__ import annotations
@@ -95,9 +93,15 @@ def intake_limits() -> Limits:
 # --- Cases ------------------------------------------------------------------------------
 
 
+def check_can_create_case(*, by: User) -> None:
+    if not by.has_perm("objects.add_case"):
+        raise PermissionDenied(_("You do not have the permission to create cases."))
+
+
 def case_create(*, reference: str, title: str, owners: list[User], by: User) -> Case:
     """A new case, owned by `owners` and by its creator (or it would vanish from their own
     list: investigators see only the cases they own). A superuser need not own it."""
+    check_can_create_case(by=by)
     with transaction.atomic():
         case = Case.objects.create(reference=reference.strip(), title=title)
         case.owners.set({*owners, *([] if by.is_superuser else [by])})
@@ -155,6 +159,13 @@ def _intake_store(upload: BinaryIO, max_bytes: int) -> Path:
     return path
 
 
+def check_can_upload(*, case: Case, by: User) -> None:
+    if not by.has_perm("objects.add_tracedobject"):
+        raise PermissionDenied(_("You do not have the permission to upload objects."))
+    if not (by.is_superuser or case.owners.filter(pk=by.pk).exists()):
+        raise PermissionDenied(_("Only an investigator of this case can upload to it."))
+
+
 def object_submit(
     *,
     case: Case,
@@ -168,6 +179,7 @@ def object_submit(
     Raises ImageRejected (and creates nothing) when the file is empty or over the size cap;
     every other check happens in the intake task.
     """
+    check_can_upload(case=case, by=uploaded_by)
     path = _intake_store(upload, intake_limits().max_bytes)
     try:
         with transaction.atomic():
@@ -417,43 +429,67 @@ def object_approve(
     current = TracedObject.objects.filter(pk=obj.pk, state=ObjectState.AWAITING_APPROVAL)
     if expected_updated_at is not None:
         current = current.filter(updated_at=expected_updated_at)
-    updated = current.update(
-        state=ObjectState.PUBLISHED, approved_by=by, published_at=now, updated_at=now
-    )
+    try:
+        with transaction.atomic():
+            updated = current.update(
+                state=ObjectState.PUBLISHED, approved_by=by, published_at=now, updated_at=now
+            )
+            if updated:
+                obj.refresh_from_db()
+                _public_pages_changed()
+                log_action("object.approved", user=by, target=obj, data={"checklist": "confirmed"})
+                log_action("object.published", user=by, target=obj)
+    except BaseException:
+        _public_copies_take_back(obj)
+        raise
     if not updated:
-        obj.refresh_from_db()
-        if not obj.is_public:
-            media_unpublish(obj=obj)
+        _public_copies_take_back(obj)
         raise TransitionError(
             _("%(code)s was changed by someone else meanwhile.") % {"code": obj.code}
         )
-    obj.refresh_from_db()
-    _public_pages_changed()
-    log_action("object.approved", user=by, target=obj, data={"checklist": "confirmed"})
-    log_action("object.published", user=by, target=obj)
     return obj
+
+
+def _public_copies_take_back(obj: TracedObject) -> None:
+    """After an approval that did not happen: the public copies go, unless it is public."""
+    obj.refresh_from_db()
+    if not obj.is_public:
+        media_unpublish(obj=obj)
+
+
+# The public text an investigator may correct while the object is not public; `translations`
+# holds the same fields in the other languages.
+EDITABLE_DETAILS = ("title", "category", "questions", "region_hint", "alt_text")
 
 
 def object_update_details(*, obj: TracedObject, by: User, details: dict[str, Any]) -> TracedObject:
     """Change the public text while the object is not yet public (never silently after)."""
-    _check_owns_case(obj=obj, by=by, action=_("edit"))
-    allowed = {"title", "category", "questions", "region_hint", "alt_text", "translations"}
+    check_can_edit(obj=obj, by=by)
+    allowed = {*EDITABLE_DETAILS, "translations"}
     if set(details) - allowed:
         raise ValueError(f"not editable: {sorted(set(details) - allowed)}")
     if "translations" in details:
         details = {**details, "translations": translations_clean(details["translations"])}
-    updated = TracedObject.objects.filter(pk=obj.pk, state__in=EDITABLE_STATES).update(
-        **details, updated_at=timezone.now()
-    )
+    with transaction.atomic():
+        updated = TracedObject.objects.filter(pk=obj.pk, state__in=EDITABLE_STATES).update(
+            **details, updated_at=timezone.now()
+        )
+        if updated:
+            obj.refresh_from_db()
+            _public_pages_changed()
+            log_action("object.edited", user=by, target=obj, data={"fields": sorted(details)})
     if not updated:
         raise TransitionError(
             _("%(code)s was published or retired meanwhile; its text was not changed.")
             % {"code": obj.code}
         )
-    obj.refresh_from_db()
-    _public_pages_changed()
-    log_action("object.edited", user=by, target=obj, data={"fields": sorted(details)})
     return obj
+
+
+def check_can_edit(*, obj: TracedObject, by: User) -> None:
+    if not by.has_perm("objects.change_tracedobject"):
+        raise PermissionDenied(_("You do not have the permission to edit objects."))
+    _check_owns_case(obj=obj, by=by, action=_("edit"))
 
 
 def check_can_identify(*, obj: TracedObject, by: User) -> None:
@@ -480,17 +516,19 @@ def object_mark_identified(
     if outcome not in Outcome.values:
         raise TransitionError(_("Choose an outcome."))
     now = timezone.now()
-    updated = TracedObject.objects.filter(pk=obj.pk, state=ObjectState.PUBLISHED).update(
-        state=ObjectState.IDENTIFIED,
-        outcome=outcome,
-        outcome_public_line=public_line.strip()[:200],
-        identified_at=now,
-        updated_at=now,
-    )
-    obj.refresh_from_db()
+    with transaction.atomic():
+        updated = TracedObject.objects.filter(pk=obj.pk, state=ObjectState.PUBLISHED).update(
+            state=ObjectState.IDENTIFIED,
+            outcome=outcome,
+            outcome_public_line=public_line.strip()[:200],
+            identified_at=now,
+            updated_at=now,
+        )
+        obj.refresh_from_db()
+        if updated:
+            _public_pages_changed()
+            log_action("object.identified", user=by, target=obj, data={"outcome": outcome})
     if updated:
-        _public_pages_changed()
-        log_action("object.identified", user=by, target=obj, data={"outcome": outcome})
         return obj
     if obj.state == ObjectState.IDENTIFIED and obj.outcome == outcome:
         return obj  # the same click twice, at the same moment
@@ -513,19 +551,21 @@ def check_can_retire(*, obj: TracedObject, by: User) -> None:
 def object_retire(*, obj: TracedObject, by: User) -> TracedObject:
     check_can_retire(obj=obj, by=by)
     now = timezone.now()
-    retired = (
-        TracedObject.objects.filter(pk=obj.pk)
-        .exclude(state=ObjectState.RETIRED)
-        .exclude(state=ObjectState.DRAFT)
-        .update(state=ObjectState.RETIRED, retired_at=now, updated_at=now)
-    )
-    obj.refresh_from_db()
+    with transaction.atomic():
+        retired = (
+            TracedObject.objects.filter(pk=obj.pk)
+            .exclude(state=ObjectState.RETIRED)
+            .exclude(state=ObjectState.DRAFT)
+            .update(state=ObjectState.RETIRED, retired_at=now, updated_at=now)
+        )
+        obj.refresh_from_db()
+        if retired:
+            _public_pages_changed()
+            log_action("object.retired", user=by, target=obj)
     if obj.state == ObjectState.RETIRED:
-        # Nothing of a retired object stays public; staff still see the private images.
+        # Nothing of a retired object stays public (once that is committed); staff still
+        # see the private images.
         media_unpublish(obj=obj)
-    if retired:
-        _public_pages_changed()
-        log_action("object.retired", user=by, target=obj)
     if obj.state == ObjectState.DRAFT:
         raise TransitionError(
             _("%(code)s is still being processed; retire it once it is done.") % {"code": obj.code}
