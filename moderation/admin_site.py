@@ -102,7 +102,9 @@ class StaffAdminSite(OTPAdminSite):
     index_template = "admin/traceobject_index.html"  # each role's counts, then the apps
 
     def get_urls(self):
-        from moderation.dashboard import dashboard_view  # reads tips: imported once apps are ready
+        from moderation.pages.dashboard import (
+            dashboard_view,  # reads tips: imported once apps are ready
+        )
 
         return [
             path("dashboard/", self.admin_view(dashboard_view), name="dashboard"),

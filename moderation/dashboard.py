@@ -1,8 +1,6 @@
-"""The back-office dashboard: tips per day, backlog by status and age, time to first
-triage, and what forwarded tips were worth per case. Every figure is one aggregate query
-over a bounded window (or the open tips alone), read from an index that holds every column
-it needs, so the page costs the same at a thousand tips as at a million; the chart is SVG
-drawn here, no script."""
+"""The dashboard's figures (moderation/pages/dashboard.py): each one aggregate query over a
+bounded window (or the open tips alone), from an index holding every column it needs, so the
+page costs the same at a thousand tips as at a million; the chart is SVG laid out here."""
 
 from __future__ import annotations
 
@@ -11,19 +9,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.contrib import admin
-from django.contrib.auth.decorators import permission_required
-from django.core.cache import cache
 from django.db import connection
 from django.db.models import Aggregate, Count, DurationField, ExpressionWrapper, F, Q, Value
 from django.db.models.functions import TruncDate
-from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from moderation.models import Forward, ForwardOutcome
 from tips.models import Tip, TipStatus
-from traceobject.backoffice import backoffice_render
 
 CHART_DAYS = 60
 TRIAGE_WINDOW_DAYS = 30
@@ -209,15 +201,3 @@ def dashboard_figures() -> dict[str, Any]:
         "median_hours": median_hours_to_first_triage(now=now),
         "forwards": forwards_per_case(now=now),
     }
-
-
-@permission_required("tips.view_tip", raise_exception=True)
-def dashboard_view(request: HttpRequest) -> HttpResponse:
-    figures = cache.get_or_set(FIGURES_KEY, dashboard_figures, FIGURES_SECONDS)
-    context = {
-        "title": _("Dashboard"),
-        "triage_window_days": TRIAGE_WINDOW_DAYS,
-        "forwards_window_days": FORWARDS_WINDOW_DAYS,
-        **(figures or dashboard_figures()),
-    }
-    return backoffice_render(request, admin.site, "admin/moderation/dashboard.html", context)

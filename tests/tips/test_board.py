@@ -15,7 +15,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import AuditEntry
-from moderation.admin import MAX_TIPS_PER_FORWARD
 from tests.conftest import staff_login
 from tests.factories import tip_at
 from tips import board
@@ -28,6 +27,7 @@ from tips.models import (
     TipGroup,
     TipStatus,
 )
+from tips.permissions import MAX_TIPS_PER_FORWARD
 
 pytestmark = pytest.mark.django_db
 
