@@ -22,19 +22,14 @@ timeout = 60
 # No access log: it would record visitors' addresses.
 accesslog = None
 
-# Built once per process before its first request, instead of during it: the CLDR country
-# names in every language that the tip page's claim marks need (0.3 s, tips/claims.py).
-# Dotted names, as the project package imports no app.
-WARM_UP = ("tips.claims.country_names",)
-
 
 def warm_up() -> None:
-    from django.utils.module_loading import import_string
+    """What the apps registered to build before the first request (traceobject/warmup.py)."""
+    from traceobject.warmup import warm_up as run  # once Django is set up
 
-    for name in WARM_UP:
-        import_string(name)()
+    run()
 
 
-def post_worker_init(worker) -> None:
+def post_worker_init(worker: object) -> None:
     """gunicorn's hook: the worker has loaded the application (Django is set up)."""
     warm_up()
