@@ -9,7 +9,6 @@ from typing import Any
 
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -25,16 +24,16 @@ class AuditHistory:
     """Replaces ModelAdmin.history_view and log_*; the class it is mixed into is a ModelAdmin."""
 
     # Django's admin log would be a second, partial trail that History does not show.
-    def log_addition(self, request: HttpRequest, obj: Model, message: Any) -> None:
+    def log_addition(self, request: HttpRequest, obj: Any, message: Any) -> Any:
         return None
 
-    def log_change(self, request: HttpRequest, obj: Model, message: Any) -> None:
+    def log_change(self, request: HttpRequest, obj: Any, message: Any) -> Any:
         return None
 
-    def log_deletion(self, request: HttpRequest, obj: Model, object_repr: str) -> None:
+    def log_deletion(self, request: HttpRequest, obj: Any, object_repr: str) -> Any:
         return None
 
-    def log_deletions(self, request: HttpRequest, queryset: Any) -> None:
+    def log_deletions(self, request: HttpRequest, queryset: Any) -> Any:
         return None
 
     def history_view(

@@ -35,6 +35,7 @@ from moderation.roles import ROLE_GROUPS
 from moderation.selectors import forwards_visible_to, sees_every_forward
 from moderation.staff import OWN_ACCOUNT_READONLY, role_changes_by
 from tips.display import links_as_text
+from traceobject.backoffice import staff_user
 
 
 class AcknowledgedFilter(admin.SimpleListFilter):
@@ -84,7 +85,23 @@ class ForwardAdmin(AuditHistory, admin.ModelAdmin):
             {"fields": ["acknowledged_at", "outcome", "outcome_note", "outcome_at"]},
         ),
     ]
-    readonly_fields = [name for _title, section in fieldsets for name in section["fields"]]
+    readonly_fields = [
+        "tip_number",
+        "object_code",
+        "by",
+        "to",
+        "created_at",
+        "summary",
+        "tip_body",
+        "tip_country",
+        "tip_where",
+        "tip_links",
+        "tip_follow_ups",
+        "acknowledged_at",
+        "outcome",
+        "outcome_note",
+        "outcome_at",
+    ]
 
     def get_urls(self) -> list[URLPattern]:
         wrap = self.admin_site.admin_view
@@ -111,12 +128,12 @@ class ForwardAdmin(AuditHistory, admin.ModelAdmin):
     def get_list_display(self, request: HttpRequest) -> list[Any]:
         # An investigator's inbox holds only their own forwards: a "to" column would repeat
         # their name on every row and push the acknowledged and outcome columns out of sight.
-        if sees_every_forward(request.user):
+        if sees_every_forward(staff_user(request)):
             return self.list_display
         return [column for column in self.list_display if column != "to"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Forward]:
-        return forwards_visible_to(user=request.user, forwards=super().get_queryset(request))
+        return forwards_visible_to(user=staff_user(request), forwards=super().get_queryset(request))
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # forwards are made from tips, through forward_create_view
@@ -219,7 +236,7 @@ class StaffUserAdmin(AuditHistory, UserAdmin):
     ) -> HttpResponse:
         # Names the administrator in the audit of any role change this form makes, and lets
         # moderation.staff refuse a change of their own roles however the form was posted.
-        with role_changes_by(user=request.user, via="back office"):
+        with role_changes_by(user=staff_user(request), via="back office"):
             return super().changeform_view(request, object_id, form_url, extra_context)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -253,5 +270,5 @@ class RoleGroupAdmin(AuditHistory, GroupAdmin):
         form_url: str = "",
         extra_context: dict[str, Any] | None = None,
     ) -> HttpResponse:
-        with role_changes_by(user=request.user, via="back office"):
+        with role_changes_by(user=staff_user(request), via="back office"):
             return super().changeform_view(request, object_id, form_url, extra_context)

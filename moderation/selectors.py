@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import User
 from django.db.models import QuerySet
 
 from moderation.models import Forward
 from tips.models import Tip
 from tips.permissions import MAX_TIPS_PER_FORWARD
 
-AnyUser = AbstractBaseUser | AnonymousUser
 
-
-def sees_every_forward(user: AnyUser) -> bool:
+def sees_every_forward(user: User) -> bool:
     """Analysts (and superusers) see every forward; an investigator only their inbox."""
     return user.is_superuser or user.has_perm("tips.change_tip")
 
 
-def forwards_visible_to(*, user: AnyUser, forwards: QuerySet[Forward]) -> QuerySet[Forward]:
+def forwards_visible_to(*, user: User, forwards: QuerySet[Forward]) -> QuerySet[Forward]:
     forwards = forwards.select_related("tip__traced_object", "by", "to")
     return forwards if sees_every_forward(user) else forwards.filter(to=user)
 

@@ -5,7 +5,7 @@ in objects/backoffice/, the bulk actions in objects/actions.py, every write in s
 from __future__ import annotations
 
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import flatten_fieldsets, unquote
@@ -52,7 +52,8 @@ from traceobject.backoffice import staff_user
 
 EDITABLE_FIELDS = list(EDITABLE_DETAILS)  # the fieldsets' order; the rule is the service's
 
-Fieldsets = list[tuple[Any, dict[str, Any]]]
+if TYPE_CHECKING:
+    from django.contrib.admin.options import _FieldsetSpec as Fieldsets
 
 
 @admin.register(Case)
@@ -65,7 +66,9 @@ class CaseAdmin(AuditHistory, admin.ModelAdmin):
     readonly_fields = ["created_at"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Case]:
-        return cases_with_object_counts(user=request.user, cases=super().get_queryset(request))
+        return cases_with_object_counts(
+            user=staff_user(request), cases=super().get_queryset(request)
+        )
 
     @admin.display(description=gettext_lazy("objects"), ordering="object_count")
     def object_count(self, case: Case) -> str:
@@ -113,7 +116,7 @@ class CaseFilter(admin.SimpleListFilter):
     parameter_name = "case"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        cases = cases_of(user=request.user).values_list("pk", "reference")
+        cases = cases_of(user=staff_user(request)).values_list("pk", "reference")
         return [(str(pk), reference) for pk, reference in cases]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
@@ -235,7 +238,7 @@ class TracedObjectAdmin(AuditHistory, ObjectColumns, admin.ModelAdmin):
         return [
             (
                 _("In %(language)s (optional: English is shown where empty)") % {"language": name},
-                {"fields": translation_field_names(code), "classes": ["collapse"]},
+                {"fields": [*translation_field_names(code)], "classes": ["collapse"]},
             )
             for code, name in translation_languages()
         ]
@@ -282,7 +285,7 @@ class TracedObjectAdmin(AuditHistory, ObjectColumns, admin.ModelAdmin):
         self, db_field: ForeignKey, request: HttpRequest, **kwargs: Any
     ) -> ModelChoiceField | None:
         if db_field.name == "case" and not request.user.is_superuser:
-            kwargs["queryset"] = cases_of(user=request.user)
+            kwargs["queryset"] = cases_of(user=staff_user(request))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     # --- Change page: the text through object_update_details, never ModelForm.save()

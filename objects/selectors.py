@@ -6,12 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TypedDict
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import User
 from django.db.models import Count, Q, QuerySet
 
 from objects.models import Case, ObjectState, Resemblance, TracedObject, TracedObjectQuerySet
-
-AnyUser = AbstractBaseUser | AnonymousUser
 
 # The columns a gallery card shows; everything else stays in the database.
 _CARD_FIELDS = (
@@ -103,20 +101,20 @@ def object_public_get(*, code: str) -> TracedObject | None:
 # --- Back office ------------------------------------------------------------------------
 
 
-def owned_case_ids(*, user: AnyUser) -> set[int] | None:
+def owned_case_ids(*, user: User) -> set[int] | None:
     """The cases whose reference `user` may read; None for a superuser (every case)."""
     if user.is_superuser:
         return None
     return set(Case.objects.filter(owners=user).values_list("pk", flat=True))
 
 
-def cases_of(*, user: AnyUser, cases: QuerySet[Case] | None = None) -> QuerySet[Case]:
+def cases_of(*, user: User, cases: QuerySet[Case] | None = None) -> QuerySet[Case]:
     """The cases `user` owns (every case for a superuser), of `cases` if given."""
     cases = Case.objects.all() if cases is None else cases
     return cases if user.is_superuser else cases.filter(owners=user)
 
 
-def cases_with_object_counts(*, user: AnyUser, cases: QuerySet[Case]) -> QuerySet[Case]:
+def cases_with_object_counts(*, user: User, cases: QuerySet[Case]) -> QuerySet[Case]:
     return cases_of(user=user, cases=cases).annotate(
         object_count=Count("traced_objects", distinct=True)
     )
@@ -131,7 +129,7 @@ class NearDuplicate:
 
 
 def near_duplicates(
-    *, obj: TracedObject, user: AnyUser, owned: set[int] | None
+    *, obj: TracedObject, user: User, owned: set[int] | None
 ) -> list[NearDuplicate]:
     """Every resemblance of `obj` in either direction, closest first, with what `user` may
     see of the other object (`owned`: owned_case_ids). Two queries."""

@@ -60,7 +60,7 @@ class SortableOnlyChangeList(ChangeList):
     """A ChangeList that ignores ?o= on a column not in sortable_by (Django only hides its
     link): a hand-written sort must not scan a table no index serves in that order."""
 
-    def get_ordering_field(self, field_name: str) -> str | None:
+    def get_ordering_field(self, field_name: Callable[..., Any] | str) -> Any:
         if self.sortable_by is not None and field_name not in self.sortable_by:
             return None
         return super().get_ordering_field(field_name)

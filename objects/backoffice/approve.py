@@ -37,7 +37,7 @@ def approve_view(request: HttpRequest, object_id: str, *, model_admin: ObjectAdm
         form.add_error(None, state_error)
     elif form.has_error("reviewed_version"):
         # Reload the page so the approver reviews the object as it is now.
-        messages.warning(request, form.errors["reviewed_version"][0])
+        messages.warning(request, str(form.errors["reviewed_version"][0]))
         return HttpResponseRedirect(request.path)
     elif form.is_valid():
         try:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import Any, cast
 
 from django.contrib import admin
 from django.utils.html import format_html
@@ -20,12 +20,10 @@ THUMBNAIL_SIDE = 64  # pixels: the long side of a thumbnail in the list
 class ObjectColumns:
     """Mixed into the ModelAdmin, whose get_empty_value_display it uses."""
 
-    get_empty_value_display: Callable[[], str]
-
     @admin.display(description=gettext_lazy("image"))
     def thumbnail_image(self, obj: TracedObject) -> str:
         if not obj.thumbnail:
-            return self.get_empty_value_display()
+            return cast(Any, self).get_empty_value_display()  # the ModelAdmin's
         width, height = fitted(obj.thumbnail_width, obj.thumbnail_height, THUMBNAIL_SIDE)
         return format_html(
             '<img src="{}" alt="{}" width="{}" height="{}" loading="lazy">',

@@ -21,7 +21,7 @@ from objects.models import TracedObject
 from objects.selectors import near_duplicates, owned_case_ids
 from objects.services import TransitionError
 from objects.staff_images import display_image_html
-from traceobject.backoffice import backoffice_render
+from traceobject.backoffice import backoffice_render, staff_user
 
 if TYPE_CHECKING:
     ObjectAdmin = ModelAdmin[TracedObject]
@@ -33,7 +33,7 @@ def owned_case_ids_of(request: HttpRequest) -> set[int] | None:
     """objects.selectors.owned_case_ids, asked once per request (columns, fieldsets, the
     near-duplicates list all need it)."""
     if not hasattr(request, "owned_case_ids"):
-        request.owned_case_ids = owned_case_ids(user=request.user)  # type: ignore[attr-defined]
+        request.owned_case_ids = owned_case_ids(user=staff_user(request))  # type: ignore[attr-defined]
     return request.owned_case_ids  # type: ignore[attr-defined]
 
 
@@ -122,7 +122,9 @@ def near_duplicate_lines(request: HttpRequest, obj: TracedObject) -> list[dict[s
     object they may not open is "a similar object in another case" (its case's owners were
     mailed, objects.services.resemblance_notify); a case reference only for a case they own."""
     lines = []
-    for found in near_duplicates(obj=obj, user=request.user, owned=owned_case_ids_of(request)):
+    for found in near_duplicates(
+        obj=obj, user=staff_user(request), owned=owned_case_ids_of(request)
+    ):
         other, distance = found.other, found.distance
         if not found.visible:
             line = format_html(

@@ -34,7 +34,7 @@ def upload_view(
             return uploaded(request, obj)
     else:
         form = UploadForm(initial=model_admin.get_changeform_initial_data(request))
-    admin_form = helpers.AdminForm(form, list(fieldsets), {}, model_admin=model_admin)
+    admin_form = helpers.AdminForm(form, list(fieldsets), {}, model_admin=model_admin)  # type: ignore[arg-type]
     context = {
         **model_admin.admin_site.each_context(request),
         "title": _("Upload an object"),
