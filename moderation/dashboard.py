@@ -10,7 +10,16 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db import connection
-from django.db.models import Aggregate, Count, DurationField, ExpressionWrapper, F, Q, Value
+from django.db.models import (
+    Aggregate,
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Q,
+    QuerySet,
+    Value,
+)
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -40,7 +49,7 @@ def tips_per_day(*, today: date, days: int = CHART_DAYS) -> list[tuple[date, int
     ]
 
 
-def backlog(*, now) -> list[dict]:
+def backlog(*, now: datetime) -> list[dict[str, Any]]:
     """Open tips by status and age. One query: four plain counts per status, each over one
     range of an index (all, the last week and the last day by status and received_at, the
     urgent by tip_queue_order), read from the index alone; the age bands are differences.
@@ -48,7 +57,7 @@ def backlog(*, now) -> list[dict]:
     """
     open_tips = Tip.objects.filter(status__in=OPEN_STATUSES).order_by()
 
-    def per_status(band: str, **condition):
+    def per_status(band: str, **condition: Any) -> QuerySet[Tip, Any]:
         return (
             open_tips.filter(**condition)
             .values("status")
@@ -91,7 +100,7 @@ class Median(Aggregate):
 WAIT = ExpressionWrapper(F("first_triaged_at") - F("received_at"), output_field=DurationField())
 
 
-def median_hours_to_first_triage(*, now) -> float | None:
+def median_hours_to_first_triage(*, now: datetime) -> float | None:
     """The median wait of the tips first triaged in the window, in the database (the index
     tip_first_triage holds both times): one aggregate on PostgreSQL; elsewhere (SQLite) a
     count, then the middle one or two rows by offset."""
@@ -105,7 +114,7 @@ def median_hours_to_first_triage(*, now) -> float | None:
     return None if median is None else round(median.total_seconds() / 3600, 1)
 
 
-def _median_by_offset(triaged) -> timedelta | None:
+def _median_by_offset(triaged: QuerySet[Tip]) -> timedelta | None:
     count = triaged.count()
     if not count:
         return None
@@ -117,7 +126,7 @@ def _median_by_offset(triaged) -> timedelta | None:
     return sum(middle, timedelta()) / len(middle)
 
 
-def forwards_per_case(*, now) -> list[Mapping[str, Any]]:
+def forwards_per_case(*, now: datetime) -> list[Mapping[str, Any]]:
     """The forwards of the window and their outcomes so far, per case."""
     return list(
         Forward.objects.filter(created_at__gte=now - timedelta(days=FORWARDS_WINDOW_DAYS))

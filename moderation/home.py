@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 from urllib.parse import urlencode
 
 from axes.models import AccessAttempt
@@ -60,11 +61,11 @@ class Waiting:
     url: str
 
 
-def _link(name: str, **filters) -> str:
+def _link(name: str, **filters: Any) -> str:
     return reverse(f"admin:{name}") + ("?" + urlencode(filters) if filters else "")
 
 
-def _queue(label: str, tips: QuerySet, **filters) -> Waiting:
+def _queue(label: str, tips: QuerySet, **filters: Any) -> Waiting:
     """Tips as the queue lists them (without held or rejected floods), linked to the queue
     with `filters`."""
     return Waiting(
@@ -74,7 +75,7 @@ def _queue(label: str, tips: QuerySet, **filters) -> Waiting:
     )
 
 
-def analyst_waiting(user) -> list[Waiting]:
+def analyst_waiting(user: Any) -> list[Waiting]:
     new = Tip.objects.filter(status=TipStatus.NEW)
     return [
         _queue(_("New tips"), new, status__exact=TipStatus.NEW),
@@ -99,7 +100,7 @@ def analyst_waiting(user) -> list[Waiting]:
     ]
 
 
-def investigator_waiting(user) -> list[Waiting]:
+def investigator_waiting(user: Any) -> list[Waiting]:
     return [
         Waiting(
             _("Uploads awaiting my approval"),
@@ -140,7 +141,7 @@ def administrator_waiting() -> list[Waiting]:
     ]
 
 
-def home_sections(user) -> list[HomeSection]:
+def home_sections(user: Any) -> list[HomeSection]:
     """The sections `user`'s roles see (by the permissions that define each role), every
     count of every section counted in one query."""
     wanted: list[tuple[str, str, list[Waiting]]] = []

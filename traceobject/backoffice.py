@@ -16,7 +16,11 @@ from django.template.response import TemplateResponse
 
 
 def backoffice_render(
-    request: HttpRequest, admin_site: AdminSite, template: str, context: dict[str, Any], **kwargs
+    request: HttpRequest,
+    admin_site: AdminSite,
+    template: str,
+    context: dict[str, Any],
+    **kwargs: Any,
 ) -> TemplateResponse:
     """Render `template` as a page of `admin_site`, with the context its base template needs."""
     request.current_app = admin_site.name
@@ -48,7 +52,7 @@ def post_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """require_POST for a ModelAdmin method: a link, a prefetch or a crawler changes nothing."""
 
     @wraps(view)
-    def wrapped(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def wrapped(self: Any, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         return view(self, request, *args, **kwargs)

@@ -23,7 +23,7 @@ import re
 import time
 import uuid
 from collections.abc import Callable
-from typing import cast
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.cache import cache
@@ -118,7 +118,7 @@ class _CacheUnavailable(Exception):
     pass
 
 
-def _guarded(function, *args):
+def _guarded(function: Callable[..., Any], *args: Any) -> Any:
     """Call a cache operation; a broken cache (Redis down or hanging) is never an error page."""
     try:
         return function(*args)
@@ -128,7 +128,7 @@ def _guarded(function, *args):
 
 
 class PageCacheMiddleware:
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
