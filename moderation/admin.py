@@ -1,7 +1,6 @@
 """Forwards and staff accounts as the admin framework lists and shows them: the case owner's
-inbox (an investigator sees only what was forwarded to them), the analysts' view of every
-forward, and the user and group pages. The forward pages are in moderation/pages/; every
-change goes through moderation.forwarding, every export through moderation.exports."""
+inbox (an investigator sees only what was forwarded to them), every forward for analysts,
+and the user and group pages. Pages: moderation/pages/; writes: moderation.forwarding."""
 
 from __future__ import annotations
 

@@ -1,15 +1,5 @@
-"""The back office's home page: what waits for each role, as counts that link to their list.
-
-- Analysts: new tips, urgent reports still new, tips whose tipster answered a question, and
-  their own open tips; each links to the queue with the same filters.
-- Investigators: uploads of their cases waiting for their approval (four eyes), and tips
-  forwarded to them they have not acknowledged yet.
-- Administrators: active staff accounts, logins locked out now, tasks failed this week.
-
-Each count is a subquery an index serves, counted no further than COUNT_CAP (as the queue
-counts tips), and all of them go to the database as one query; a person with several roles
-sees several sections.
-"""
+"""The back office's home page: what waits for each of the user's roles, as counts that link
+to their list, all counted in one query no further than COUNT_CAP (docs/architecture.md)."""
 
 from __future__ import annotations
 

@@ -1,12 +1,7 @@
-"""Realistic volumes for benchmarks: published objects, bench staff, N tips and N audit entries.
+"""Realistic volumes for benchmarks: published objects, bench staff, N tips and N audit
+entries, generated inside PostgreSQL (docs/architecture.md, "Benchmark volumes").
 
     DEBUG=true manage.py seed_load --tips 1000000 --audit 1000000
-
-Tips and audit entries are generated inside PostgreSQL (INSERT … SELECT generate_series, in
-batches of 100,000 rows), then the tables are VACUUM ANALYZEd, so a million rows take
-about a minute instead of hours of ORM saves. It adds to what is there; run it against a
-database of its own (`make bench` uses `perf`). Like seed_demo it refuses to run without
-DEBUG: its staff accounts have known passwords.
 """
 
 from __future__ import annotations
