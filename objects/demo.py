@@ -328,13 +328,13 @@ def demo_objects_ensure(*, uploader: User, approver: User) -> int:
 
     Returns how many were created; objects already in the demo case (by title) are left alone.
     """
+    from objects.intake import object_intake
     from objects.models import ObjectState, Outcome, TracedObject
     from objects.services import (
         ApprovalChecklist,
         ObjectDetails,
         case_ensure,
         object_approve,
-        object_intake,
         object_mark_identified,
         object_submit,
     )

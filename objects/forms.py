@@ -13,12 +13,12 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from objects.intake import intake_limits
 from objects.models import TRANSLATED_FIELDS, Case, Outcome, TracedObject
 from objects.services import (
     TRANSLATION_LIMITS,
     ApprovalChecklist,
     ObjectDetails,
-    intake_limits,
     translations_clean,
 )
 from traceobject.text import CleanCharField

@@ -155,7 +155,7 @@ class TracedObject(models.Model):
     # The upload waiting for the intake task, outside MEDIA_ROOT; emptied once processed.
     intake_path = models.CharField(max_length=255, blank=True, editable=False)
     # Intake runs started on this draft; bounded so an image that kills the worker cannot
-    # be retried for ever (objects.services.MAX_INTAKE_ATTEMPTS).
+    # be retried for ever (objects.intake.MAX_INTAKE_ATTEMPTS).
     intake_attempts = models.PositiveSmallIntegerField(default=0, editable=False)
     display = models.ImageField(upload_to="objects/", blank=True, editable=False)
     display_width = models.PositiveIntegerField(null=True, editable=False)

@@ -120,7 +120,7 @@ def render_action(
 def near_duplicate_lines(request: HttpRequest, obj: TracedObject) -> list[dict[str, SafeString]]:
     """Each resemblance as one line of safe HTML, showing only what the user may see: an
     object they may not open is "a similar object in another case" (its case's owners were
-    mailed, objects.services.resemblance_notify); a case reference only for a case they own."""
+    mailed, objects.intake.resemblance_notify); a case reference only for a case they own."""
     lines = []
     for found in near_duplicates(
         obj=obj, user=staff_user(request), owned=owned_case_ids_of(request)

@@ -20,6 +20,7 @@ from moderation import exports as moderation_exports
 from moderation import forwarding
 from moderation.models import Forward, ForwardOutcome, NotifyMode, StaffPreference
 from moderation.staff import role_changes_by
+from objects import intake as object_intake
 from objects import services as object_services
 from objects.models import Case, Outcome, TracedObject
 from objects.services import ApprovalChecklist
@@ -27,7 +28,7 @@ from outbox.models import OutboxMessage
 from tests.factories import bare_object, bare_published_object, details, received, staff_user
 from tips.models import Tip
 
-WRITING_MODULES = [object_services, forwarding, moderation_exports, audit_exports]
+WRITING_MODULES = [object_services, object_intake, forwarding, moderation_exports, audit_exports]
 
 # Public functions that take no acting person, with the reason none is needed. `check_*`
 # functions are the guards themselves.
@@ -37,6 +38,7 @@ NOT_ACTED_BY_STAFF = {
     "case_ensure": "management commands and the demo only: shell access is the permission",
     "object_code_next": "a counter, inside object_submit or the bench loader",
     "intake_queue": "called by object_submit, in its transaction, after its guard",
+    "intake_store": "called by object_submit after its guard: copies the upload",
     "object_intake": "the Celery worker's step for a draft object_submit allowed",
     "intake_requeue_stalled": "beat job",
     "resemblances_record": "the intake's step",

@@ -21,8 +21,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from objects.imaging import ImageRejected
+from objects.intake import object_intake
 from objects.models import TRANSLATED_FIELDS, Case, Category, ObjectState
-from objects.services import ObjectDetails, case_ensure, object_intake, object_submit
+from objects.services import ObjectDetails, case_ensure, object_submit
 from traceobject.text import clean_text
 
 MANIFEST_COLUMNS = ["file", "title", "category", "questions", "region_hint", "alt_text", "case"]
