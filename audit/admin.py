@@ -8,7 +8,6 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
-from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, path
@@ -17,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from audit.history import AuditHistory
 from audit.models import AuditEntry, FailedTask
 from audit.pages.export import audit_export_view
-from audit.selectors import audit_actions
+from audit.selectors import audit_actions, staff_usernames
 from traceobject.backoffice import SortableOnlyChangeList
 from traceobject.pagination import CappedPaginator
 
@@ -59,8 +58,7 @@ class StaffUsernameFilter(admin.SimpleListFilter):
     parameter_name = "username"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        users = get_user_model().objects.filter(is_staff=True).order_by("username")
-        return [(name, name) for name in users.values_list("username", flat=True)]
+        return [(name, name) for name in staff_usernames()]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         if self.value():
