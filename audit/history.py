@@ -1,11 +1,7 @@
-"""The admin's "History" page, read from the audit log.
-
-Django's History reads its own LogEntry table, which nothing here writes (every change goes
-through a service that calls audit.services.log_action), so it said "This object doesn't
-have a change history" on every page. Mixed into a ModelAdmin, `AuditHistory` shows the
-audit entries whose target is the object instead, newest first, with the same permission
-check as Django's page (whoever may view the object sees its history).
-"""
+"""The admin's "History" page, read from the audit log, the one trail: mixed into every
+ModelAdmin of ours, `AuditHistory` shows the audit entries whose target is the object (newest
+first, to whoever may view it) and turns the admin's own LogEntry writes into no-ops (every
+change is audited by the service that makes it, audit.services.log_action)."""
 
 from __future__ import annotations
 
@@ -13,6 +9,7 @@ from typing import Any
 
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.text import capfirst
@@ -24,9 +21,24 @@ HISTORY_SHOWN = 200  # entries on the page; the audit log itself has the rest
 
 
 class AuditHistory:
-    """Replaces ModelAdmin.history_view; the class it is mixed into is a ModelAdmin."""
+    """Replaces ModelAdmin.history_view and log_*; the class it is mixed into is a ModelAdmin."""
 
-    def history_view(self, request, object_id, extra_context=None):
+    # Django's admin log would be a second, partial trail that History does not show.
+    def log_addition(self, request: HttpRequest, obj: Any, message: Any) -> Any:
+        return None
+
+    def log_change(self, request: HttpRequest, obj: Any, message: Any) -> Any:
+        return None
+
+    def log_deletion(self, request: HttpRequest, obj: Any, object_repr: str) -> Any:
+        return None
+
+    def log_deletions(self, request: HttpRequest, queryset: Any) -> Any:
+        return None
+
+    def history_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         admin: Any = self  # a ModelAdmin: this class is mixed into one
         obj = admin.get_object(request, unquote(object_id))
         if obj is None:
@@ -53,7 +65,7 @@ class AuditHistory:
         return TemplateResponse(request, "admin/audit_history.html", context)
 
 
-def audit_log_url(request, target_id) -> str:
+def audit_log_url(request: HttpRequest, target_id: object) -> str:
     """The audit log searched for this id, for those who may read the log; else empty."""
     if not request.user.has_perm("audit.view_auditentry"):
         return ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.db import connection
 
 from audit.models import AuditEntry
@@ -26,3 +27,9 @@ def audit_actions() -> list[str]:
     with connection.cursor() as cursor:
         cursor.execute(_DISTINCT_ACTIONS.format(table=table))
         return [action for (action,) in cursor.fetchall()]
+
+
+def staff_usernames() -> list[str]:
+    """Who may appear as acting in the log: the staff accounts (a short table), in order."""
+    users = get_user_model().objects.filter(is_staff=True).order_by("username")
+    return list(users.values_list("username", flat=True))

@@ -27,7 +27,7 @@ def _masked(data: dict[str, Any]) -> dict[str, Any]:
 def log_action(
     action: str,
     *,
-    user=None,
+    user: Any = None,
     target: models.Model | None = None,
     data: dict[str, Any] | None = None,
 ) -> AuditEntry:
@@ -51,7 +51,12 @@ def failed_task_record(*, task_name: str, task_id: str, args: list, error: str) 
 
 
 def failed_task_record_from_signal(
-    sender=None, task_id=None, exception=None, args=None, kwargs=None, **_extra
+    sender: Any = None,
+    task_id: str | None = None,
+    exception: BaseException | None = None,
+    args: Any = None,
+    kwargs: Any = None,
+    **_extra: Any,
 ) -> None:
     """Celery's task_failure signal: a task failed after its last retry (or could not retry).
 

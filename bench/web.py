@@ -34,7 +34,9 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 PY = str(ROOT / ".venv" / "bin" / "python")
@@ -112,7 +114,7 @@ end
 """
 
 
-def run(*args: str, **kwargs) -> str:
+def run(*args: str, **kwargs: Any) -> str:
     return subprocess.run(
         args, cwd=ROOT, env=kwargs.pop("env", ENV), check=True, capture_output=True, text=True
     ).stdout
@@ -146,7 +148,7 @@ def wait_http(port: int, path: str = "/", timeout: float = 30) -> None:
 
 
 @contextlib.contextmanager
-def stack():
+def stack() -> Iterator[None]:
     """gunicorn (as bin/serve starts it), a Celery worker, and the hello-world gunicorn."""
     procs = []
     gunicorn = [
@@ -228,7 +230,7 @@ def answers_200(path: str) -> None:
     """wrk counts a redirect as a success: make sure a page is the page, not a redirect."""
 
     class NoRedirect(urllib.request.HTTPRedirectHandler):
-        def redirect_request(self, *args, **kwargs):
+        def redirect_request(self, *args: Any, **kwargs: Any) -> None:
             return None
 
     try:

@@ -8,11 +8,13 @@ one of their backup codes.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.urls import path
+from django.urls import URLPattern, URLResolver, path
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
@@ -22,7 +24,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from moderation.auth import account_lock_minutes, account_login_failed, remember_known_browser
 
 
-def device_for_token(user, token: str):
+def device_for_token(user: Any, token: str) -> Any:
     """The one device a token is meant for: six digits come from the authenticator app,
     anything else is a backup code. Only that device counts the attempt (and is throttled
     by a wrong one), never the person's other device."""
@@ -44,7 +46,7 @@ class StaffLoginForm(OTPAdminAuthenticationForm):
         ),
     }
 
-    def clean(self):
+    def clean(self) -> Any:
         username = self.cleaned_data.get("username") or ""
         if minutes := account_lock_minutes(self.request, username):
             raise ValidationError(
@@ -62,14 +64,14 @@ class StaffLoginForm(OTPAdminAuthenticationForm):
             account_login_failed(self.request, username)
             raise
 
-    def _chosen_device(self, user):
+    def _chosen_device(self, user: Any) -> Any:
         # django-otp would make people pick a device from a list it shows only after a
         # first failed attempt; the shape of the token tells us which one they used.
         return super()._chosen_device(user) or device_for_token(
             user, self.cleaned_data.get("otp_token") or ""
         )
 
-    def clean_otp(self, user) -> None:
+    def clean_otp(self, user: Any) -> None:
         try:
             super().clean_otp(user)
         except ValidationError:
@@ -101,15 +103,19 @@ class StaffAdminSite(OTPAdminSite):
     index_title = _("What waits for you")
     index_template = "admin/traceobject_index.html"  # each role's counts, then the apps
 
-    def get_urls(self):
-        from moderation.dashboard import dashboard_view  # reads tips: imported once apps are ready
+    def get_urls(self) -> list[URLPattern | URLResolver]:
+        from moderation.pages.dashboard import (
+            dashboard_view,  # reads tips: imported once apps are ready
+        )
 
         return [
             path("dashboard/", self.admin_view(dashboard_view), name="dashboard"),
             *super().get_urls(),
         ]
 
-    def index(self, request: HttpRequest, extra_context=None) -> HttpResponse:
+    def index(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         """The staff home: what waits for each of the user's roles (moderation/home.py),
         above Django's list of apps."""
         from moderation.home import home_sections  # reads tips: imported once apps are ready
@@ -128,7 +134,9 @@ class StaffAdminSite(OTPAdminSite):
             context["urgent_waiting"] = urgent_waiting()
         return context
 
-    def login(self, request: HttpRequest, extra_context=None) -> HttpResponse:
+    def login(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         response = super().login(request, extra_context)
         if (
             request.method == "POST"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
+from typing import Any
 
 from axes.handlers.database import AxesDatabaseHandler
 from django.conf import settings
@@ -40,19 +41,21 @@ def _forget_client_details(request: HttpRequest | None) -> None:
 class PrivateAxesHandler(AxesDatabaseHandler):
     """axes' database handler, minus the user agent and Accept header of every attempt."""
 
-    def user_login_failed(self, sender, credentials: dict, request=None, **kwargs):
+    def user_login_failed(
+        self, sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any
+    ) -> Any:
         _forget_client_details(request)
         return super().user_login_failed(sender, credentials, request, **kwargs)
 
-    def user_logged_in(self, sender, request, user, **kwargs):
+    def user_logged_in(self, sender: Any, request: Any, user: Any, **kwargs: Any) -> Any:
         _forget_client_details(request)
         return super().user_logged_in(sender, request, user, **kwargs)
 
-    def user_logged_out(self, sender, request, user, **kwargs):
+    def user_logged_out(self, sender: Any, request: Any, user: Any, **kwargs: Any) -> Any:
         _forget_client_details(request)
         return super().user_logged_out(sender, request, user, **kwargs)
 
-    def get_failures(self, request, credentials: dict | None = None) -> int:
+    def get_failures(self, request: Any, credentials: dict[str, Any] | None = None) -> int:
         _forget_client_details(request)
         return super().get_failures(request, credentials)
 
@@ -125,11 +128,13 @@ def remember_known_browser(response: HttpResponse, username: str) -> None:
 # --- Audit: signal receivers, connected in moderation/apps.py --------------------------------
 
 
-def audit_login_succeeded(sender, request, user, **kwargs) -> None:
+def audit_login_succeeded(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     log_action("auth.login_succeeded", user=user)
 
 
-def audit_login_failed(sender, credentials: dict, request=None, **kwargs) -> None:
+def audit_login_failed(
+    sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any
+) -> None:
     # Django has already masked the password in `credentials`; only the name is recorded.
     data = {"username": str(credentials.get("username", ""))[:150]}
     if credentials.get("stage"):
@@ -137,5 +142,7 @@ def audit_login_failed(sender, credentials: dict, request=None, **kwargs) -> Non
     log_action("auth.login_failed", data=data)
 
 
-def audit_locked_out(sender, request=None, username=None, **kwargs) -> None:
+def audit_locked_out(
+    sender: Any, request: Any = None, username: str | None = None, **kwargs: Any
+) -> None:
     log_action("auth.locked_out", data={"username": str(username or "")[:150]})

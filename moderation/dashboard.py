@@ -1,8 +1,6 @@
-"""The back-office dashboard: tips per day, backlog by status and age, time to first
-triage, and what forwarded tips were worth per case. Every figure is one aggregate query
-over a bounded window (or the open tips alone), read from an index that holds every column
-it needs, so the page costs the same at a thousand tips as at a million; the chart is SVG
-drawn here, no script."""
+"""The dashboard's figures (moderation/pages/dashboard.py): each one aggregate query over a
+bounded window (or the open tips alone), from an index holding every column it needs, so the
+page costs the same at a thousand tips as at a million; the chart is SVG laid out here."""
 
 from __future__ import annotations
 
@@ -11,19 +9,22 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.contrib import admin
-from django.contrib.auth.decorators import permission_required
-from django.core.cache import cache
 from django.db import connection
-from django.db.models import Aggregate, Count, DurationField, ExpressionWrapper, F, Q, Value
+from django.db.models import (
+    Aggregate,
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Q,
+    QuerySet,
+    Value,
+)
 from django.db.models.functions import TruncDate
-from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from moderation.models import Forward, ForwardOutcome
 from tips.models import Tip, TipStatus
-from traceobject.backoffice import backoffice_render
 
 CHART_DAYS = 60
 TRIAGE_WINDOW_DAYS = 30
@@ -48,7 +49,7 @@ def tips_per_day(*, today: date, days: int = CHART_DAYS) -> list[tuple[date, int
     ]
 
 
-def backlog(*, now) -> list[dict]:
+def backlog(*, now: datetime) -> list[dict[str, Any]]:
     """Open tips by status and age. One query: four plain counts per status, each over one
     range of an index (all, the last week and the last day by status and received_at, the
     urgent by tip_queue_order), read from the index alone; the age bands are differences.
@@ -56,7 +57,7 @@ def backlog(*, now) -> list[dict]:
     """
     open_tips = Tip.objects.filter(status__in=OPEN_STATUSES).order_by()
 
-    def per_status(band: str, **condition):
+    def per_status(band: str, **condition: Any) -> QuerySet[Tip, Any]:
         return (
             open_tips.filter(**condition)
             .values("status")
@@ -99,7 +100,7 @@ class Median(Aggregate):
 WAIT = ExpressionWrapper(F("first_triaged_at") - F("received_at"), output_field=DurationField())
 
 
-def median_hours_to_first_triage(*, now) -> float | None:
+def median_hours_to_first_triage(*, now: datetime) -> float | None:
     """The median wait of the tips first triaged in the window, in the database (the index
     tip_first_triage holds both times): one aggregate on PostgreSQL; elsewhere (SQLite) a
     count, then the middle one or two rows by offset."""
@@ -113,7 +114,7 @@ def median_hours_to_first_triage(*, now) -> float | None:
     return None if median is None else round(median.total_seconds() / 3600, 1)
 
 
-def _median_by_offset(triaged) -> timedelta | None:
+def _median_by_offset(triaged: QuerySet[Tip]) -> timedelta | None:
     count = triaged.count()
     if not count:
         return None
@@ -125,7 +126,7 @@ def _median_by_offset(triaged) -> timedelta | None:
     return sum(middle, timedelta()) / len(middle)
 
 
-def forwards_per_case(*, now) -> list[Mapping[str, Any]]:
+def forwards_per_case(*, now: datetime) -> list[Mapping[str, Any]]:
     """The forwards of the window and their outcomes so far, per case."""
     return list(
         Forward.objects.filter(created_at__gte=now - timedelta(days=FORWARDS_WINDOW_DAYS))
@@ -209,15 +210,3 @@ def dashboard_figures() -> dict[str, Any]:
         "median_hours": median_hours_to_first_triage(now=now),
         "forwards": forwards_per_case(now=now),
     }
-
-
-@permission_required("tips.view_tip", raise_exception=True)
-def dashboard_view(request: HttpRequest) -> HttpResponse:
-    figures = cache.get_or_set(FIGURES_KEY, dashboard_figures, FIGURES_SECONDS)
-    context = {
-        "title": _("Dashboard"),
-        "triage_window_days": TRIAGE_WINDOW_DAYS,
-        "forwards_window_days": FORWARDS_WINDOW_DAYS,
-        **(figures or dashboard_figures()),
-    }
-    return backoffice_render(request, admin.site, "admin/moderation/dashboard.html", context)

@@ -4,6 +4,7 @@ them elsewhere."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -51,7 +52,7 @@ def demo_staff_ensure() -> int:
     return created
 
 
-def demo_backup_codes_ensure(user) -> None:
+def demo_backup_codes_ensure(user: Any) -> None:
     device, _ = StaticDevice.objects.get_or_create(
         user=user, name="demo backup codes", defaults={"confirmed": True}
     )
@@ -59,5 +60,5 @@ def demo_backup_codes_ensure(user) -> None:
         StaticToken.objects.get_or_create(device=device, token=code)
 
 
-def demo_person(username: str):
+def demo_person(username: str) -> Any:
     return get_user_model().objects.get(username=username)

@@ -1,19 +1,9 @@
-"""CSV exports from the back office: the tips forwarded for a case or an object, and the
-audit log. Both are streamed row by row and written to the audit log.
-
-A cell a spreadsheet would read as a formula (=, +, -, @, or a tab or carriage return
-first) is prefixed with a quote, so a tipster or analyst cannot plant one. Contact details
-are never exported.
-"""
+"""The tips forwarded for a case or an object as CSV (traceobject/csvexport.py), written to
+the audit log. Contact details are never exported."""
 
 from __future__ import annotations
 
-import csv
-import json
-import re
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Iterator
 
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
@@ -21,12 +11,12 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from audit.models import AuditEntry
 from audit.services import log_action
 from moderation.models import Forward
 from objects.models import Case, TracedObject
+from traceobject.csvexport import Export, cell, csv_lines, filename_part
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+__all__ = ["FORWARDED_TIPS_HEADER", "Export", "cell", "forwarded_tips_export"]
 
 FORWARDED_TIPS_HEADER = [
     "tip id",
@@ -42,44 +32,8 @@ FORWARDED_TIPS_HEADER = [
     "outcome at",
 ]
 
-AUDIT_HEADER = ["at", "action", "username", "target type", "target id", "target", "data"]
-
-
-def cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.isoformat()
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
-class _Echo:
-    """A file-like object whose write returns the line, for csv.writer into a stream."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def csv_lines(header: list[str], rows: Iterable[Iterable]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield writer.writerow(header)
-    for row in rows:
-        yield writer.writerow([cell(value) for value in row])
-
-
-def filename_part(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_-]+", "_", text).strip("_")[:64] or "export"
-
 
 # --- Forwarded tips -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Export:
-    filename: str
-    row_count: int
-    lines: Iterator[str]
 
 
 def check_can_export_forwarded(*, by: User, case: Case) -> None:
@@ -119,7 +73,7 @@ def forwarded_tips_export(
     return Export(filename, row_count, csv_lines(FORWARDED_TIPS_HEADER, _forward_rows(forwards)))
 
 
-def _forward_rows(forwards: QuerySet[Forward]) -> Iterator[list]:
+def _forward_rows(forwards: QuerySet[Forward]) -> Iterator[list[object]]:
     for forward in forwards.iterator(chunk_size=500):
         tip = forward.tip
         yield [
@@ -135,32 +89,3 @@ def _forward_rows(forwards: QuerySet[Forward]) -> Iterator[list]:
             forward.outcome,
             forward.outcome_at,
         ]
-
-
-# --- Audit log ------------------------------------------------------------------------------
-
-
-def check_can_export_audit(*, by: User) -> None:
-    if not by.has_perm("audit.export_auditentry"):
-        raise PermissionDenied(_("You do not have the permission to export the audit log."))
-
-
-def audit_export(*, by: User, entries: QuerySet[AuditEntry], filters: dict) -> Export:
-    check_can_export_audit(by=by)
-    row_count = entries.count()
-    exported = log_action("audit.exported", user=by, data={"rows": row_count, "filters": filters})
-    entries = entries.filter(pk__lt=exported.pk)  # the log as it was, without this export
-    rows = (
-        [
-            entry.at,
-            entry.action,
-            entry.username,
-            entry.target_type,
-            entry.target_id,
-            entry.target_repr,
-            json.dumps(entry.data, sort_keys=True),
-        ]
-        for entry in entries.iterator(chunk_size=1000)
-    )
-    filename = f"audit-log-{timezone.localdate():%Y-%m-%d}.csv"
-    return Export(filename, row_count, csv_lines(AUDIT_HEADER, rows))

@@ -3,6 +3,8 @@ wants to be told."""
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
@@ -27,10 +29,11 @@ class ForwardCreateForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 6, "cols": 70}),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         investigator = ROLE_GROUPS["investigator"]
-        self.fields["recipients"].queryset = (
+        recipients = cast(forms.ModelMultipleChoiceField, self.fields["recipients"])
+        recipients.queryset = (
             get_user_model()
             .objects.filter(is_active=True, is_staff=True)
             .filter(Q(groups__name=investigator) | Q(owned_cases__isnull=False))

@@ -1,11 +1,7 @@
 """Writes for forwarding: an analyst passes tips to the investigators who own the object's
 case, the recipient is told (one mail per forward, or a daily digest), acknowledges the tip
-and records what it was worth.
-
-Every function checks who may act before it changes anything, changes state with a
-conditional update (so a repeated click is harmless) and writes the audit log. Mails hold a
-link to the back office only, never what a tipster wrote.
-"""
+and records what it was worth. Every write checks who acts first, then changes state with a
+conditional update and its audit entry in one transaction. Mails hold a link only."""
 
 from __future__ import annotations
 
@@ -25,6 +21,7 @@ from moderation.models import Forward, ForwardOutcome, NotifyMode, StaffPreferen
 from outbox.services import outbox_put
 from tips import triage
 from tips.models import Tip
+from tips.permissions import may_forward
 from traceobject.mail import mail_once, mail_send, site_link
 
 logger = logging.getLogger(__name__)
@@ -43,7 +40,7 @@ def forward_recipients_default(*, tip: Tip) -> list[User]:
 
 
 def check_can_forward(*, by: User, to: User) -> None:
-    if not by.has_perm("moderation.add_forward"):
+    if not may_forward(by):
         raise PermissionDenied(_("You do not have the permission to forward tips."))
     if not (to.is_active and to.is_staff):
         raise PermissionDenied(
@@ -74,7 +71,7 @@ def tip_forward(
     return forwards
 
 
-def _forward_to(*, tips: list[Tip], to: User, by: User, summary: str):
+def _forward_to(*, tips: list[Tip], to: User, by: User, summary: str) -> list[Forward]:
     immediate = notify_mode(user=to) == NotifyMode.IMMEDIATE
     forwards = []
     for tip in tips:
@@ -100,11 +97,14 @@ def check_is_recipient(*, forward: Forward, by: User) -> None:
 
 def forward_acknowledge(*, forward: Forward, by: User) -> Forward:
     check_is_recipient(forward=forward, by=by)
-    updated = Forward.objects.filter(pk=forward.pk, acknowledged_at__isnull=True).update(
-        acknowledged_at=timezone.now()
-    )
-    if updated:
-        log_action("forward.acknowledged", user=by, target=forward, data={"tip": forward.tip_id})
+    with transaction.atomic():
+        updated = Forward.objects.filter(pk=forward.pk, acknowledged_at__isnull=True).update(
+            acknowledged_at=timezone.now()
+        )
+        if updated:
+            log_action(
+                "forward.acknowledged", user=by, target=forward, data={"tip": forward.tip_id}
+            )
     forward.refresh_from_db()
     return forward
 
@@ -133,13 +133,24 @@ def forward_record_outcome(*, forward: Forward, by: User, outcome: str, note: st
     return forward
 
 
+def check_can_set_preference(*, by: User) -> None:
+    """How to be told of forwards is for those who may read forwards."""
+    if not (by.has_perm("moderation.view_forward") or by.has_perm("moderation.change_forward")):
+        raise PermissionDenied(_("You do not have the permission to read forwards."))
+
+
 def staff_preference_set(*, user: User, notify: str) -> StaffPreference:
+    """`user` sets their own preference: they are the one acting."""
+    check_can_set_preference(by=user)
     if notify not in NotifyMode.values:
         raise ValueError(f"not a notification mode: {notify!r}")
-    preference, _created = StaffPreference.objects.update_or_create(
-        user=user, defaults={"notify": notify}
-    )
-    log_action("staff.preference_changed", user=user, target=preference, data={"notify": notify})
+    with transaction.atomic():
+        preference, _created = StaffPreference.objects.update_or_create(
+            user=user, defaults={"notify": notify}
+        )
+        log_action(
+            "staff.preference_changed", user=user, target=preference, data={"notify": notify}
+        )
     return preference
 
 

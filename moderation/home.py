@@ -1,20 +1,11 @@
-"""The back office's home page: what waits for each role, as counts that link to their list.
-
-- Analysts: new tips, urgent reports still new, tips whose tipster answered a question, and
-  their own open tips; each links to the queue with the same filters.
-- Investigators: uploads of their cases waiting for their approval (four eyes), and tips
-  forwarded to them they have not acknowledged yet.
-- Administrators: active staff accounts, logins locked out now, tasks failed this week.
-
-Each count is a subquery an index serves, counted no further than COUNT_CAP (as the queue
-counts tips), and all of them go to the database as one query; a person with several roles
-sees several sections.
-"""
+"""The back office's home page: what waits for each of the user's roles, as counts that link
+to their list, all counted in one query no further than COUNT_CAP (docs/architecture.md)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 from urllib.parse import urlencode
 
 from axes.models import AccessAttempt
@@ -60,11 +51,11 @@ class Waiting:
     url: str
 
 
-def _link(name: str, **filters) -> str:
+def _link(name: str, **filters: Any) -> str:
     return reverse(f"admin:{name}") + ("?" + urlencode(filters) if filters else "")
 
 
-def _queue(label: str, tips: QuerySet, **filters) -> Waiting:
+def _queue(label: str, tips: QuerySet, **filters: Any) -> Waiting:
     """Tips as the queue lists them (without held or rejected floods), linked to the queue
     with `filters`."""
     return Waiting(
@@ -74,7 +65,7 @@ def _queue(label: str, tips: QuerySet, **filters) -> Waiting:
     )
 
 
-def analyst_waiting(user) -> list[Waiting]:
+def analyst_waiting(user: Any) -> list[Waiting]:
     new = Tip.objects.filter(status=TipStatus.NEW)
     return [
         _queue(_("New tips"), new, status__exact=TipStatus.NEW),
@@ -99,7 +90,7 @@ def analyst_waiting(user) -> list[Waiting]:
     ]
 
 
-def investigator_waiting(user) -> list[Waiting]:
+def investigator_waiting(user: Any) -> list[Waiting]:
     return [
         Waiting(
             _("Uploads awaiting my approval"),
@@ -140,7 +131,7 @@ def administrator_waiting() -> list[Waiting]:
     ]
 
 
-def home_sections(user) -> list[HomeSection]:
+def home_sections(user: Any) -> list[HomeSection]:
     """The sections `user`'s roles see (by the permissions that define each role), every
     count of every section counted in one query."""
     wanted: list[tuple[str, str, list[Waiting]]] = []

@@ -9,6 +9,8 @@ superusers.
 
 from __future__ import annotations
 
+from typing import Any
+
 from objects.roles import INVESTIGATOR, INVESTIGATOR_PERMISSIONS
 
 ANALYST = "Analyst"
@@ -70,7 +72,7 @@ def group_permission_keys(group: str) -> set[tuple[str, str]]:
     return keys
 
 
-def staff_groups_ensure(**kwargs) -> None:
+def staff_groups_ensure(**kwargs: Any) -> None:
     """post_migrate handler: create the Analyst and Administrator groups and set their
     permissions to exactly GROUP_PERMISSIONS. Idempotent."""
     from django.contrib.auth.models import Group, Permission

@@ -1,23 +1,7 @@
-"""Staff roles: who may change them, and the audit of every change, whatever the path.
-
-A role is membership of a group (moderation/roles.py) plus the `is_staff` and
-`is_superuser` flags. They change through the user page of the back office, through
-`create_staff`, through `manage.py shell` or a data migration; the one place all of these
-pass is the `m2m_changed` signal of `User.groups` (either side of the relation) and the
-`pre_save` of `User`, so that is where the audit entry is written.
-
-Rules:
-
-- Nobody changes their own groups, permissions, `is_staff`, `is_superuser` or `is_active`,
-  superusers included: the back office shows those fields read only on one's own account,
-  and a change made while `role_changes_by(user=…)` names the same person is refused here
-  (PermissionDenied), so a form that forgot the first rule still cannot do it.
-- A role change by one administrator takes effect at once, without a second administrator:
-  an account can reach the back office only with a second factor, which only `create_staff`
-  (shell access) issues, so an administrator cannot give a role to an account they made up
-  or control; the change is audited with who made it, and the person it concerns sees it
-  in their next login. See README, "Staff accounts and two factors".
-"""
+"""Staff roles: who may change them, and the audit of every change, whatever the path (the
+user page, create_staff, a shell, a data migration): the `m2m_changed` signal of
+`User.groups` and the `pre_save` of `User` are the one place all pass. Rules (nobody changes
+their own roles; one administrator's change takes effect at once): docs/architecture.md."""
 
 from __future__ import annotations
 
@@ -29,6 +13,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from audit.services import log_action
@@ -45,11 +30,13 @@ _changed_by: ContextVar[tuple[Any, str] | None] = ContextVar("role_changes_by", 
 
 
 @contextmanager
-def role_changes_by(*, user=None, via: str) -> Iterator[None]:
-    """Name the person (or command) making the role changes inside this block."""
+def role_changes_by(*, user: Any = None, via: str) -> Iterator[None]:
+    """Name the person (or command) making the role changes inside this block, which is one
+    transaction: a change and its audit entry are kept together or not at all."""
     token = _changed_by.set((user, via))
     try:
-        yield
+        with transaction.atomic():
+            yield
     finally:
         _changed_by.reset(token)
 
@@ -58,9 +45,15 @@ def _actor() -> tuple[Any, str]:
     return _changed_by.get() or (None, "code")
 
 
-def check_not_own_account(*, user_ids: set[int]) -> None:
+def check_can_change_roles(*, user_ids: set[int]) -> None:
+    """A named person needs auth.change_user and may not change their own roles; a command
+    or a shell (no person named) has shell access already."""
     actor, _via = _actor()
-    if actor is not None and actor.pk in user_ids:
+    if actor is None:
+        return
+    if not actor.has_perm("auth.change_user"):
+        raise PermissionDenied(_("You do not have the permission to change staff roles."))
+    if actor.pk in user_ids:
         raise PermissionDenied(_("Nobody changes their own roles; ask another administrator."))
 
 
@@ -86,7 +79,15 @@ def _log_role_change(*, user_id: int, before: list[str], after: list[str]) -> No
     )
 
 
-def groups_changed(sender, instance, action, reverse, model, pk_set, **kwargs) -> None:
+def groups_changed(
+    sender: Any,
+    instance: Any,
+    action: str,
+    reverse: bool,
+    model: Any,
+    pk_set: set[int] | None,
+    **kwargs: Any,
+) -> None:
     """m2m_changed of User.groups: `user.groups.add/remove/set/clear` (reverse=False, the
     instance is the user) and `group.user_set.…` (reverse=True, the instance is a group and
     pk_set holds users). Records each user's groups before the change, logs after it."""
@@ -101,7 +102,7 @@ def groups_changed(sender, instance, action, reverse, model, pk_set, **kwargs) -
     else:
         user_ids = {instance.pk}
     if action.startswith("pre_"):
-        check_not_own_account(user_ids=user_ids)
+        check_can_change_roles(user_ids=user_ids)
         stash = instance.__dict__.setdefault("_role_groups_before", {})
         for user_id in user_ids:
             stash[user_id] = _group_names(user_id)
@@ -115,7 +116,9 @@ def groups_changed(sender, instance, action, reverse, model, pk_set, **kwargs) -
         )
 
 
-def flags_changed(sender, instance, raw=False, update_fields=None, **kwargs) -> None:
+def flags_changed(
+    sender: Any, instance: Any, raw: bool = False, update_fields: Any = None, **kwargs: Any
+) -> None:
     """pre_save of User: refuse a change of one's own flags; audit any change of them."""
     if raw:
         return  # loading a fixture
@@ -136,7 +139,7 @@ def flags_changed(sender, instance, raw=False, update_fields=None, **kwargs) -> 
     if not changed:
         return
     if instance.pk is not None:
-        check_not_own_account(user_ids={instance.pk})
+        check_can_change_roles(user_ids={instance.pk})
     actor, via = _actor()
     if instance.pk is None:
         # Logged once the row exists, so the entry can name it.
@@ -145,7 +148,9 @@ def flags_changed(sender, instance, raw=False, update_fields=None, **kwargs) -> 
     log_action("staff.role_changed", user=actor, target=instance, data={**changed, "via": via})
 
 
-def flags_of_new_user(sender, instance, created=False, raw=False, **kwargs) -> None:
+def flags_of_new_user(
+    sender: Any, instance: Any, created: bool = False, raw: bool = False, **kwargs: Any
+) -> None:
     """post_save of User: the flags a new account was created with (a new superuser)."""
     pending = instance.__dict__.pop("_role_flags_new", None)
     if raw or not created or pending is None:

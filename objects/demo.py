@@ -10,7 +10,9 @@ import io
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
+from django.contrib.auth.models import User
 from PIL import Image, ImageDraw
 
 from objects.models import Category
@@ -57,7 +59,7 @@ def _tshirt_logo(draw: ImageDraw.ImageDraw, size: tuple[int, int]) -> None:
     _star(draw, (w // 2, int(h * 0.5)), 90, (250, 200, 40))
 
 
-def _star(draw: ImageDraw.ImageDraw, centre: tuple[int, int], radius: int, fill) -> None:
+def _star(draw: ImageDraw.ImageDraw, centre: tuple[int, int], radius: int, fill: Any) -> None:
     points = []
     for i in range(10):
         r = radius if i % 2 == 0 else radius * 0.45
@@ -321,18 +323,18 @@ def demo_image(demo: DemoObject) -> bytes:
 DEMO_CASE = "DEMO-2026-001"
 
 
-def demo_objects_ensure(*, uploader, approver) -> int:
+def demo_objects_ensure(*, uploader: User, approver: User) -> int:
     """Publish the demo objects that are missing, through the real intake and approval.
 
     Returns how many were created; objects already in the demo case (by title) are left alone.
     """
+    from objects.intake import object_intake
     from objects.models import ObjectState, Outcome, TracedObject
     from objects.services import (
         ApprovalChecklist,
         ObjectDetails,
         case_ensure,
         object_approve,
-        object_intake,
         object_mark_identified,
         object_submit,
     )

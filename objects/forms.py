@@ -7,18 +7,18 @@ empty, under the size cap); the intake task does the real validation in a worker
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from objects.intake import intake_limits
 from objects.models import TRANSLATED_FIELDS, Case, Outcome, TracedObject
 from objects.services import (
     TRANSLATION_LIMITS,
     ApprovalChecklist,
     ObjectDetails,
-    intake_limits,
     translations_clean,
 )
 from traceobject.text import CleanCharField
@@ -68,7 +68,7 @@ else:
 class TranslatedTextsMixin(_FormBase):
     """Fills the per-language fields from the object and gathers them back into one dict."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         instance = getattr(self, "instance", None)
         stored = (instance.translations if instance is not None else None) or {}
@@ -129,7 +129,7 @@ class _ObjectUploadForm(TranslatedTextsMixin, _ObjectTextBase):
     class Meta(_ObjectTextBase.Meta):
         fields = UPLOAD_FIELDS
 
-    def clean_image(self):
+    def clean_image(self) -> Any:
         image = self.cleaned_data["image"]
         if image.size > intake_limits().max_bytes:
             raise forms.ValidationError(
@@ -175,7 +175,7 @@ class ApprovalForm(forms.Form):
     # published unseen (four eyes means the second pair saw the published text).
     reviewed_version = forms.CharField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, obj: TracedObject, **kwargs):
+    def __init__(self, *args: Any, obj: TracedObject, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.obj = obj
         self.fields["reviewed_version"].initial = self.version_of(obj)
@@ -184,7 +184,7 @@ class ApprovalForm(forms.Form):
     def version_of(obj: TracedObject) -> str:
         return obj.updated_at.isoformat()
 
-    def clean_reviewed_version(self):
+    def clean_reviewed_version(self) -> str:
         version = self.cleaned_data["reviewed_version"]
         if version != self.version_of(self.obj):
             raise forms.ValidationError(

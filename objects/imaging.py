@@ -1,14 +1,6 @@
-"""Validate an uploaded object crop and re-encode it into clean, publishable JPEGs.
-
-Everything published on the portal passes through `sanitise`. The uploaded bytes are hostile
-until proven otherwise: they may be a decompression bomb, a polyglot (an image with HTML
-appended), or a photo whose metadata gives away a camera serial number or the GPS position
-of a victim's home. So we recognise the format by content, check every cheap limit before a
-single pixel is decoded, and publish only new JPEGs built from pixels, never bytes copied
-from the upload.
-
-This module deliberately does not import Django, so it can be tested (and fuzzed) alone.
-"""
+"""Validate an uploaded object crop and re-encode it into clean, publishable JPEGs: the
+format recognised by content, every cheap limit checked before a pixel is decoded, only new
+JPEGs built from pixels published. Imports no Django (docs/architecture.md, "Object images")."""
 
 from __future__ import annotations
 

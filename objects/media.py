@@ -1,16 +1,6 @@
-"""Where an object's images live: privately always, publicly only while the object is public.
-
-- PRIVATE_MEDIA_ROOT holds every derivative the intake makes (display image and thumbnail),
-  whatever the object's state. It is never served as a folder: staff see these images
-  through the back office (`TracedObjectAdmin.image_view`), which checks who asks.
-- MEDIA_ROOT, which the web server serves to anyone, holds a copy of them only while the
-  object is published or identified: publication copies them there, retirement deletes
-  the copies.
-
-Both use the same relative name (`objects/<random>.jpg`, `objects/thumbs/<random>.jpg`), the
-one stored in the object's `display` and `thumbnail` fields, so the public URL is the field's
-`.url` and nothing else needs to know which folder holds what.
-"""
+"""Where an object's images live: in PRIVATE_MEDIA_ROOT always (staff see them through
+objects/backoffice/image.py), in MEDIA_ROOT only while the object is public, under the same
+relative name (docs/architecture.md, "Object images")."""
 
 from __future__ import annotations
 

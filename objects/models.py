@@ -7,6 +7,8 @@ retired, or failed when the crop could not be processed. Transitions live in ser
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -77,7 +79,7 @@ class LocalTexts:
     """texts["title"] (or {{ texts.title }}): each worked out only when read, so a gallery
     card never loads a field its query left out."""
 
-    def __init__(self, obj: TracedObject, language: str):
+    def __init__(self, obj: TracedObject, language: str) -> None:
         self.obj, self.language = obj, language
 
     def __getitem__(self, field: str) -> LocalText:
@@ -90,7 +92,7 @@ class TracedObjectQuerySet(models.QuerySet):
     def public(self) -> TracedObjectQuerySet:
         return self.filter(state__in=PUBLIC_STATES)
 
-    def visible_to(self, user) -> TracedObjectQuerySet:
+    def visible_to(self, user: Any) -> TracedObjectQuerySet:
         """Staff see every public or retired object, and unpublished ones of their own cases."""
         if user.is_superuser:
             return self
@@ -98,7 +100,7 @@ class TracedObjectQuerySet(models.QuerySet):
             Q(state__in=(*PUBLIC_STATES, ObjectState.RETIRED)) | Q(case__owners=user)
         ).distinct()
 
-    def awaiting_approval_by(self, user) -> TracedObjectQuerySet:
+    def awaiting_approval_by(self, user: Any) -> TracedObjectQuerySet:
         """Uploads of the user's cases waiting for a second investigator: not their own
         (four eyes: nobody approves their own upload)."""
         return self.filter(state=ObjectState.AWAITING_APPROVAL, case__owners=user).exclude(
@@ -153,7 +155,7 @@ class TracedObject(models.Model):
     # The upload waiting for the intake task, outside MEDIA_ROOT; emptied once processed.
     intake_path = models.CharField(max_length=255, blank=True, editable=False)
     # Intake runs started on this draft; bounded so an image that kills the worker cannot
-    # be retried for ever (objects.services.MAX_INTAKE_ATTEMPTS).
+    # be retried for ever (objects.intake.MAX_INTAKE_ATTEMPTS).
     intake_attempts = models.PositiveSmallIntegerField(default=0, editable=False)
     display = models.ImageField(upload_to="objects/", blank=True, editable=False)
     display_width = models.PositiveIntegerField(null=True, editable=False)

@@ -1,16 +1,15 @@
-"""Reads for the public pages: the gallery, its filters and counters, and one object.
-
-Each function runs one query, whatever the number of objects, so the
-public pages stay cheap on a launch day (tests pin the counts).
-"""
+"""Reads: the public pages' (one query each, whatever the number of objects, so they stay
+cheap on a launch day; tests pin the counts) and the back office's."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TypedDict
 
-from django.db.models import Count, Q
+from django.contrib.auth.models import User
+from django.db.models import Count, Q, QuerySet
 
-from objects.models import ObjectState, TracedObject, TracedObjectQuerySet
+from objects.models import Case, ObjectState, Resemblance, TracedObject, TracedObjectQuerySet
 
 # The columns a gallery card shows; everything else stays in the database.
 _CARD_FIELDS = (
@@ -97,3 +96,60 @@ def object_public_get(*, code: str) -> TracedObject | None:
         return TracedObject.objects.public().only(*_PAGE_FIELDS).get(code=code)
     except TracedObject.DoesNotExist:
         return None
+
+
+# --- Back office ------------------------------------------------------------------------
+
+
+def owned_case_ids(*, user: User) -> set[int] | None:
+    """The cases whose reference `user` may read; None for a superuser (every case)."""
+    if user.is_superuser:
+        return None
+    return set(Case.objects.filter(owners=user).values_list("pk", flat=True))
+
+
+def cases_of(*, user: User, cases: QuerySet[Case] | None = None) -> QuerySet[Case]:
+    """The cases `user` owns (every case for a superuser), of `cases` if given."""
+    cases = Case.objects.all() if cases is None else cases
+    return cases if user.is_superuser else cases.filter(owners=user)
+
+
+def cases_with_object_counts(*, user: User, cases: QuerySet[Case]) -> QuerySet[Case]:
+    return cases_of(user=user, cases=cases).annotate(
+        object_count=Count("traced_objects", distinct=True)
+    )
+
+
+@dataclass(frozen=True)
+class NearDuplicate:
+    other: TracedObject
+    distance: int
+    visible: bool  # `user` may open it
+    case_visible: bool  # `user` may read its case's reference
+
+
+def near_duplicates(
+    *, obj: TracedObject, user: User, owned: set[int] | None
+) -> list[NearDuplicate]:
+    """Every resemblance of `obj` in either direction, closest first, with what `user` may
+    see of the other object (`owned`: owned_case_ids). Two queries."""
+    rows = Resemblance.objects.filter(Q(new=obj) | Q(existing=obj)).select_related(
+        "new__case", "existing__case"
+    )
+    others: dict[int, tuple[TracedObject, int]] = {}
+    for row in rows:
+        other = row.existing if row.new_id == obj.pk else row.new
+        if other.pk not in others or row.distance < others[other.pk][1]:
+            others[other.pk] = (other, row.distance)
+    visible = set(
+        TracedObject.objects.visible_to(user).filter(pk__in=others).values_list("pk", flat=True)
+    )
+    return [
+        NearDuplicate(
+            other=other,
+            distance=distance,
+            visible=other.pk in visible,
+            case_visible=other.pk in visible and (owned is None or other.case_id in owned),
+        )
+        for other, distance in sorted(others.values(), key=lambda pair: pair[1])
+    ]

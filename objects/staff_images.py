@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
 
 from objects.models import TracedObject
 
@@ -37,3 +39,20 @@ def object_preview(obj: TracedObject | None, side: int) -> dict | None:
         "width": width,
         "height": height,
     }
+
+
+PREVIEW_SIDE = 480  # pixels: the long side of the image on the object's change page
+
+
+def display_image_html(obj: TracedObject) -> str:
+    """The object's image as its change page and action pages show it (escaped)."""
+    if not obj.display:
+        return _("No image yet: it appears once the upload is processed.")
+    width, height = fitted(obj.display_width, obj.display_height, PREVIEW_SIDE)
+    return format_html(
+        '<a href="{0}"><img src="{0}" alt="{1}" width="{2}" height="{3}"></a>',
+        staff_image_url(obj.pk, "display"),
+        obj.alt_text,
+        width,
+        height,
+    )

@@ -15,10 +15,11 @@ from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from moderation.roles import ADMINISTRATOR, ANALYST
+from objects.intake import object_intake
 from objects.media import media_publish
 from objects.models import Case, Category, ObjectState, TracedObject
 from objects.roles import INVESTIGATOR
-from objects.services import ObjectDetails, object_code_next, object_intake, object_submit
+from objects.services import ObjectDetails, object_code_next, object_submit
 from tips.models import Tip
 from tips.services import ReceivedTip, TipContent, tip_receive
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from typing import Any
 
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache
@@ -25,7 +26,7 @@ RETRY_SECONDS = 10
 
 
 class FailoverRedisCache(RedisCache):
-    def __init__(self, server, params):
+    def __init__(self, server: Any, params: dict[str, Any]) -> None:
         super().__init__(server, params)
         self._fallback = LocMemCache(f"failover-{id(self)}", {"KEY_PREFIX": self.key_prefix})
         self._down_until = 0.0
@@ -35,7 +36,7 @@ class FailoverRedisCache(RedisCache):
     def redis_is_down(self) -> bool:
         return time.monotonic() < self._down_until
 
-    def _call(self, name: str, *args, **kwargs):
+    def _call(self, name: str, *args: Any, **kwargs: Any) -> Any:
         if not self.redis_is_down:
             try:
                 return getattr(super(), name)(*args, **kwargs)
@@ -53,7 +54,7 @@ class FailoverRedisCache(RedisCache):
                 )
             self._down_until = time.monotonic() + RETRY_SECONDS
 
-    def add_once(self, key, value, timeout=None, version=None) -> bool:
+    def add_once(self, key: str, value: Any, timeout: Any = None, version: Any = None) -> bool:
         """`add` for single-use tokens: True for the first use only.
 
         The token is also remembered in this process's memory, whether Redis is up or not,
@@ -69,22 +70,22 @@ class FailoverRedisCache(RedisCache):
                 self._redis_failed(exc)
         return new_here
 
-    def add(self, key, value, timeout=None, version=None):
+    def add(self, key: Any, value: Any, timeout: Any = None, version: Any = None) -> Any:
         return self._call("add", key, value, timeout, version)
 
-    def get(self, key, default=None, version=None):
+    def get(self, key: Any, default: Any = None, version: Any = None) -> Any:
         return self._call("get", key, default, version)
 
-    def set(self, key, value, timeout=None, version=None):
+    def set(self, key: Any, value: Any, timeout: Any = None, version: Any = None) -> Any:
         return self._call("set", key, value, timeout, version)
 
-    def incr(self, key, delta=1, version=None):
+    def incr(self, key: Any, delta: int = 1, version: Any = None) -> Any:
         return self._call("incr", key, delta, version)
 
-    def delete(self, key, version=None):
+    def delete(self, key: Any, version: Any = None) -> Any:
         return self._call("delete", key, version)
 
-    def clear(self):
+    def clear(self) -> Any:
         """Delete this alias's keys only: Redis's own clear would flush the whole database,
         Celery's queues included when they share it."""
         self._fallback.clear()

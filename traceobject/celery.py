@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+from typing import Any
 
 from celery import Celery, Task
 from celery.signals import worker_ready
@@ -34,14 +35,16 @@ class RetryingTask(Task):
     retry_backoff_max = 3600  # == settings.CELERY_MAX_COUNTDOWN (the visibility timeout needs it)
     retry_jitter = True
 
-    def on_failure(self, exc, task_id, args, kwargs, einfo):  # noqa: D401 (Celery's hook name)
+    def on_failure(  # noqa: D401 (Celery's hook name)
+        self, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any
+    ) -> None:
         # The failure is recorded as a FailedTask by the audit app (its task_failure receiver):
         # this module configures Celery and imports no app.
         logger.error("task %s[%s] failed for good: %r", self.name, task_id, exc)
 
 
 @worker_ready.connect
-def heartbeat_start(sender, **kwargs) -> None:
+def heartbeat_start(sender: Any, **kwargs: Any) -> None:
     """Beat from the worker's own event loop, so /healthz/ can tell a silent worker.
 
     The timer runs in the consumer's loop: a worker that stops taking messages stops

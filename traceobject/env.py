@@ -33,7 +33,9 @@ def _raw(name: str, environ: Mapping[str, str] | None) -> str | None:
     return value.strip()
 
 
-def envstr(name: str, default: str | None = None, *, environ: Mapping[str, str] | None = None):
+def envstr(
+    name: str, default: str | None = None, *, environ: Mapping[str, str] | None = None
+) -> Any:
     value = _raw(name, environ)
     return default if value is None else value
 

@@ -3,7 +3,7 @@
 Each check has a short timeout and all run at once, so the answer comes within about a
 second even when a service hangs; a failure names the service, never shows a traceback.
 The worker counts as down when its heartbeat (written from its event loop) is older than
-WORKER_SILENT_SECONDS; the age of the oldest unsent outbox message is reported, for alerts.
+WORKER_SILENT_SECONDS. Apps add their own checks from AppConfig.ready (`register_check`).
 """
 
 from __future__ import annotations
@@ -13,12 +13,10 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, wait
 
-from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
-from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -28,8 +26,6 @@ logger = logging.getLogger(__name__)
 
 DEADLINE_SECONDS = 1.5
 HEARTBEAT_KEY = "healthz:worker-heartbeat"
-# By label, not imported: traceobject/ imports no app, and the outbox may move to its own.
-OUTBOX_MODEL = "outbox.OutboxMessage"
 
 
 def check_database() -> str:
@@ -89,30 +85,19 @@ def check_worker() -> str:
     return f"ok (last heartbeat {age} s ago)"
 
 
-def check_outbox() -> str:
-    """How long the oldest unsent outbox message has waited (the broker or relay lagging)."""
-    try:
-        oldest = (
-            apps.get_model(OUTBOX_MODEL)
-            .objects.filter(sent_at__isnull=True)
-            .order_by("created_at")
-            .values_list("created_at", flat=True)
-            .first()
-        )
-    finally:
-        connection.close()  # a worker thread, as in check_database
-    if oldest is None:
-        return "ok (nothing waiting)"
-    return f"ok (oldest unsent {round((timezone.now() - oldest).total_seconds())} s old)"
-
-
 CHECKS: dict[str, Callable[[], str]] = {
     "database": check_database,
     "cache": check_cache,
     "broker": check_broker,
     "worker": check_worker,
-    "outbox": check_outbox,
 }
+
+
+def register_check(name: str, check: Callable[[], str]) -> None:
+    """Add an app's check to /healthz/ (after the project's own, in the order registered).
+    A check returns a state starting with "ok", or raises; it runs in a worker thread, so
+    it closes any database connection it opens."""
+    CHECKS[name] = check
 
 
 def run_checks() -> dict[str, str]:

@@ -1,19 +1,6 @@
-"""A server-side cache of the public pages, served before sessions, auth and OTP do any work.
-
-On launch day page views are the load: the gallery costs ~3 ms of rendering, a cached copy
-a dictionary lookup. What is cached is decided by the response, not by a list of URLs: only
-a 200 that its view marked `Cache-Control: public` (objects.views.public_page), that sets
-no cookie and does not vary on the cookie, to a GET or HEAD that carries no session cookie
-(staff browsing the site are never served from, nor stored in, the cache).
-
-The key is the host, the full path with its query string and the active language (read as
-LocaleMiddleware will: the path's language prefix, the language cookie, Accept-Language),
-plus a version. Anything that changes a public page (an object published, edited,
-identified or retired) calls `page_cache_bump()` once its transaction commits; this module
-imports no app, so the objects app calls it. Copies live in Redis (the `default` cache)
-for PAGE_CACHE_SECONDS and, for PAGE_CACHE_LOCAL_SECONDS, in each process's memory too:
-another web process may serve the old page that long after a bump.
-"""
+"""A server-side cache of the public pages, served before sessions, auth and OTP do any work:
+only a 200 its view marked `Cache-Control: public`, without cookies, to a GET or HEAD without
+a session cookie; made stale by `page_cache_bump()` (docs/architecture.md, "page cache")."""
 
 from __future__ import annotations
 
@@ -23,7 +10,7 @@ import re
 import time
 import uuid
 from collections.abc import Callable
-from typing import cast
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.cache import cache
@@ -118,7 +105,7 @@ class _CacheUnavailable(Exception):
     pass
 
 
-def _guarded(function, *args):
+def _guarded(function: Callable[..., Any], *args: Any) -> Any:
     """Call a cache operation; a broken cache (Redis down or hanging) is never an error page."""
     try:
         return function(*args)
@@ -128,7 +115,7 @@ def _guarded(function, *args):
 
 
 class PageCacheMiddleware:
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:

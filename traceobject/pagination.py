@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import QuerySet
 from django.utils.functional import cached_property
@@ -60,17 +60,19 @@ class CappedPaginator(Paginator):
     def cap_text(self) -> str:
         return f"{self.cap:,}"
 
-    def page(self, number):
+    def page(self, number: int | str) -> Page:
         number = self.validate_number(number)
         if self.capped and number == self.num_pages and isinstance(self.object_list, QuerySet):
             oldest = list(self.object_list.reverse()[: self.per_page])
-            return self._get_page(oldest[::-1], number, self)
+            return Page(oldest[::-1], number, self)
         return super().page(number)
 
-    def get_elided_page_range(self, number=1, *, on_each_side=3, on_ends=2):
+    def get_elided_page_range(  # type: ignore[override]  # a list, not an iterator
+        self, number: int | float | str = 1, *, on_each_side: int = 3, on_ends: int = 2
+    ) -> list[Any]:
         """The admin's page links, with "…" always before a capped list's last page: it
         does not follow the page before it."""
-        pages = list(
+        pages: list[Any] = list(
             super().get_elided_page_range(number, on_each_side=on_each_side, on_ends=on_ends)
         )
         if self.capped and pages[-2] != self.ELLIPSIS:

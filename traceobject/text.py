@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Any
 
 from django import forms
 
@@ -46,11 +47,11 @@ class CleanCharField(forms.CharField):
 
     Multiline unless told otherwise when its widget is a Textarea."""
 
-    def __init__(self, *args, multiline: bool | None = None, **kwargs):
+    def __init__(self, *args: Any, multiline: bool | None = None, **kwargs: Any) -> None:
         self.multiline = multiline
         super().__init__(*args, **kwargs)
 
-    def to_python(self, value):
+    def to_python(self, value: Any) -> Any:
         value = super().to_python(value)
         if not value:
             return value

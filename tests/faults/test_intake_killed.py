@@ -10,8 +10,9 @@ import pytest
 from celery import Celery
 from PIL import Image
 
+from objects.intake import MAX_INTAKE_ATTEMPTS, STALLED_INTAKE_MINUTES
 from objects.models import ObjectState, TracedObject
-from objects.services import MAX_INTAKE_ATTEMPTS, STALLED_INTAKE_MINUTES, object_submit
+from objects.services import object_submit
 from tests.factories import details
 from tests.faults.conftest import wait_until
 

@@ -13,9 +13,9 @@ import pytest
 from django.db import connection, transaction
 from django.urls import reverse
 
+from audit.admin import AuditEntryAdmin
 from audit.models import AuditEntry
 from audit.services import log_action
-from moderation.admin import AuditEntryAdmin
 from tests.conftest import staff_login
 from tests.factories import grant
 from traceobject.pagination import CappedPaginator

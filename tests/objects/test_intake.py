@@ -7,9 +7,10 @@ import pytest
 from PIL import Image, ImageFile
 
 from objects.imaging import ImageRejected
+from objects.intake import MAX_INTAKE_ATTEMPTS
 from objects.media import private_storage
 from objects.models import ObjectState, Resemblance, TracedObject
-from objects.services import MAX_INTAKE_ATTEMPTS, object_submit
+from objects.services import object_submit
 from objects.tasks import intake_object, requeue_stalled_intake
 from outbox.models import OutboxMessage
 from tests.factories import details, submitted_object, synthetic_png

@@ -8,8 +8,9 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
+from objects.intake import resemblance_notify
 from objects.models import Resemblance
-from objects.services import case_ensure, resemblance_notify
+from objects.services import case_ensure
 from outbox.models import OutboxMessage
 from tests.conftest import staff_login
 from tests.factories import bare_object, bare_published_object, submitted_object

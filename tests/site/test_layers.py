@@ -1,12 +1,15 @@
 """Dependencies run one way: traceobject/ (settings, Celery, request helpers) imports no app;
 each of our apps imports only the apps listed before it in INSTALLED_APPS (audit, outbox,
-objects, tips, moderation); and no two of our modules import each other, however
-indirectly. Imports inside functions count too: deferring an import hides a cycle from
-Python, not from the design."""
+objects, tips, moderation); no two of our modules import each other, however indirectly.
+Imports inside functions count, and so do names in strings ("outbox.OutboxMessage",
+"tips.claims.x", "admin:moderation_forward_create"): a dependency spelled as text is one.
+Only the composition root may name anything: settings.py (the beat schedule included), the
+root URLconf it names, and migrations."""
 
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 from django.conf import settings
@@ -103,6 +106,121 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
         if node not in index:
             visit(node)
     return found
+
+
+# --- Names in strings -----------------------------------------------------------------------
+
+COMPOSITION_ROOT = {f"{PROJECT}/settings.py", f"{PROJECT}/urls.py"}
+
+# Upward names in tips/ that helper A's half of issue #17 owns (tips/*.py was not to be
+# edited here): each must go, through a registry or moving the rule, when that half lands.
+KNOWN_IN_TIPS = {
+    "tips.admin names admin:moderation_forward_create",
+    "tips.admin names moderation.add_forward",
+    "tips.board names moderation.add_forward",
+    "tips.permissions names moderation.add_forward",
+}
+
+
+def packages() -> list[str]:
+    return [PROJECT, *our_apps()]
+
+
+def named_in_string(text: str) -> set[str]:
+    """The packages of ours a string names: a dotted name ("outbox.OutboxMessage",
+    "objects.tasks.intake_object", "tips.view_tip") or an admin URL name
+    ("admin:moderation_forward_change", "tips_tip_changelist")."""
+    alternatives = "|".join(packages())
+    dotted = re.compile(rf"(?<![\w./-])({alternatives})\.[A-Za-z_]\w*")
+    url_name = re.compile(rf"^(?:admin:)?({alternatives})_[a-z0-9]+_[a-z0-9_]+$")
+    found = {match.group(1) for match in dotted.finditer(text)}
+    if match := url_name.match(text):
+        found.add(match.group(1))
+    return found
+
+
+def strings_of(path: Path) -> list[str]:
+    """Every string literal of a module but its docstrings (prose, not dependencies)."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+    return [
+        node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and id(node) not in docstrings
+    ]
+
+
+def string_graph() -> dict[str, set[str]]:
+    """Module -> the packages its strings name, outside the composition root."""
+    return {
+        module_name(path): {name for text in strings_of(path) for name in named_in_string(text)}
+        for path in source_files()
+        if str(path.relative_to(ROOT)) not in COMPOSITION_ROOT
+    }
+
+
+def upward_names(graph: dict[str, set[str]], texts: dict[str, set[str]]) -> set[str]:
+    rank = {app: position for position, app in enumerate(our_apps())}
+    rank[PROJECT] = -1
+    return {
+        f"{module} names {text}"
+        for module, named in graph.items()
+        for target in named
+        if target != package(module) and rank[target] >= rank[package(module)]
+        for text in texts.get(module, set())
+        if target in named_in_string(text)
+    }
+
+
+def upward_string_names() -> set[str]:
+    graph = string_graph()
+    texts = {
+        module_name(path): set(strings_of(path))
+        for path in source_files()
+        if module_name(path) in graph
+    }
+    return upward_names(graph, texts)
+
+
+def test_no_string_names_an_app_above_its_own():
+    assert upward_string_names() - KNOWN_IN_TIPS == set()
+
+
+def test_the_string_walk_sees_the_names_it_must_judge():
+    graph = string_graph()
+    assert "objects" in graph["objects.services"]  # "objects.tasks.intake_object"
+    assert "tips" in graph["moderation.home"]  # "tips_tip_changelist", a URL name
+    assert "traceobject.settings" not in graph  # the composition root names anything
+
+
+def test_an_upward_name_in_a_string_would_be_caught():
+    graph = {"traceobject.health": {"outbox"}, "audit.history": {"moderation"}}
+    texts = {
+        "traceobject.health": {"outbox.OutboxMessage"},
+        "audit.history": {"admin:moderation_forward_changelist"},
+    }
+    assert upward_names(graph, texts) == {
+        "traceobject.health names outbox.OutboxMessage",
+        "audit.history names admin:moderation_forward_changelist",
+    }
+
+
+def test_prose_and_docstrings_name_nothing():
+    assert named_in_string("Retire the selected objects. Tips.") == set()
+    assert named_in_string("see tips/claims.py") == set()
+    assert named_in_string("tips.claims.country_names") == {"tips"}
+
+
+# --- Imports ---------------------------------------------------------------------------------
 
 
 def test_our_apps_are_listed_lowest_first():

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import io
 import secrets
+from typing import Any
 
 import qrcode
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.core.validators import validate_email
 from django.db import transaction
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -27,7 +28,7 @@ from moderation.staff import role_changes_by
 BACKUP_CODES = 10
 
 
-def staff_role_set(*, user, role: str) -> list[str]:
+def staff_role_set(*, user: Any, role: str) -> list[str]:
     """Put `user` in exactly the group of `role` (other, non-role groups stay); return the
     role groups they were in before."""
     role_groups = Group.objects.filter(name__in=ROLE_GROUPS.values())
@@ -37,7 +38,7 @@ def staff_role_set(*, user, role: str) -> list[str]:
     return before
 
 
-def second_factors_replace(*, user) -> tuple[TOTPDevice, list[str]]:
+def second_factors_replace(*, user: Any) -> tuple[TOTPDevice, list[str]]:
     """Delete the user's devices; give them a new authenticator app and backup codes."""
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
@@ -64,12 +65,12 @@ class Command(BaseCommand):
         "an authenticator-app QR code and backup codes."
     )
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("username")
         parser.add_argument("--role", required=True, choices=sorted(ROLE_GROUPS))
         parser.add_argument("--email", default="")
 
-    def handle(self, *args, username: str, role: str, email: str, **options) -> None:
+    def handle(self, *args: Any, username: str, role: str, email: str, **options: Any) -> None:
         User = get_user_model()
         try:
             User.username_validator(username)

@@ -7,6 +7,8 @@ nothing twice. It refuses to run without DEBUG, because its passwords are printe
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -19,7 +21,7 @@ from tips.demo import demo_tips_ensure
 class Command(BaseCommand):
     help = "Load demo staff and demo objects (local development only; needs DEBUG=true)."
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEBUG:
             raise CommandError(
                 "seed_demo creates accounts with published passwords: it runs only with DEBUG=true"

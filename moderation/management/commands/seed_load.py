@@ -1,21 +1,17 @@
-"""Realistic volumes for benchmarks: published objects, bench staff, N tips and N audit entries.
+"""Realistic volumes for benchmarks: published objects, bench staff, N tips and N audit
+entries, generated inside PostgreSQL (docs/architecture.md, "Benchmark volumes").
 
     DEBUG=true manage.py seed_load --tips 1000000 --audit 1000000
-
-Tips and audit entries are generated inside PostgreSQL (INSERT … SELECT generate_series, in
-batches of 100,000 rows), then the tables are VACUUM ANALYZEd, so a million rows take
-about a minute instead of hours of ORM saves. It adds to what is there; run it against a
-database of its own (`make bench` uses `perf`). Like seed_demo it refuses to run without
-DEBUG: its staff accounts have known passwords.
 """
 
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import Group, User
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -109,11 +105,11 @@ BENCH_PASSWORD = "bench-password-123"  # noqa: S105 (bench databases only, like 
 class Command(BaseCommand):
     help = "Load N tips and N audit entries fast, for benchmarks (PostgreSQL, DEBUG=true)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--tips", type=int, default=1000)
         parser.add_argument("--audit", type=int, default=1000)
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEBUG:
             raise CommandError("seed_load creates accounts with known passwords: DEBUG=true only")
         if connection.vendor != "postgresql":

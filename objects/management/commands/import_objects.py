@@ -12,15 +12,18 @@ import csv
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.contrib.auth.models import User
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from objects.imaging import ImageRejected
+from objects.intake import object_intake
 from objects.models import TRANSLATED_FIELDS, Case, Category, ObjectState
-from objects.services import ObjectDetails, case_ensure, object_intake, object_submit
+from objects.services import ObjectDetails, case_ensure, object_submit
 from traceobject.text import clean_text
 
 MANIFEST_COLUMNS = ["file", "title", "category", "questions", "region_hint", "alt_text", "case"]
@@ -68,12 +71,14 @@ class Command(BaseCommand):
         "await approval by a second investigator."
     )
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("path", help="a folder of images, or a .csv manifest")
         parser.add_argument("--case", help="case reference for rows without one (created if new)")
         parser.add_argument("--owner", help="username of the investigator the objects belong to")
 
-    def handle(self, *args, path: str, case: str | None, owner: str | None, **options) -> None:
+    def handle(
+        self, *args: Any, path: str, case: str | None, owner: str | None, **options: Any
+    ) -> None:
         source = Path(path)
         uploader = self._owner(owner)
         rows = self._rows(source)
@@ -101,7 +106,7 @@ class Command(BaseCommand):
         if failures:
             sys.exit(1)
 
-    def _owner(self, username: str | None):
+    def _owner(self, username: str | None) -> User:
         if not username:
             raise CommandError("--owner is required: imported objects need an uploader")
         try:
@@ -137,7 +142,7 @@ class Command(BaseCommand):
                 for number, record in enumerate(reader, start=2)
             ]
 
-    def _import(self, row: Row, *, default_case: str, uploader) -> None:
+    def _import(self, row: Row, *, default_case: str, uploader: User) -> None:
         details = self._details(row)
         case = self._case(row.case or default_case, uploader)
         if not row.path.is_file():
@@ -169,7 +174,7 @@ class Command(BaseCommand):
             translations=row.translations,
         )
 
-    def _case(self, reference: str, uploader) -> Case:
+    def _case(self, reference: str, uploader: User) -> Case:
         case = Case.objects.filter(reference=reference).first()
         if case is None:
             return case_ensure(reference=reference, owner=uploader)

@@ -11,6 +11,7 @@ folder.
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -21,7 +22,7 @@ from objects.models import TracedObject
 class Command(BaseCommand):
     help = "Keep public copies of published and identified objects' images only."
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         counts: Counter[str] = Counter()
         missing = []
         with_images = TracedObject.objects.exclude(display="", thumbnail="").only(

@@ -1,0 +1,1 @@
+"""The audit log's pages beyond Django's list, one module each."""

@@ -1,0 +1,26 @@
+"""What each web process builds once, before its first request: a list that the apps fill
+from their AppConfig.ready (`register`), run by gunicorn's post_worker_init. The project
+package imports no app, so it cannot name their functions itself."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+_registered: list[Callable[[], object]] = []
+
+
+def register(build: Callable[[], object]) -> Callable[[], object]:
+    """Add `build` to the warm-up (once, however often an app's ready() runs)."""
+    if build not in _registered:
+        _registered.append(build)
+    return build
+
+
+def warm_up() -> None:
+    # settings.WARM_UP: dotted names the composition root lists for an app that does not
+    # register its own yet.
+    for build in [*_registered, *map(import_string, settings.WARM_UP)]:
+        build()
