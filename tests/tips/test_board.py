@@ -27,7 +27,6 @@ from tips.models import (
     TipGroup,
     TipStatus,
 )
-from tips.permissions import MAX_TIPS_PER_FORWARD
 
 pytestmark = pytest.mark.django_db
 
