@@ -23,10 +23,14 @@ class ModerationConfig(AppConfig):
 
         from moderation import auth, staff
         from moderation.roles import staff_groups_ensure
+        from tips.permissions import forward_page_register
 
         # Runs after the permissions of objects, tips and this app exist (they come earlier
         # in INSTALLED_APPS; auth's own handler runs first for each).
         post_migrate.connect(staff_groups_ensure, sender=self)
+        forward_page_register(
+            permission="moderation.add_forward", url_name="admin:moderation_forward_create"
+        )
         user_logged_in.connect(auth.audit_login_succeeded, dispatch_uid="audit_login_succeeded")
         user_login_failed.connect(auth.audit_login_failed, dispatch_uid="audit_login_failed")
         user_locked_out.connect(auth.audit_locked_out, dispatch_uid="audit_locked_out")

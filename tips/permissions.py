@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
@@ -12,9 +14,29 @@ MAX_TIPS_PER_FORWARD = 200
 Staff = User | AnonymousUser
 
 
+@dataclass
+class ForwardPage:
+    """Forwarding lives in moderation, above tips: moderation names its permission and page
+    here when it starts (moderation/apps.py), so tips spells no name of an app above it.
+    Until then nobody may forward."""
+
+    permission: str = ""
+    url_name: str = ""
+
+
+FORWARD_PAGE = ForwardPage()
+
+
+def forward_page_register(*, permission: str, url_name: str) -> None:
+    FORWARD_PAGE.permission = permission
+    FORWARD_PAGE.url_name = url_name
+
+
 def may_forward(user: Staff) -> bool:
     """Forwarding shows the tips to a case owner, so it needs reading them as well."""
-    return user.has_perm("moderation.add_forward") and user.has_perm("tips.view_tip")
+    if not FORWARD_PAGE.permission:
+        return False
+    return user.has_perm(FORWARD_PAGE.permission) and user.has_perm("tips.view_tip")
 
 
 def may_view_tips(user: Staff) -> bool:

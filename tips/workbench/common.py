@@ -18,11 +18,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from tips.models import Tip
+from tips.permissions import FORWARD_PAGE
 from traceobject.backoffice import backoffice_render
 
 TipsAdmin: TypeAlias = "ModelAdmin[Tip]"
 Page: TypeAlias = Callable[..., HttpResponse]
-FORWARD_CREATE_URL = "admin:moderation_forward_create"
 
 
 def on(tips_admin: TipsAdmin, view: Page) -> Page:
@@ -88,8 +88,8 @@ def changelist_url() -> str:
 
 
 def forward_create_url(tip_ids: Iterable[int]) -> str:
-    """The forwarding page (moderation's ForwardAdmin) for these tips."""
-    return reverse(FORWARD_CREATE_URL) + "?tips=" + ",".join(str(pk) for pk in tip_ids)
+    """The forwarding page (moderation's, registered in tips.permissions) for these tips."""
+    return reverse(FORWARD_PAGE.url_name) + "?tips=" + ",".join(str(pk) for pk in tip_ids)
 
 
 def render(
