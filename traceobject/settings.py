@@ -113,11 +113,6 @@ TEMPLATES = [
     },
 ]
 
-# Built once per web process before its first request (traceobject/warmup.py): the CLDR
-# country names in every language the tip page's claim marks need (0.3 s, tips/claims.py).
-# An app may instead register its own from its AppConfig.ready (traceobject.warmup.register).
-WARM_UP: list[str] = ["tips.claims.country_names"]
-
 # --- Database -----------------------------------------------------------------------------
 DATABASE_URL = envstr("DATABASE_URL")
 EMBEDDED = DATABASE_URL is None

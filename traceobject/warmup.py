@@ -6,9 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.conf import settings
-from django.utils.module_loading import import_string
-
 _registered: list[Callable[[], object]] = []
 
 
@@ -20,7 +17,5 @@ def register(build: Callable[[], object]) -> Callable[[], object]:
 
 
 def warm_up() -> None:
-    # settings.WARM_UP: dotted names the composition root lists for an app that does not
-    # register its own yet.
-    for build in [*_registered, *map(import_string, settings.WARM_UP)]:
+    for build in _registered:
         build()
