@@ -7,6 +7,7 @@ outage delays the work, it cannot lose it, and a service never imports its app's
 from django.db import models
 
 from traceobject.clock import minute_now
+from traceobject.fields import MinuteDateTimeField
 
 
 class OutboxMessage(models.Model):
@@ -16,8 +17,8 @@ class OutboxMessage(models.Model):
     kwargs = models.JSONField(default=dict)
     # To the minute, like every time kept about a tip: a row written in a tip's transaction
     # would otherwise date that tip to the millisecond. Sent rows are deleted after a while.
-    created_at = models.DateTimeField(default=minute_now, editable=False)
-    sent_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    created_at = MinuteDateTimeField(default=minute_now, editable=False)
+    sent_at = MinuteDateTimeField(null=True, blank=True, db_index=True)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.CharField(max_length=300, blank=True)
 
