@@ -46,7 +46,7 @@ from django_countries import countries
 from audit.history import AuditHistory
 from objects.models import TracedObject
 from objects.staff_images import OBJECT_IMAGE_SIDE, fitted, object_preview, staff_image_url
-from tips import triage
+from tips import reading, triage
 from tips.board import EvidenceBoard
 from tips.changelist import QueueChangeList
 from tips.claims import claim_spans
@@ -429,7 +429,9 @@ class TipAdmin(AuditHistory, BackOfficePages, admin.ModelAdmin):
 
     def changelist_view(self, request, extra_context=None):
         context = {"can_take_next": self.has_change_permission(request), **(extra_context or {})}
-        return super().changelist_view(request, context)
+        response = super().changelist_view(request, context)
+        reading.queue_read_logged(request=request, response=response)  # one entry a page
+        return response
 
     def get_ordering(self, request):
         # The "new" view is the work to do: urgent reports first, then the longest waiting.
