@@ -16,9 +16,12 @@ class OutboxMessage(models.Model):
     task = models.CharField(max_length=200)
     kwargs = models.JSONField(default=dict)
     # To the minute, like every time kept about a tip: a row written in a tip's transaction
-    # would otherwise date that tip to the millisecond. Sent rows are deleted after a while.
+    # would otherwise date that tip to the millisecond. Done rows are deleted after a while.
     created_at = MinuteDateTimeField(default=minute_now, editable=False)
+    # Handed to the broker: the work may still be lost with the broker or a killed worker.
     sent_at = MinuteDateTimeField(null=True, blank=True, db_index=True)
+    # The task ran to its end (outbox.services.outbox_done_mark): only then is the work done.
+    done_at = MinuteDateTimeField(null=True, blank=True, db_index=True)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.CharField(max_length=300, blank=True)
 

@@ -215,11 +215,19 @@ CELERY_BEAT_SCHEDULE = {
         "task": "moderation.tasks.send_forward_digests",
         "schedule": crontab(hour=7, minute=5),  # daily, before the working day
     },
+    "tips-requeue-lost-work": {
+        "task": "tips.tasks.requeue_lost_work",
+        "schedule": 300.0,  # seconds; work lost with the broker is found within REQUEUE_AFTER
+    },
     "tips-apply-retention": {
         "task": "tips.tasks.apply_retention",
         "schedule": crontab(hour=3, minute=17),  # daily, off the hour
     },
 }
+
+# Work handed to the broker this long ago and never done (outbox rows), or never queued
+# (a tip still ungrouped, an urgent report still unalerted), is queued again by beat.
+REQUEUE_AFTER_MINUTES = envint("REQUEUE_AFTER_MINUTES", 15, minimum=0)
 
 # A running worker writes a heartbeat to the cache this often (traceobject/celery.py);
 # /healthz/ answers 503 naming the worker once the last one is older than the second value.

@@ -107,19 +107,31 @@ def test_a_failed_alert_releases_its_claim_so_the_retry_sends_it(settings, monke
     assert services.urgent_report_alert(tip_id=tip.pk) == 1
 
 
-def test_sent_outbox_rows_are_deleted_after_a_day_and_pending_ones_never(at_arrival):
-    sent_long_ago = OutboxMessage.objects.create(task="outbox.tests.noop", kwargs={})
-    sent_recently = OutboxMessage.objects.create(task="outbox.tests.noop", kwargs={})
+def test_done_outbox_rows_are_deleted_after_a_day_and_rows_not_done_never(at_arrival):
+    done_long_ago = OutboxMessage.objects.create(task="outbox.tests.noop", kwargs={})
+    done_recently = OutboxMessage.objects.create(task="outbox.tests.noop", kwargs={})
+    # Handed to the broker days ago and never done: it is sent again, never forgotten.
+    lost = OutboxMessage.objects.create(
+        task="outbox.tests.noop",
+        kwargs={},
+        created_at=ARRIVAL - timedelta(days=9),
+        sent_at=ARRIVAL - timedelta(days=9),
+    )
     pending = OutboxMessage.objects.create(
         task="outbox.tests.noop", kwargs={}, created_at=ARRIVAL - timedelta(days=9)
     )
-    OutboxMessage.objects.filter(pk=sent_long_ago.pk).update(sent_at=ARRIVAL - timedelta(days=2))
-    OutboxMessage.objects.filter(pk=sent_recently.pk).update(sent_at=ARRIVAL - timedelta(hours=1))
+    OutboxMessage.objects.filter(pk=done_long_ago.pk).update(
+        sent_at=ARRIVAL - timedelta(days=2), done_at=ARRIVAL - timedelta(days=2)
+    )
+    OutboxMessage.objects.filter(pk=done_recently.pk).update(
+        sent_at=ARRIVAL - timedelta(hours=1), done_at=ARRIVAL - timedelta(hours=1)
+    )
 
     relay_outbox.delay().get()  # the beat job deletes, then relays what is pending
 
     assert set(OutboxMessage.objects.values_list("pk", flat=True)) == {
-        sent_recently.pk,
+        done_recently.pk,
+        lost.pk,
         pending.pk,
     }
     assert outbox_sent_delete() == 0
