@@ -520,6 +520,10 @@ EMERGENCY_CONTACTS = envphonebook(
 )
 # Who is mailed at once about an urgent report (besides nobody: set it in production).
 URGENT_ALERT_EMAILS = envemails("URGENT_ALERT_EMAILS", [])
+# Urgent alerts: the worker waits this long before mailing (a burst makes one mail), and
+# mails at most once per window of this many seconds, naming every report not alerted yet.
+URGENT_ALERT_GATHER_SECONDS = envint("URGENT_ALERT_GATHER_SECONDS", 5, minimum=0)
+URGENT_ALERT_WINDOW_SECONDS = envint("URGENT_ALERT_WINDOW_SECONDS", 60, minimum=1)
 # Links in staff mail point here: a silent localhost default would send staff nowhere.
 _site_url = envurl("SITE_URL", "http://127.0.0.1:8000" if DEBUG else None)
 if _site_url is None:

@@ -493,6 +493,15 @@ class SmtpSink(socketserver.ThreadingTCPServer):
         super().__init__(("127.0.0.1", 0), _SmtpHandler)
         self.messages: list[str] = []
 
+    def reports_alerted(self) -> list[int]:
+        """The urgent reports the alerts named, one entry per naming (a mail names every
+        report not alerted yet, tips/alerts.py): a report named twice appears twice."""
+        return [
+            int(pk)
+            for message in list(self.messages)
+            for pk in re.findall(r"/tips/tip/(\d+)/change/", message)
+        ]
+
 
 @pytest.fixture
 def smtp_sink():
