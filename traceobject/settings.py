@@ -229,6 +229,11 @@ CELERY_BEAT_SCHEDULE = {
 # (a tip still ungrouped, an urgent report still unalerted), is queued again by beat.
 REQUEUE_AFTER_MINUTES = envint("REQUEUE_AFTER_MINUTES", 15, minimum=0)
 
+# /healthz/ tells which service is down (and the outbox's age) only to these networks or to
+# a request with the X-Healthz-Token header; anyone else gets the bare 200 or 503.
+HEALTHZ_DETAIL_NETWORKS = envnetworks("HEALTHZ_DETAIL_NETWORKS", ["127.0.0.0/8", "::1"])
+HEALTHZ_TOKEN = envstr("HEALTHZ_TOKEN", "")
+
 # A running worker writes a heartbeat to the cache this often (traceobject/celery.py);
 # /healthz/ answers 503 naming the worker once the last one is older than the second value.
 WORKER_HEARTBEAT_SECONDS = envint("WORKER_HEARTBEAT_SECONDS", 30, minimum=1)
