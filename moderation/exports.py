@@ -27,6 +27,9 @@ from moderation.models import Forward
 from objects.models import Case, TracedObject
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A spreadsheet set to a ";" list separator (most of Europe) splits "a;=CMD()" into two
+# cells, the second a formula: a formula start after a separator is neutralised as well.
+FORMULA_AFTER_SEPARATOR = re.compile(r"([;,]\s*)(?=[=+\-@\t\r])")
 
 FORWARDED_TIPS_HEADER = [
     "tip id",
@@ -50,7 +53,7 @@ def cell(value) -> str:
         return ""
     if isinstance(value, datetime):
         return value.isoformat()
-    text = str(value)
+    text = FORMULA_AFTER_SEPARATOR.sub(r"\1'", str(value))
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 

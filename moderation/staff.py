@@ -152,3 +152,23 @@ def flags_of_new_user(sender, instance, created=False, raw=False, **kwargs) -> N
         return
     changed, actor, via = pending
     log_action("staff.role_changed", user=actor, target=instance, data={**changed, "via": via})
+
+
+def username_changed(sender, instance, raw=False, update_fields=None, **kwargs) -> None:
+    """pre_save of User: a new name is audited (one's own included): the log keeps the name
+    each entry was written under, so a rename must be in it to follow a person through it."""
+    if raw or instance.pk is None:
+        return
+    if update_fields is not None and "username" not in update_fields:
+        return  # e.g. last_login on every login
+    before = type(instance).objects.filter(pk=instance.pk).values_list("username", flat=True)
+    old = before.first()
+    if old is None or old == instance.get_username():
+        return
+    actor, via = _actor()
+    log_action(
+        "staff.renamed",
+        user=actor,
+        target=instance,
+        data={"from": old, "to": instance.get_username(), "via": via},
+    )

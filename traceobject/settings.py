@@ -277,12 +277,15 @@ AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=30)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-# Per account, across networks (moderation/auth.py): 20 failed logins for one username in a
-# 15-minute window lock it everywhere until the window ends (at most 15 minutes; refused
-# attempts do not count, so the lock is never prolonged). A browser that has logged in to
-# that account before (a signed cookie, 90 days) is never locked this way, so a guessing
-# run can slow a person down but not lock them out. Usernames are counted as a keyed hash.
+# Per account, across networks (moderation/auth.py): past 20 failed logins for one username
+# in a 15-minute window, a login to it from a browser that never logged in to it is checked
+# only after a delay per network: 30 s, doubling for each further 20 failures, at most 5
+# minutes; each checked attempt arms it again. A delay, never a lock: the password and a
+# second factor get in once it is over. A browser that has logged in to that account
+# before (a signed cookie, 90 days) does not wait. Usernames are counted as a keyed hash.
 STAFF_LOGIN_ACCOUNT_LIMIT = "20/15m"
+STAFF_LOGIN_DELAY_SECONDS = envint("STAFF_LOGIN_DELAY_SECONDS", 30, minimum=1)
+STAFF_LOGIN_DELAY_MAX_SECONDS = envint("STAFF_LOGIN_DELAY_MAX_SECONDS", 300, minimum=1)
 # Privacy: axes never sees an address. Its "ip_address" is the HMAC of the client's network
 # (traceobject.clients.network_key, written as a private IPv6 address because axes keeps it in
 # an address column); our handler blanks the user agent and Accept header before axes
