@@ -7,6 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from traceobject.fields import MinuteDateTimeField
+
 
 class FailedTask(models.Model):
     """A background task that failed after its last retry, kept so staff can see and act on it."""
@@ -16,7 +18,7 @@ class FailedTask(models.Model):
     # Task arguments are ids only (never tip text), so they are safe to keep here.
     args = models.JSONField(default=list)
     error = models.TextField()
-    failed_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    failed_at = MinuteDateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
         ordering = ["-failed_at"]
@@ -32,7 +34,7 @@ class AuditEntry(models.Model):
     offers no way to, and on PostgreSQL a trigger refuses UPDATE and DELETE outright.
     """
 
-    at = models.DateTimeField(auto_now_add=True)
+    at = MinuteDateTimeField(auto_now_add=True)
     action = models.CharField(max_length=64, db_index=True)  # namespaced: "tip.forwarded"
     # A copy of the name, so the entry still says who after an account is gone.
     username = models.CharField(max_length=150, blank=True)

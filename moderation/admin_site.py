@@ -21,7 +21,12 @@ from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from moderation.auth import account_lock_minutes, account_login_failed, remember_known_browser
+from moderation.auth import (
+    account_login_failed,
+    account_login_succeeded,
+    account_wait_seconds,
+    remember_known_browser,
+)
 
 
 def device_for_token(user: Any, token: str) -> Any:
@@ -48,15 +53,17 @@ class StaffLoginForm(OTPAdminAuthenticationForm):
 
     def clean(self) -> Any:
         username = self.cleaned_data.get("username") or ""
-        if minutes := account_lock_minutes(self.request, username):
+        if seconds := account_wait_seconds(self.request, username):
             raise ValidationError(
                 ngettext(
-                    "Too many failed logins for this account. Try again in %(minutes)d minute.",
-                    "Too many failed logins for this account. Try again in %(minutes)d minutes.",
-                    minutes,
+                    "Many failed logins for this account: from this browser, sign in again "
+                    "in %(seconds)d second.",
+                    "Many failed logins for this account: from this browser, sign in again "
+                    "in %(seconds)d seconds.",
+                    seconds,
                 ),
-                params={"minutes": minutes},
-                code="account_locked",
+                params={"seconds": seconds},
+                code="account_wait",
             )
         try:
             return super().clean()
@@ -143,6 +150,7 @@ class StaffAdminSite(OTPAdminSite):
             and request.user.is_authenticated
             and response.status_code == 302
         ):
-            # This browser may log in to this account even while the account is locked.
+            # This browser may log in to this account without the delay of a guessing run.
             remember_known_browser(response, request.user.get_username())
+            account_login_succeeded(request, request.user.get_username())
         return response

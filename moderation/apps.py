@@ -41,4 +41,5 @@ class ModerationConfig(AppConfig):
             staff.groups_changed, sender=User.groups.through, dispatch_uid="audit_groups"
         )
         pre_save.connect(staff.flags_changed, sender=User, dispatch_uid="audit_role_flags")
+        pre_save.connect(staff.username_changed, sender=User, dispatch_uid="audit_username")
         post_save.connect(staff.flags_of_new_user, sender=User, dispatch_uid="audit_new_flags")

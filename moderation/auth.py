@@ -11,10 +11,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
+import math
+import time
 from typing import Any
 
 from axes.handlers.database import AxesDatabaseHandler
 from django.conf import settings
+from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse
 from django_ratelimit.core import get_usage
 
@@ -61,15 +64,19 @@ class PrivateAxesHandler(AxesDatabaseHandler):
 
 
 # --- Failures per account, across networks -------------------------------------------------
-# Axes locks a username on one network. This budget (STAFF_LOGIN_ACCOUNT_LIMIT) stops a
-# guessing run spread over many networks: over it, the username is refused everywhere until
-# the window ends. Refused attempts are not counted, so a lock never outlasts its window,
-# and a browser that has logged in to the account before is not locked at all: an attacker
-# can slow a person down, never lock them out.
+# Axes locks a username on one network. This budget (STAFF_LOGIN_ACCOUNT_LIMIT) slows a
+# guessing run spread over many networks: over it, a login to the account from a browser
+# that never logged in to it is checked only after a delay, per network, that grows with
+# the failures (STAFF_LOGIN_DELAY_SECONDS, doubling each further budget's worth, at most
+# STAFF_LOGIN_DELAY_MAX_SECONDS); each checked attempt arms the delay again. A delay, never
+# a lock: the person with the password and a second factor gets in once it is over, and a
+# browser that has logged in to the account before waits not at all.
 
 KNOWN_BROWSER_COOKIE = "staff_known"
 KNOWN_BROWSER_SALT = "moderation.auth.known-browser"
 KNOWN_BROWSER_DAYS = 90
+WAIT_KEY = "staff-login-wait:{account}:{network}"
+WAIT_KEPT_SECONDS = 3600
 
 
 def _account_key(username: str) -> str:
@@ -89,18 +96,52 @@ def _account_usage(request: HttpRequest, username: str, *, increment: bool) -> d
     )
 
 
-def account_lock_minutes(request: HttpRequest, username: str) -> int:
-    """Minutes left of this account's lock, 0 if it is not locked for this browser."""
-    if _is_known_browser(request, username):
-        return 0
-    usage = _account_usage(request, username, increment=False)
+def _delay(usage: dict | None) -> int:
+    """Seconds between checked logins from one network, 0 while under the budget."""
     if not usage or usage["count"] < usage["limit"]:
         return 0
-    return max(1, -(-usage["time_left"] // 60))
+    doublings = (usage["count"] - usage["limit"]) // max(1, usage["limit"])
+    return min(
+        settings.STAFF_LOGIN_DELAY_MAX_SECONDS,
+        settings.STAFF_LOGIN_DELAY_SECONDS * 2 ** min(doublings, 16),
+    )
+
+
+def _wait_key(request: HttpRequest, username: str) -> str:
+    return WAIT_KEY.format(account=_account_key(username), network=network_key(request))
+
+
+def _wait_arm(request: HttpRequest, username: str, delay: int) -> None:
+    # Kept past the delay, so a network that waited may try once, then waits again.
+    caches["ratelimit"].set(_wait_key(request, username), time.time(), delay + WAIT_KEPT_SECONDS)
+
+
+def account_wait_seconds(request: HttpRequest, username: str) -> int:
+    """Seconds before this login to `username` is checked; 0: check it now.
+
+    The first attempt over the budget from a network starts its wait (and is not checked,
+    so no second factor is spent on it).
+    """
+    if _is_known_browser(request, username):
+        return 0
+    delay = _delay(_account_usage(request, username, increment=False))
+    if not delay:
+        return 0
+    started = caches["ratelimit"].get(_wait_key(request, username))
+    if started is None:
+        _wait_arm(request, username, delay)
+        return delay
+    return max(0, math.ceil(started + delay - time.time()))
 
 
 def account_login_failed(request: HttpRequest, username: str) -> None:
-    _account_usage(request, username, increment=True)
+    usage = _account_usage(request, username, increment=True)
+    if delay := _delay(usage):
+        _wait_arm(request, username, delay)  # the next try from here waits again
+
+
+def account_login_succeeded(request: HttpRequest, username: str) -> None:
+    caches["ratelimit"].delete(_wait_key(request, username))
 
 
 def _is_known_browser(request: HttpRequest, username: str) -> bool:

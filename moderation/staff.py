@@ -157,3 +157,25 @@ def flags_of_new_user(
         return
     changed, actor, via = pending
     log_action("staff.role_changed", user=actor, target=instance, data={**changed, "via": via})
+
+
+def username_changed(
+    sender: Any, instance: Any, raw: bool = False, update_fields: Any = None, **kwargs: Any
+) -> None:
+    """pre_save of User: a new name is audited (one's own included): the log keeps the name
+    each entry was written under, so a rename must be in it to follow a person through it."""
+    if raw or instance.pk is None:
+        return
+    if update_fields is not None and "username" not in update_fields:
+        return  # e.g. last_login on every login
+    before = type(instance).objects.filter(pk=instance.pk).values_list("username", flat=True)
+    old = before.first()
+    if old is None or old == instance.get_username():
+        return
+    actor, via = _actor()
+    log_action(
+        "staff.renamed",
+        user=actor,
+        target=instance,
+        data={"from": old, "to": instance.get_username(), "via": via},
+    )

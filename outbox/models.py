@@ -7,6 +7,7 @@ outage delays the work, it cannot lose it, and a service never imports its app's
 from django.db import models
 
 from traceobject.clock import minute_now
+from traceobject.fields import MinuteDateTimeField
 
 
 class OutboxMessage(models.Model):
@@ -15,9 +16,12 @@ class OutboxMessage(models.Model):
     task = models.CharField(max_length=200)
     kwargs = models.JSONField(default=dict)
     # To the minute, like every time kept about a tip: a row written in a tip's transaction
-    # would otherwise date that tip to the millisecond. Sent rows are deleted after a while.
-    created_at = models.DateTimeField(default=minute_now, editable=False)
-    sent_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # would otherwise date that tip to the millisecond. Done rows are deleted after a while.
+    created_at = MinuteDateTimeField(default=minute_now, editable=False)
+    # Handed to the broker: the work may still be lost with the broker or a killed worker.
+    sent_at = MinuteDateTimeField(null=True, blank=True, db_index=True)
+    # The task ran to its end (outbox.services.outbox_done_mark): only then is the work done.
+    done_at = MinuteDateTimeField(null=True, blank=True, db_index=True)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.CharField(max_length=300, blank=True)
 

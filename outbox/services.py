@@ -2,15 +2,19 @@
 it is relayed to Celery once that transaction commits, and by the beat job every minute.
 
 Tasks are named by their dotted path (a string, never an import), so a service never
-imports its app's tasks module, and every task named here must be idempotent: a message
-can go out twice if the process dies between sending and marking it.
+imports its app's tasks module, and every task named here must be idempotent: a row is done
+only once its task has run (the task_success signal marks it, by the task id the relay
+gave), and a row handed out long ago but never done is sent again (outbox_reconcile): a
+broker that lost its queue or a killed worker delays work, it never loses it.
 """
 
 from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils.module_loading import import_string
 
@@ -20,8 +24,12 @@ from traceobject.clock import minute_now
 logger = logging.getLogger(__name__)
 
 OUTBOX_BATCH = 100
-# Sent rows are kept this long, for an operator to see recent work go out, then deleted.
+# Done rows are kept this long, for an operator to see recent work go out, then deleted.
 SENT_RETENTION = timedelta(days=1)
+# A row sent this many times and never done is left for an operator (its task fails each
+# time: audit.FailedTask says why) instead of being sent forever.
+OUTBOX_MAX_ATTEMPTS = 5
+TASK_ID_PREFIX = "outbox-"
 
 
 def outbox_put(*, task: str, kwargs: dict) -> OutboxMessage:
@@ -48,7 +56,9 @@ def outbox_relay(*, limit: int = OUTBOX_BATCH) -> int:
     for message in pending[:limit]:
         try:
             # The dotted path of one of our tasks (written by outbox_put, never by a visitor).
-            import_string(message.task).apply_async(kwargs=message.kwargs)
+            import_string(message.task).apply_async(
+                kwargs=message.kwargs, task_id=f"{TASK_ID_PREFIX}{message.pk}"
+            )
         except Exception as exc:
             OutboxMessage.objects.filter(pk=message.pk).update(
                 attempts=message.attempts + 1, last_error=repr(exc)[:300]
@@ -62,9 +72,43 @@ def outbox_relay(*, limit: int = OUTBOX_BATCH) -> int:
     return sent
 
 
+def outbox_done_mark(*, message_id: int) -> bool:
+    """The task of `message_id` has run to its end. Idempotent: a second run marks nothing."""
+    return bool(
+        OutboxMessage.objects.filter(pk=message_id, done_at__isnull=True).update(
+            done_at=minute_now()
+        )
+    )
+
+
+def outbox_done_from_signal(sender: Any = None, **_extra: Any) -> None:
+    """Celery's task_success signal, in the worker: mark the row whose id the task id bears."""
+    task_id = str(getattr(getattr(sender, "request", None), "id", None) or "")
+    if task_id.startswith(TASK_ID_PREFIX) and task_id[len(TASK_ID_PREFIX) :].isdigit():
+        outbox_done_mark(message_id=int(task_id[len(TASK_ID_PREFIX) :]))
+
+
+def outbox_reconcile(*, older_than: timedelta | None = None) -> int:
+    """Send again what was handed to the broker `older_than` ago (REQUEUE_AFTER_MINUTES) and
+    never done: the broker lost it (Redis restarted without its file) or the worker died
+    with it. Tasks are idempotent, so a slow one that runs twice does no harm."""
+    if older_than is None:
+        older_than = timedelta(minutes=settings.REQUEUE_AFTER_MINUTES)
+    return OutboxMessage.objects.filter(
+        done_at__isnull=True,
+        sent_at__lte=minute_now() - older_than,
+        attempts__lt=OUTBOX_MAX_ATTEMPTS,
+    ).update(sent_at=None)
+
+
+def outbox_waiting(*, task: str, kwargs: dict) -> bool:
+    """Whether this work is already in the outbox and not done (so it is not queued twice)."""
+    return OutboxMessage.objects.filter(task=task, kwargs=kwargs, done_at__isnull=True).exists()
+
+
 def outbox_sent_delete(*, older_than: timedelta = SENT_RETENTION) -> int:
-    """Delete rows sent more than `older_than` ago: what they did is done, and a row written
-    with a tip is one more trace of it. Pending rows are never deleted."""
+    """Delete rows done more than `older_than` ago: what they did is done, and a row written
+    with a tip is one more trace of it. Rows not done are never deleted."""
     cutoff = minute_now() - older_than
-    deleted, _by_model = OutboxMessage.objects.filter(sent_at__lt=cutoff).delete()
+    deleted, _by_model = OutboxMessage.objects.filter(done_at__lt=cutoff).delete()
     return deleted

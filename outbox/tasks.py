@@ -11,6 +11,8 @@ from traceobject.celery import app as celery_app
 
 @celery_app.task(base=RetryingTask, autoretry_for=(OperationalError,))
 def relay_outbox() -> int:
-    """Every minute: relay what is pending, and forget what went out long enough ago."""
+    """Every minute: forget what was done long enough ago, send again what was handed out
+    long ago and never done, and relay what is pending."""
     services.outbox_sent_delete()
+    services.outbox_reconcile()
     return services.outbox_relay()

@@ -19,7 +19,7 @@ from django.urls import URLPattern, path
 from django.utils.translation import gettext_lazy
 
 from audit.history import AuditHistory
-from tips import actions, columns, triage
+from tips import actions, columns, reading, triage
 from tips.changelist import QueueChangeList
 from tips.filters import (
     AgeFilter,
@@ -215,7 +215,9 @@ class TipAdmin(AuditHistory, admin.ModelAdmin):
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
         context = {"can_take_next": self.has_change_permission(request), **(extra_context or {})}
-        return super().changelist_view(request, context)
+        response = super().changelist_view(request, context)
+        reading.queue_read_logged(request=request, response=response)  # one entry a page
+        return response
 
     def get_ordering(self, request: HttpRequest) -> Any:
         # The "new" view is the work to do: urgent reports first, then the longest waiting.

@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from objects.models import TracedObject
+from traceobject.fields import MinuteDateTimeField
 
 GROUP_SIZE_CAP = 100  # Tip.group_size counts a group's tips up to this many
 
@@ -89,22 +90,22 @@ class Tip(models.Model):
     links = models.JSONField(_("links"), default=list, blank=True)
     # Fernet token (see tips/crypto.py); empty when no contact was given or it was deleted.
     contact_encrypted = models.TextField(blank=True, editable=False)
-    contact_deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    contact_deleted_at = MinuteDateTimeField(null=True, blank=True, editable=False)
     language = models.CharField(max_length=10, blank=True)
     status = models.CharField(
         max_length=12, choices=TipStatus.choices, default=TipStatus.NEW, db_index=True
     )
     urgent = models.BooleanField(default=False, db_index=True)
-    urgent_alert_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    urgent_alert_sent_at = MinuteDateTimeField(null=True, blank=True, editable=False)
     # An urgent report is never refused by a shared rate limit (a flood breaker); one taken
     # while a breaker was open is marked, so analysts know it arrived during a flood.
     held_by_breaker = models.BooleanField(_("held by flood breaker"), default=False)
-    received_at = models.DateTimeField(_("received (to the minute)"), db_index=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
+    received_at = MinuteDateTimeField(_("received (to the minute)"), db_index=True)
+    closed_at = MinuteDateTimeField(null=True, blank=True)
     # scrypt of the receipt: lets a tipster find their tip, tells an attacker nothing.
     # NULL once invalidated: unique allows many NULLs, but not many empty strings.
     receipt_hash = models.CharField(max_length=64, unique=True, null=True, editable=False)  # noqa: DJ001
-    receipt_invalidated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    receipt_invalidated_at = MinuteDateTimeField(null=True, blank=True, editable=False)
     # HMAC of the form's one-time token: a form sent twice (reload, double click, a retry
     # after a lost answer) never makes a second tip. A random token says nothing about anyone.
     submission_hash = models.CharField(max_length=64, unique=True, null=True, editable=False)  # noqa: DJ001
@@ -125,10 +126,10 @@ class Tip(models.Model):
         related_name="duplicates",
         verbose_name=_("duplicate of"),
     )
-    first_triaged_at = models.DateTimeField(null=True, blank=True, editable=False)
+    first_triaged_at = MinuteDateTimeField(null=True, blank=True, editable=False)
     # When the tipster last answered a question (a follow-up that brought a tip waiting for
     # information back to the analysts); with status "in review" it means "answered, to read".
-    answered_at = models.DateTimeField(null=True, blank=True, editable=False)
+    answered_at = MinuteDateTimeField(null=True, blank=True, editable=False)
     # Why an analyst rejected the tip (tips/triage.py tip_reject); empty unless rejected.
     rejected_reason = models.CharField(
         _("rejected as"), max_length=12, choices=RejectReason.choices, blank=True, editable=False
@@ -245,7 +246,7 @@ class TipFollowUp(models.Model):
 
     tip = models.ForeignKey(Tip, on_delete=models.CASCADE, related_name="follow_ups")
     body = models.TextField(max_length=5000)
-    received_at = models.DateTimeField()
+    received_at = MinuteDateTimeField()
 
     class Meta:
         ordering = ["received_at", "id"]
@@ -260,7 +261,7 @@ class TipMessage(models.Model):
     tip = models.ForeignKey(Tip, on_delete=models.CASCADE, related_name="messages")
     body = models.TextField(max_length=2000)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = MinuteDateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -275,7 +276,7 @@ class TipNote(models.Model):
     tip = models.ForeignKey(Tip, on_delete=models.CASCADE, related_name="notes")
     body = models.TextField(max_length=5000)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = MinuteDateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -290,11 +291,11 @@ class TipGroup(models.Model):
     traced_object = models.ForeignKey(
         TracedObject, on_delete=models.CASCADE, related_name="tip_groups", verbose_name=_("object")
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = MinuteDateTimeField(auto_now_add=True)
     flood = models.CharField(
         max_length=10, choices=FloodState.choices, default=FloodState.NONE, db_index=True
     )
-    flood_detected_at = models.DateTimeField(null=True, blank=True, editable=False)
+    flood_detected_at = MinuteDateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["id"]

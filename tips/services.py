@@ -13,18 +13,15 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
-from django.urls import reverse
-from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils import timezone
 
 from objects.models import TracedObject
 from outbox.services import outbox_put
-from tips import grouping, triage
+from tips import alerts, grouping, triage
 from tips.crypto import contact_encrypt, receipt_hash, receipt_new, submission_hash
 from tips.models import CLOSED_STATUSES, Tip, TipFollowUp, TipKind, TipStatus
 from tips.urgent import urgent_waiting_forget
 from traceobject.clock import minute_now, to_the_minute
-from traceobject.mail import mail_once, site_link
 
 logger = logging.getLogger(__name__)
 
@@ -169,37 +166,13 @@ def urgent_alert_recipients() -> list[str]:
     )
 
 
-def urgent_report_alert(*, tip_id: int) -> int:
-    """Mail the alert list about an urgent report: a link only, never what was written;
-    return how many were mailed.
-
-    The report is claimed (urgent_alert_sent_at set, to the minute) before sending, so two
-    outbox relays running at once send one mail; a failed send releases the claim and the
-    task retries.
-    """
-    recipients = urgent_alert_recipients()
-    if not recipients:
-        return 0
-    link = site_link(reverse("admin:tips_tip_change", args=[tip_id]))
-    # In the site's main language (the staff's), whichever page language the report came
-    # from: an eager task runs in the request's thread, with its language still active.
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = gettext("Urgent report #%(number)s: a child may be in danger now") % {
-            "number": tip_id
-        }
-        body = gettext(
-            "An urgent report has just been received. Open it in the back office:\n\n"
-            "%(link)s\n\nThis mail holds no content of the report on purpose."
-        ) % {"link": link}
-    sent = mail_once(
-        rows=Tip.objects.filter(pk=tip_id, urgent=True),
-        field="urgent_alert_sent_at",
-        claimed_at=minute_now(),  # to the minute, like every time kept about a tip
-        subject=f"[{settings.PORTAL_NAME}] {subject}",
-        body=body,
-        to=recipients,
+def urgent_report_alert(*, tip_id: int, one_per_window: bool = False) -> int:
+    """Mail the alert list about urgent report `tip_id` and every other one not alerted yet,
+    in one mail (tips/alerts.py); return how many reports it named, 0 when another run
+    already did. `one_per_window`: the worker's, see alerts.urgent_alerts_send."""
+    return alerts.urgent_alerts_send(
+        recipients=urgent_alert_recipients(), one_per_window=one_per_window
     )
-    return len(recipients) if sent else 0
 
 
 # --- Retention --------------------------------------------------------------------------

@@ -4,16 +4,30 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
+from celery import Task
+from django.conf import settings
 from django.db import OperationalError
 
-from tips import grouping, services
+from tips import alerts, grouping, recovery, services
 from traceobject.celery import RetryingTask
 from traceobject.celery import app as celery_app
 
+# Waits for a window are not failures: they may take many more tries than errors do.
+WAITS = 1000
 
-@celery_app.task(base=RetryingTask, autoretry_for=(OperationalError, OSError))
-def alert_urgent_report(tip_id: int) -> int:
-    return services.urgent_report_alert(tip_id=tip_id)
+
+@celery_app.task(bind=True, base=RetryingTask, autoretry_for=(OperationalError, OSError))
+def alert_urgent_report(self: Task, tip_id: int) -> int:
+    """One mail for the reports not alerted yet. In the worker: after a short wait, so a
+    burst makes one mail, and one mail per window (the next window's takes the rest)."""
+    if self.request.is_eager or self.request.called_directly:  # no worker: at once
+        return services.urgent_report_alert(tip_id=tip_id)
+    if self.request.retries == 0 and settings.URGENT_ALERT_GATHER_SECONDS:
+        raise self.retry(countdown=settings.URGENT_ALERT_GATHER_SECONDS, max_retries=WAITS)
+    try:
+        return services.urgent_report_alert(tip_id=tip_id, one_per_window=True)
+    except alerts.AlertLater as later:
+        raise self.retry(countdown=later.seconds, max_retries=WAITS) from None
 
 
 @celery_app.task(base=RetryingTask, autoretry_for=(OperationalError,))
@@ -25,3 +39,9 @@ def apply_retention() -> dict:
 def analyse_tip(tip_id: int) -> int | None:
     """Group the tip with its near-duplicates and extract its claims. Idempotent."""
     return grouping.tip_analyse(tip_id=tip_id)
+
+
+@celery_app.task(base=RetryingTask, autoretry_for=(OperationalError,))
+def requeue_lost_work() -> dict:
+    """Every five minutes: group the tips and alert the reports whose work was lost."""
+    return asdict(recovery.tips_lost_work_requeue())

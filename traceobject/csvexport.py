@@ -13,6 +13,9 @@ from datetime import datetime
 from django.http import StreamingHttpResponse
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A spreadsheet set to a ";" list separator (most of Europe) splits "a;=CMD()" into two
+# cells, the second a formula: a formula start after a separator is neutralised as well.
+FORMULA_AFTER_SEPARATOR = re.compile(r"([;,]\s*)(?=[=+\-@\t\r])")
 
 
 @dataclass(frozen=True)
@@ -27,7 +30,7 @@ def cell(value: object) -> str:
         return ""
     if isinstance(value, datetime):
         return value.isoformat()
-    text = str(value)
+    text = FORMULA_AFTER_SEPARATOR.sub(r"\1'", str(value))
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 

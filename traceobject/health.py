@@ -22,6 +22,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from kombu import Connection
 
+from traceobject.health_access import health_detail_allowed
+
 logger = logging.getLogger(__name__)
 
 DEADLINE_SECONDS = 1.5
@@ -123,5 +125,7 @@ def run_checks() -> dict[str, str]:
 def healthz(request: HttpRequest) -> JsonResponse:
     results = run_checks()
     failing = sorted(name for name, state in results.items() if not state.startswith("ok"))
-    body = {"status": "ok" if not failing else "unavailable", "failing": failing, **results}
+    body: dict = {"status": "ok" if not failing else "unavailable"}
+    if health_detail_allowed(request):  # which service, and the outbox's age: the operator's
+        body.update(failing=failing, **results)
     return JsonResponse(body, status=503 if failing else 200)

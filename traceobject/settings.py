@@ -215,11 +215,24 @@ CELERY_BEAT_SCHEDULE = {
         "task": "moderation.tasks.send_forward_digests",
         "schedule": crontab(hour=7, minute=5),  # daily, before the working day
     },
+    "tips-requeue-lost-work": {
+        "task": "tips.tasks.requeue_lost_work",
+        "schedule": 300.0,  # seconds; work lost with the broker is found within REQUEUE_AFTER
+    },
     "tips-apply-retention": {
         "task": "tips.tasks.apply_retention",
         "schedule": crontab(hour=3, minute=17),  # daily, off the hour
     },
 }
+
+# Work handed to the broker this long ago and never done (outbox rows), or never queued
+# (a tip still ungrouped, an urgent report still unalerted), is queued again by beat.
+REQUEUE_AFTER_MINUTES = envint("REQUEUE_AFTER_MINUTES", 15, minimum=0)
+
+# /healthz/ tells which service is down (and the outbox's age) only to these networks or to
+# a request with the X-Healthz-Token header; anyone else gets the bare 200 or 503.
+HEALTHZ_DETAIL_NETWORKS = envnetworks("HEALTHZ_DETAIL_NETWORKS", ["127.0.0.0/8", "::1"])
+HEALTHZ_TOKEN = envstr("HEALTHZ_TOKEN", "")
 
 # A running worker writes a heartbeat to the cache this often (traceobject/celery.py);
 # /healthz/ answers 503 naming the worker once the last one is older than the second value.
@@ -264,12 +277,15 @@ AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=30)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-# Per account, across networks (moderation/auth.py): 20 failed logins for one username in a
-# 15-minute window lock it everywhere until the window ends (at most 15 minutes; refused
-# attempts do not count, so the lock is never prolonged). A browser that has logged in to
-# that account before (a signed cookie, 90 days) is never locked this way, so a guessing
-# run can slow a person down but not lock them out. Usernames are counted as a keyed hash.
+# Per account, across networks (moderation/auth.py): past 20 failed logins for one username
+# in a 15-minute window, a login to it from a browser that never logged in to it is checked
+# only after a delay per network: 30 s, doubling for each further 20 failures, at most 5
+# minutes; each checked attempt arms it again. A delay, never a lock: the password and a
+# second factor get in once it is over. A browser that has logged in to that account
+# before (a signed cookie, 90 days) does not wait. Usernames are counted as a keyed hash.
 STAFF_LOGIN_ACCOUNT_LIMIT = "20/15m"
+STAFF_LOGIN_DELAY_SECONDS = envint("STAFF_LOGIN_DELAY_SECONDS", 30, minimum=1)
+STAFF_LOGIN_DELAY_MAX_SECONDS = envint("STAFF_LOGIN_DELAY_MAX_SECONDS", 300, minimum=1)
 # Privacy: axes never sees an address. Its "ip_address" is the HMAC of the client's network
 # (traceobject.clients.network_key, written as a private IPv6 address because axes keeps it in
 # an address column); our handler blanks the user agent and Accept header before axes
@@ -512,6 +528,10 @@ EMERGENCY_CONTACTS = envphonebook(
 )
 # Who is mailed at once about an urgent report (besides nobody: set it in production).
 URGENT_ALERT_EMAILS = envemails("URGENT_ALERT_EMAILS", [])
+# Urgent alerts: the worker waits this long before mailing (a burst makes one mail), and
+# mails at most once per window of this many seconds, naming every report not alerted yet.
+URGENT_ALERT_GATHER_SECONDS = envint("URGENT_ALERT_GATHER_SECONDS", 5, minimum=0)
+URGENT_ALERT_WINDOW_SECONDS = envint("URGENT_ALERT_WINDOW_SECONDS", 60, minimum=1)
 # Links in staff mail point here: a silent localhost default would send staff nowhere.
 _site_url = envurl("SITE_URL", "http://127.0.0.1:8000" if DEBUG else None)
 if _site_url is None:

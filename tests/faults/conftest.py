@@ -33,6 +33,7 @@ from tests.conftest import service_missing
 from tests.tips.conftest import tip_data
 
 ROOT = Path(__file__).resolve().parents[2]
+HEALTHZ_TOKEN = "faults-healthz-token"  # noqa: S105 (a throw-away site's)
 BIN = Path(sys.executable).parent
 
 
@@ -259,6 +260,8 @@ def site_env(*, database_url: str, redis_url: str | None = None, **extra: str) -
         # The visitors below stand behind "a proxy" at 127.0.0.1, so each gets its own network.
         TRUSTED_PROXIES="127.0.0.1",
         LOG_LEVEL="WARNING",
+        # The loopback is "the proxy" here, so /healthz/'s detail is read with the token.
+        HEALTHZ_TOKEN=HEALTHZ_TOKEN,
     )
     if redis_url:
         env["REDIS_URL"] = redis_url
@@ -327,7 +330,7 @@ class Web:
     def health(self) -> tuple[int, dict]:
         import json
 
-        page = self.request("GET", "/healthz/")
+        page = self.request("GET", "/healthz/", headers={"X-Healthz-Token": HEALTHZ_TOKEN})
         try:
             return page.status, json.loads(page.text)
         except ValueError:
@@ -492,6 +495,15 @@ class SmtpSink(socketserver.ThreadingTCPServer):
     def __init__(self):
         super().__init__(("127.0.0.1", 0), _SmtpHandler)
         self.messages: list[str] = []
+
+    def reports_alerted(self) -> list[int]:
+        """The urgent reports the alerts named, one entry per naming (a mail names every
+        report not alerted yet, tips/alerts.py): a report named twice appears twice."""
+        return [
+            int(pk)
+            for message in list(self.messages)
+            for pk in re.findall(r"/tips/tip/(\d+)/change/", message)
+        ]
 
 
 @pytest.fixture

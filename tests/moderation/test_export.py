@@ -86,6 +86,14 @@ def test_the_export_neutralises_spreadsheet_formulas(client, forwarded, case, an
     ]
 
 
+def test_a_formula_after_a_list_separator_is_neutralised_too():
+    """Opened with ";" as the list separator, "a;=CMD()" is two cells, a formula second."""
+    assert cell('Lidl;=HYPERLINK("x")') == 'Lidl;\'=HYPERLINK("x")'
+    assert cell("a; @SUM(A1);b,+1") == "a; '@SUM(A1);b,'+1"
+    assert cell("=1;-2") == "'=1;'-2"
+    assert cell("Gdansk; Poland, 2026") == "Gdansk; Poland, 2026"
+
+
 def test_the_export_holds_no_contact_details_and_no_tip_text(client, forwarded, case, investigator):
     staff_login(client, investigator)
 

@@ -170,3 +170,34 @@ def test_an_administrator_cannot_rename_a_role_group(client, administrator):
     client.post(reverse("admin:auth_group_change", args=[analysts.pk]), {"name": "Shadow"})
 
     assert Group.objects.get(pk=analysts.pk).name == "Analyst"
+
+
+def test_renaming_ones_own_account_is_audited_and_shown_in_its_history(client, administrator):
+    staff_login(client, administrator)
+    before = administrator.username
+    earlier_entries = AuditEntry.objects.filter(user_id=administrator.pk).count()
+
+    response = client.post(
+        reverse("admin:auth_user_change", args=[administrator.pk]),
+        user_form(administrator, username="adam-renamed"),
+    )
+
+    assert response.status_code == 302
+    [renamed] = AuditEntry.objects.filter(action="staff.renamed")
+    assert renamed.data == {"from": before, "to": "adam-renamed", "via": "back office"}
+    assert (renamed.user_id, renamed.target_id) == (administrator.pk, str(administrator.pk))
+    # Entries keep the id of who acted: under either name, they are the same person's.
+    assert AuditEntry.objects.filter(user_id=administrator.pk).count() > earlier_entries
+    history = client.get(reverse("admin:auth_user_history", args=[administrator.pk]))
+    assert (
+        "staff.renamed" in history.content.decode() and "adam-renamed" in history.content.decode()
+    )
+
+
+def test_a_rename_in_a_shell_is_audited_and_a_login_writes_none(client, investigator):
+    investigator.username = "ivan-renamed"
+    investigator.save()
+    staff_login(client, investigator)
+
+    [renamed] = AuditEntry.objects.filter(action="staff.renamed")
+    assert renamed.data["via"] == "code" and renamed.user_id is None

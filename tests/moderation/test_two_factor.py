@@ -268,27 +268,76 @@ def guess_from_many_networks(count: int = 20) -> None:
         log_in(Client(), password=f"guess-{number}", address=f"192.0.2.{number + 1}")
 
 
-def test_twenty_failures_across_networks_lock_the_account_everywhere(client, investigator):
+WAIT = re.compile(
+    r"Many failed logins for this account: from this browser, sign in again in (\d+) seconds?\."
+)
+
+
+def wait_asked(response) -> int | None:
+    found = WAIT.search(response.content.decode())
+    return int(found.group(1)) if found else None
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """time.time(), moved on by hand (the account budget and the wait both read it)."""
+    now = {"t": time.time()}
+    monkeypatch.setattr(time, "time", lambda: now["t"])
+    return now
+
+
+def test_21_failures_from_21_networks_delay_a_new_browser_but_never_lock_it_out(
+    client, investigator, clock
+):
+    device = TOTPDevice.objects.create(user=investigator, name="phone", confirmed=True)
+    guess_from_many_networks(21)
+
+    first = log_in(client, token=current_code(device), address=OTHER_NETWORK)
+    clock["t"] += 10
+    too_soon = log_in(client, token=current_code(device), address=OTHER_NETWORK)
+
+    assert first.status_code == too_soon.status_code == 200
+    assert wait_asked(first) == 30 and wait_asked(too_soon) == 20
+    assert not reaches_back_office(client)
+    clock["t"] += 20
+    assert log_in(client, token=current_code(device), address=OTHER_NETWORK).status_code == 302
+    assert reaches_back_office(client)
+
+
+def test_a_refused_attempt_spends_no_backup_code(client, investigator, clock):
     backup_codes(investigator, "k2wl3xgz")
     guess_from_many_networks()
 
     response = log_in(client, token="k2wl3xgz", address=OTHER_NETWORK)
 
-    assert response.status_code == 200
-    minutes = re.search(
-        r"Too many failed logins for this account. Try again in (\d+) minutes?\.",
-        response.content.decode(),
-    )
-    assert minutes and 1 <= int(minutes.group(1)) <= 15
-    assert not reaches_back_office(client)
+    assert wait_asked(response) == 30
     assert StaticToken.objects.filter(token="k2wl3xgz").exists()  # not spent on a refusal
+    clock["t"] += 30
+    assert log_in(client, token="k2wl3xgz", address=OTHER_NETWORK).status_code == 302
 
 
-def test_an_account_lock_ends_after_fifteen_minutes(client, investigator, monkeypatch):
+def test_the_delay_grows_with_the_guesses_and_each_guess_waits_again(client, investigator, clock):
+    backup_codes(investigator, "k2wl3xgz")
+    guess_from_many_networks(20)
+    # 20 more networks over the budget: each is made to wait, then guesses once more.
+    guessers = [(Client(), f"192.0.2.{100 + number}") for number in range(20)]
+    assert {wait_asked(log_in(c, password="x", address=a)) for c, a in guessers} == {30}
+    clock["t"] += 30
+    assert {wait_asked(log_in(c, password="y", address=a)) for c, a in guessers} == {None}
+
+    assert wait_asked(log_in(client, password="wrong", address=OTHER_NETWORK)) == 60
+    clock["t"] += 60
+    checked = log_in(client, password="still-wrong", address=OTHER_NETWORK)  # checked: wrong
+    assert wait_asked(checked) is None
+    assert wait_asked(log_in(client, token="k2wl3xgz", address=OTHER_NETWORK)) == 60
+    clock["t"] += 60
+    assert log_in(client, token="k2wl3xgz", address=OTHER_NETWORK).status_code == 302
+
+
+def test_the_delay_ends_with_the_accounts_window(client, investigator, clock):
     backup_codes(investigator, "k2wl3xgz")
     guess_from_many_networks()
-    real_time = time.time
-    monkeypatch.setattr(time, "time", lambda: real_time() + 15 * 60 + 1)
+    clock["t"] += 15 * 60 + 1
 
     assert log_in(client, token="k2wl3xgz", address=OTHER_NETWORK).status_code == 302
 

@@ -1,5 +1,6 @@
 """/healthz/ names the service that is down, fast, and never shows a traceback."""
 
+import re
 import socket
 import threading
 import time
@@ -122,10 +123,55 @@ def test_it_reports_how_long_the_oldest_unsent_outbox_message_has_waited(client)
     from outbox.models import OutboxMessage
 
     waiting = OutboxMessage.objects.create(task="outbox.tasks.relay_outbox", kwargs={})
+    # Stored to the minute (traceobject.fields): the age is five minutes and some seconds.
     OutboxMessage.objects.filter(pk=waiting.pk).update(
         created_at=timezone.now() - timedelta(seconds=300)
     )
     response = client.get("/healthz/")
     # A backlog is reported for alerting, not failed: the portal still takes tips.
     assert response.status_code == 200
-    assert response.json()["outbox"] == "ok (oldest unsent 300 s old)"
+    age = re.fullmatch(r"ok \(oldest unsent (\d+) s old\)", response.json()["outbox"])
+    assert age and 300 <= int(age.group(1)) < 360 + 5
+
+
+# --- Who reads the detail ----------------------------------------------------------------
+
+
+def test_a_visitor_from_outside_gets_the_bare_status_and_nothing_more(client):
+    response = client.get("/healthz/", REMOTE_ADDR="203.0.113.9")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+def test_a_visitor_through_the_proxy_gets_the_bare_status_even_when_the_proxy_is_local(
+    client, settings
+):
+    settings.TRUSTED_PROXIES = ["127.0.0.1/32"]
+    through_proxy = client.get("/healthz/", HTTP_X_FORWARDED_FOR="203.0.113.9")
+    naming_no_one = client.get("/healthz/")  # the local proxy itself, or anyone behind it
+
+    assert through_proxy.json() == naming_no_one.json() == {"status": "ok"}
+
+
+def test_the_operators_network_and_the_token_get_the_detail(client, settings):
+    settings.HEALTHZ_DETAIL_NETWORKS = ["10.8.0.0/16"]
+    settings.HEALTHZ_TOKEN = "s3cret-token"
+
+    from_operator = client.get("/healthz/", REMOTE_ADDR="10.8.1.2").json()
+    with_token = client.get(
+        "/healthz/", REMOTE_ADDR="203.0.113.9", HTTP_X_HEALTHZ_TOKEN="s3cret-token"
+    ).json()
+    wrong_token = client.get(
+        "/healthz/", REMOTE_ADDR="203.0.113.9", HTTP_X_HEALTHZ_TOKEN="guess"
+    ).json()
+
+    assert from_operator["database"] == with_token["database"] == "ok"
+    assert "outbox" in from_operator and with_token["failing"] == []
+    assert wrong_token == {"status": "ok"}
+
+
+def test_the_bare_status_still_says_503_when_a_service_is_down(client, settings):
+    point_redis_at(settings, DEAD_REDIS)
+    response = client.get("/healthz/", REMOTE_ADDR="203.0.113.9")
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable"}
