@@ -8,6 +8,7 @@ and Celery tasks all call these same functions.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -237,6 +238,7 @@ def object_intake(*, object_id: int) -> TracedObject:
             display=saved[0],
             display_width=image.display_size[0],
             display_height=image.display_size[1],
+            display_sha256=hashlib.sha256(image.display).hexdigest(),
             thumbnail=saved[1],
             thumbnail_width=image.thumbnail_size[0],
             thumbnail_height=image.thumbnail_size[1],
