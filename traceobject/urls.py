@@ -22,6 +22,7 @@ urlpatterns = [
     path("backoffice/", admin.site.urls),
     *i18n_patterns(
         path("", include("objects.urls")),
+        path("", include("objects.reach_urls")),
         path("", include("tips.urls")),
         path("about/", views.about, name="about"),
         path("privacy/", views.privacy, name="privacy"),
