@@ -2,11 +2,12 @@
 
 from django.urls import path
 
-from objects import feeds
+from objects import embed, feeds
 
 app_name = "reach"
 
 urlpatterns = [
     path("feed.atom", feeds.feed_atom, name="feed_atom"),
     path("feed.json", feeds.feed_json, name="feed_json"),
+    path("embed/objects/<str:code>/", embed.embed_card, name="embed"),
 ]
