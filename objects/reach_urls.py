@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from objects import embed, feeds
+from objects import embed, feeds, posters
 
 app_name = "reach"
 
@@ -10,4 +10,5 @@ urlpatterns = [
     path("feed.atom", feeds.feed_atom, name="feed_atom"),
     path("feed.json", feeds.feed_json, name="feed_json"),
     path("embed/objects/<str:code>/", embed.embed_card, name="embed"),
+    path("objects/<str:code>/poster/", posters.poster, name="poster"),
 ]
