@@ -81,6 +81,7 @@ def test_object_posters_prints_one_a4_page_per_language_whose_qr_opens_the_objec
     french = tmp_path / f"{shown_object.code}-fr.pdf"
     SCREENSHOTS.mkdir(exist_ok=True)
     shutil.copy(_pdf_to_png(french), SCREENSHOTS / "reach-poster-fr-a4.png")
+    assert "Reconnaissez-vous cet objet" in PdfReader(french).pages[0].extract_text()
 
 
 @pytest.mark.skipif(not shutil.which("pdftoppm"), reason="needs poppler-utils (pdftoppm)")

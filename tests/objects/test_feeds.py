@@ -202,3 +202,17 @@ def test_the_feeds_cost_one_query_whatever_the_number_of_objects(
         page_cache_bump()
         with django_assert_num_queries(1):
             client.get(path)
+
+
+def test_the_feeds_speak_their_language(client, three_objects, investigator):
+    object_mark_identified(
+        obj=three_objects[0], by=investigator, outcome=Outcome.COUNTRY_NARROWED, public_line=""
+    )
+
+    atom = feedparser.parse(client.get("/fr/feed.atom").content)
+    feed = json.loads(client.get("/de/feed.json").content)
+
+    assert atom.feed.title == "Trace an Object : objets à reconnaître"
+    assert atom.entries[0].title == "Identifié : Object number 0"
+    assert feed["title"] == "Trace an Object: Objekte zum Wiedererkennen"
+    assert feed["items"][0]["title"] == "Identifiziert: Object number 0"
