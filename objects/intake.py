@@ -3,6 +3,7 @@ that requeue lost drafts and clear orphan files, and the resemblances a new crop
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import time
 from datetime import timedelta
@@ -104,6 +105,7 @@ def object_intake(*, object_id: int) -> TracedObject:
             display=saved[0],
             display_width=image.display_size[0],
             display_height=image.display_size[1],
+            display_sha256=hashlib.sha256(image.display).hexdigest(),
             thumbnail=saved[1],
             thumbnail_width=image.thumbnail_size[0],
             thumbnail_height=image.thumbnail_size[1],

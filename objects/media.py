@@ -4,6 +4,8 @@ relative name (docs/architecture.md, "Object images")."""
 
 from __future__ import annotations
 
+import hashlib
+
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage, Storage, default_storage
 
@@ -70,3 +72,22 @@ def media_sync(*, obj: TracedObject) -> str:
     if not found:
         return "missing"
     return "public" if obj.is_public else "private"
+
+
+def display_digest_fill(*, obj: TracedObject) -> bool:
+    """Store the display file's SHA-256 where the intake did not (objects from before the
+    field existed); True when one was written. The feeds publish it (objects/feeds.py)."""
+    if obj.display_sha256 or not obj.display.name:
+        return False
+    storage = private_storage()
+    if not storage.exists(obj.display.name):
+        return False
+    digest = hashlib.sha256()
+    with storage.open(obj.display.name, "rb") as content:
+        for chunk in iter(lambda: content.read(1 << 16), b""):
+            digest.update(chunk)
+    obj.display_sha256 = digest.hexdigest()
+    TracedObject.objects.filter(pk=obj.pk, display_sha256="").update(
+        display_sha256=obj.display_sha256
+    )
+    return True

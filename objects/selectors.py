@@ -8,8 +8,16 @@ from typing import TypedDict
 
 from django.contrib.auth.models import User
 from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Coalesce
 
-from objects.models import Case, ObjectState, Resemblance, TracedObject, TracedObjectQuerySet
+from objects.models import (
+    PUBLIC_STATES,
+    Case,
+    ObjectState,
+    Resemblance,
+    TracedObject,
+    TracedObjectQuerySet,
+)
 
 # The columns a gallery card shows; everything else stays in the database.
 _CARD_FIELDS = (
@@ -153,3 +161,42 @@ def near_duplicates(
         )
         for other, distance in sorted(others.values(), key=lambda pair: pair[1])
     ]
+
+
+# --- Feeds, cards and posters -----------------------------------------------------------
+
+# Newest entries a feed carries; a reader that polls keeps what it saw before.
+FEED_SIZE = 100
+# What a feed entry, an embedded card or a poster shows (as an object page, plus the
+# dates that say when it changed and the digest of its image).
+_REACH_FIELDS = (*_PAGE_FIELDS, "display_sha256", "identified_at", "retired_at")
+
+
+def objects_feed_list(*, limit: int = FEED_SIZE) -> list[TracedObject]:
+    """Every object that was ever public, most recently changed first, in one query.
+
+    Retired objects stay in, without their image: a feed entry that disappears silently
+    would leave a re-publisher showing an object we no longer look for. `feed_updated` is
+    when it last changed publicly (retired, identified or published, the latest first).
+    """
+    return list(
+        _ever_public()
+        .only(*_REACH_FIELDS)
+        .annotate(feed_updated=Coalesce("retired_at", "identified_at", "published_at"))
+        .order_by("-feed_updated", "-pk")[:limit]
+    )
+
+
+def object_page_get(*, code: str) -> TracedObject | None:
+    """The object with this code if it was ever public (retired ones too, so a link on a
+    poster or another site keeps answering), or None; one query."""
+    try:
+        return _ever_public().only(*_REACH_FIELDS).get(code=code)
+    except TracedObject.DoesNotExist:
+        return None
+
+
+def _ever_public() -> TracedObjectQuerySet:
+    return TracedObject.objects.filter(
+        Q(state__in=PUBLIC_STATES) | Q(state=ObjectState.RETIRED, published_at__isnull=False)
+    )

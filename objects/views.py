@@ -25,10 +25,11 @@ from django.views.decorators.http import require_safe
 
 from objects.models import Category, LocalText, ObjectState, TracedObject
 from objects.selectors import (
-    object_public_get,
+    object_page_get,
     objects_public_list,
     objects_public_summary,
 )
+from objects.snippets import reach_context
 
 GALLERY_PAGE_SIZE = 24
 # Short enough that a newly published or identified object shows within a minute.
@@ -195,9 +196,13 @@ def gallery(request: HttpRequest) -> HttpResponse:
 
 @public_page
 def object_detail(request: HttpRequest, code: str) -> HttpResponse:
-    obj = object_public_get(code=code)
+    # Retired objects keep their address: posters, feeds and other sites still link to it.
+    obj = object_page_get(code=code)
     if obj is None:
         raise Http404("No public object with this code.")
+    if obj.state == ObjectState.RETIRED:
+        return render(request, "objects/object_retired.html", {"obj": obj})
+
     # The shared link is the unprefixed one: whoever opens it gets their own language.
     share_path = request.path_info[len(request.LANGUAGE_CODE) + 1 :]
     share_image = request.build_absolute_uri(obj.thumbnail.url) if obj.thumbnail else ""
@@ -209,5 +214,6 @@ def object_detail(request: HttpRequest, code: str) -> HttpResponse:
             "ObjectState": ObjectState,
             "share_url": request.build_absolute_uri(share_path),
             "share_image": share_image,
+            **reach_context(request, obj),
         },
     )

@@ -22,7 +22,8 @@ class SecurityHeadersMiddleware:
             # Browsers send "Origin: null" on a form POST from a no-referrer page, which
             # Django's CSRF check must refuse; same-origin still tells no other site anything.
             response.headers["Referrer-Policy"] = "same-origin"
-        # Nothing the portal serves is meant to be embedded or read by another origin.
+        # Nothing the portal serves is meant to be embedded or read by another origin, but
+        # the embeddable card, which sets its own headers (objects/embed.py).
         response.headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
         return response
 

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
+from django.utils.cache import get_conditional_response
 
 VERSION_KEY = "pagecache:version"
 # Never looked up: health must answer from the services themselves, and the back office is
@@ -137,6 +138,13 @@ class PageCacheMiddleware:
             headers, content = cast(tuple[dict[str, str], bytes], stored)
             response = HttpResponse(content, headers=headers)
             response["X-Page-Cache"] = "hit"
+            # A page stored with an ETag (objects/feeds.py) answers a matching
+            # If-None-Match with 304, from here as from its view.
+            if "ETag" in headers:
+                return (
+                    get_conditional_response(request, etag=headers["ETag"], response=response)
+                    or response
+                )
             return response
         response = self.get_response(request)
         if response_cacheable(response):

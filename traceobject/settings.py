@@ -544,6 +544,8 @@ SITE_URL: str = _site_url
 # --- Portal -------------------------------------------------------------------------------
 PORTAL_NAME = envstr("PORTAL_NAME", "Trace an Object")
 PORTAL_OPERATOR = envstr("PORTAL_OPERATOR", "the operating police agency")
+# The Chromium that `manage.py object_posters` prints posters to PDF with (objects/posters.py).
+POSTER_CHROMIUM = envstr("CHROMIUM", "/usr/bin/chromium")
 
 # --- Logging: to stdout; never a visitor's address or user agent -------------------------
 LOG_LEVEL = envloglevel("LOG_LEVEL", "INFO")

@@ -20,8 +20,11 @@ urlpatterns = [
     # Browsers and feed readers ask for /favicon.ico whatever the page says.
     path("favicon.ico", RedirectView.as_view(url=f"{settings.STATIC_URL}favicon.ico")),
     path("backoffice/", admin.site.urls),
+    # oEmbed consumers ask one fixed address; the language is the pasted URL's.
+    path("", include("objects.oembed_urls")),
     *i18n_patterns(
         path("", include("objects.urls")),
+        path("", include("objects.reach_urls")),
         path("", include("tips.urls")),
         path("about/", views.about, name="about"),
         path("privacy/", views.privacy, name="privacy"),

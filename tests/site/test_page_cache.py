@@ -39,7 +39,10 @@ def test_retiring_an_object_makes_the_cached_pages_stale_at_once(
     response = client.get(gallery)
     assert response["X-Page-Cache"] == "miss"
     assert public_object.code not in response.content.decode()
-    assert client.get(reverse("objects:detail", args=[public_object.code])).status_code == 404
+    # Its page stays (posters and other sites link to it), and says at once it was retired.
+    page = client.get(reverse("objects:detail", args=[public_object.code]))
+    assert "this object was retired" in page.content.decode()
+    assert page["X-Page-Cache"] == "miss"
 
 
 def test_each_filter_and_page_is_a_page_of_its_own(client, public_object):
