@@ -10,4 +10,4 @@ _UNLIMITED = "1000000/h"
 TIP_RATE_LIMITS = [(name, kind, _UNLIMITED) for name, kind, _ in TIP_RATE_LIMITS]  # noqa: F405
 REPORT_RATE_LIMITS = [(name, kind, _UNLIMITED) for name, kind, _ in REPORT_RATE_LIMITS]  # noqa: F405
 RECEIPT_RATE_LIMITS = [(name, kind, _UNLIMITED) for name, kind, _ in RECEIPT_RATE_LIMITS]  # noqa: F405
-RECEIPT_WRONG_LIMITS = [(name, kind, _UNLIMITED) for name, kind, _ in RECEIPT_WRONG_LIMITS]  # noqa: F405
+RECEIPT_WRONG_FREE = 1_000_000

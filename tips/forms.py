@@ -27,6 +27,7 @@ from tips.crypto import receipt_normalise
 from tips.models import Tip
 from tips.services import TipContent
 from traceobject.text import CleanCharField
+from traceobject.windows import timeout_until, unix_now, window_of
 
 MAX_LINKS = 5
 
@@ -74,16 +75,24 @@ def solution_consume(payload: str) -> bool:
     One `add` (Redis SET NX, or the fallback's locked add) is the whole check, so two
     requests can never both win. The key is django-altcha's own (the challenge), so
     solutions it marked stay used across an upgrade.
+
+    The key lives until the end of the fixed window (of the challenges' lifetime) that holds
+    the latest moment this challenge can still be valid: long enough, and its TTL lands on a
+    window boundary, so it tells nothing of when the tip came.
     """
     cache = caches[settings.ALTCHA_CACHE_ALIAS]
     add = getattr(cache, "add_once", cache.add)  # see FailoverRedisCache.add_once
-    return add(proof_of_work_challenge(payload), True, get_challenge_expire_seconds())
+    lifetime, now = get_challenge_expire_seconds(), unix_now()
+    _window, end = window_of(lifetime, now + lifetime)
+    return add(proof_of_work_challenge(payload), True, timeout_until(end, now))
 
 
-def proof_of_work_field() -> ProofOfWorkField:
+def proof_of_work_field(*, factor: int = 1) -> ProofOfWorkField:
+    """`factor`: how much harder than usual (the load on the shared budgets, see
+    tips.ratelimits.proof_of_work_factor); the challenge is made when the form is shown."""
     return ProofOfWorkField(
         label=_("Anti-spam check"),
-        maxnumber=settings.ALTCHA_MAX_NUMBER,
+        maxnumber=settings.ALTCHA_MAX_NUMBER * factor,
         hidefooter=True,
         hidelogo=True,
         strings={
@@ -103,6 +112,10 @@ def proof_of_work_field() -> ProofOfWorkField:
     )
 
 
+def submission_token_new() -> str:
+    return secrets.token_urlsafe(24)
+
+
 class PublicForm(forms.Form):
     """A public form with a proof of work: after `is_valid()`, a view that takes the request
     must call `proof_of_work_use()` and go on only if it returns True."""
@@ -118,11 +131,11 @@ class PublicForm(forms.Form):
         },
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, proof_of_work_factor: int = 1, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["altcha"] = proof_of_work_field()
+        self.fields["altcha"] = proof_of_work_field(factor=proof_of_work_factor)
         if not self.is_bound:
-            self.initial.setdefault("submission", secrets.token_urlsafe(24))
+            self.initial.setdefault("submission", submission_token_new())
 
     def proof_of_work_use(self) -> bool:
         if not altcha_setting("ALTCHA_VERIFICATION_ENABLED"):

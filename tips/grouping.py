@@ -63,6 +63,7 @@ from tips.models import (
     TipKind,
     TipStatus,
 )
+from traceobject.clock import minute_now
 
 SHINGLE = 3
 # Fixed: signatures stored in the database must stay comparable across restarts and
@@ -269,6 +270,26 @@ def _flood_check(*, group_id: int, at: datetime) -> bool:
     return False
 
 
+def _breaker_flood(*, traced_object_id: int) -> int:
+    """The object's held flood of tips taken over a shared budget (tips/ratelimits.py): one
+    group per burst, whatever its tips say, so the analyst releases or rejects the burst at
+    once. A burst an analyst has decided on is closed; the next tip over budget opens a new
+    one. Called under the object's lock (_lock_object)."""
+    held = (
+        TipGroup.objects.filter(
+            traced_object_id=traced_object_id, flood=FloodState.HELD, tips__held_by_breaker=True
+        )
+        .order_by("-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if held is not None:
+        return held
+    return TipGroup.objects.create(
+        traced_object_id=traced_object_id, flood=FloodState.HELD, flood_detected_at=minute_now()
+    ).pk
+
+
 def _lock_object(traced_object_id: int) -> None:
     """Tips on one object are grouped one at a time (PostgreSQL: a row lock; SQLite
     serialises writers anyway), so two workers cannot open two groups for one flood."""
@@ -299,6 +320,7 @@ def tip_analyse(*, tip_id: int) -> int | None:
                 "signature",
                 "status",
                 "assigned_to",
+                "held_by_breaker",
             )
             .first()
         )
@@ -322,7 +344,10 @@ def _analyse(tip: Tip, *, fresh: bool) -> int:
     sig = signature(tip.body)
     keys = band_keys(sig)
     object_id = _object_id(tip)
-    found = tip.group_id or _best_group(traced_object_id=object_id, sig=sig, keys=keys)
+    if tip.held_by_breaker and not tip.group_id:
+        found: int | None = _breaker_flood(traced_object_id=object_id)
+    else:
+        found = tip.group_id or _best_group(traced_object_id=object_id, sig=sig, keys=keys)
     opened = found is None
     group_id = TipGroup.objects.create(traced_object_id=object_id).pk if found is None else found
     Tip.objects.filter(pk=tip.pk).update(

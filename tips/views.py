@@ -2,24 +2,26 @@
 
 A POST to the tip and report forms goes through these steps, in this order:
 
-1. the per-network rules count it, valid or not, before anything else is looked at;
-2. the form is validated, the proof of work verified but not yet used up;
-3. the shared rules (per object, global) are looked at without counting: over one, the
-   request is refused and the solution stays usable, so the visitor can send it later;
-4. the solution is used up in one atomic step (a replay, even a concurrent one, stops here);
-5. the tip is stored, and only then counted against the shared rules.
+1. the form is validated, the proof of work verified but not yet used up: a refused form
+   costs no budget at all;
+2. a form already received (its one-time token) shows that tip's receipt page again;
+3. the per-network rules are looked at without counting: over one, a tip is refused (429)
+   and its solution stays usable; an urgent report is taken all the same, and held;
+4. the shared rules (per object, global) are looked at: over one, the tip is taken and
+   held by the breaker (tips/grouping.py makes the held burst one flood), never refused;
+5. the solution is used up in one atomic step (a replay, even a concurrent one, stops here);
+6. the tip is stored, and only then counted against every rule.
 
-So junk, replays and requests that fail (a database outage) never use up a budget others
-share. Look-then-count lets concurrent requests pass a shared limit by at most their number.
-An urgent report is never refused by a shared rule: over one, it is taken and marked
-"held by breaker" for the analysts. Receipt checks have per-network rules only: a global
-one would let one client lock every tipster out of their receipts.
+Look-then-count lets concurrent requests pass a limit by at most their number. Receipt
+checks have per-network rules only (a global one would let one client lock every tipster
+out of their receipts) and a growing wait after wrong receipts, never a lock.
 
 The pages are never cached (they carry a CSRF token, and a receipt must never sit in a cache).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import wraps
 from http.cookies import SimpleCookie
@@ -32,7 +34,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -45,9 +47,25 @@ from tips.crypto import (
     receipt_format,
     receipt_normalise,
 )
-from tips.forms import FollowUpForm, ReceiptForm, ReportForm, TipForm
+from tips.forms import (
+    FollowUpForm,
+    PublicForm,
+    ReceiptForm,
+    ReportForm,
+    TipForm,
+    submission_token_new,
+)
 from tips.models import Tip
-from tips.ratelimits import LimitHit, Rule, limits_hit, network_limits_hit, shared_limits_hit
+from tips.ratelimits import (
+    LimitHit,
+    Rule,
+    limits_count,
+    network_limits_hit,
+    proof_of_work_factor,
+    receipt_wait,
+    receipt_wrong,
+    shared_limits_hit,
+)
 from tips.selectors import public_results, tip_submission_received
 from tips.services import (
     ReceivedTip,
@@ -57,6 +75,7 @@ from tips.services import (
     tip_receive,
 )
 from traceobject.views import written_text
+from traceobject.windows import rate_parse
 
 # The proof-of-work widget runs its hashing in a Web Worker it builds from a blob: URL.
 PROOF_OF_WORK_CSP = {"worker-src": ["'self'", "blob:"]}
@@ -87,6 +106,7 @@ def rate_limited(request: HttpRequest, hit: LimitHit) -> HttpResponse:
         "tips/rate_limited.html",
         {
             "hit": hit,
+            "budgets": network_budgets(),
             "written": written_text(request),
             "emergency_contacts": settings.EMERGENCY_CONTACTS,
         },
@@ -123,17 +143,105 @@ def receipt_redirect(request: HttpRequest, received: ReceivedTip | None) -> Http
     return response
 
 
-def _receive(
-    request: HttpRequest, *, rules: list[Rule], scope: str = "", **kwargs: Any
+def _period_words(seconds: int) -> str:
+    """A rule's period as a person says it: "a day", "10 minutes"."""
+    if seconds % 86_400 == 0:
+        n = seconds // 86_400
+        return gettext("a day") if n == 1 else ngettext("%(n)d day", "%(n)d days", n) % {"n": n}
+    if seconds % 3600 == 0:
+        n = seconds // 3600
+        return gettext("an hour") if n == 1 else ngettext("%(n)d hour", "%(n)d hours", n) % {"n": n}
+    if seconds % 60 == 0:
+        n = seconds // 60
+        return (
+            gettext("a minute")
+            if n == 1
+            else ngettext("%(n)d minute", "%(n)d minutes", n) % {"n": n}
+        )
+    return ngettext("%(n)d second", "%(n)d seconds", seconds) % {"n": seconds}
+
+
+def network_budgets() -> list[str]:
+    """The per-network budgets in plain words, for the 429 page ("5 tips in 10 minutes")."""
+    lines = []
+    for rules, noun in (
+        (settings.TIP_RATE_LIMITS, lambda n: ngettext("%(n)d tip", "%(n)d tips", n)),
+        (settings.REPORT_RATE_LIMITS, lambda n: ngettext("%(n)d report", "%(n)d reports", n)),
+    ):
+        for _name, kind, rate in rules:
+            if kind == "network":
+                count, period = rate_parse(rate)
+                lines.append(
+                    gettext("%(count)s in %(period)s")
+                    % {"count": noun(count) % {"n": count}, "period": _period_words(period)}
+                )
+    return lines
+
+
+SUBMISSION_COOKIE = "submission"
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
+def _form_token(request: HttpRequest) -> tuple[str, bool]:
+    """The form's one-time token and whether it was sent already.
+
+    The token this browser was given for this form in the last 15 minutes, kept in a cookie
+    of the form's own path: Back and a reload show the same token (the page is never
+    cached, so the browser fetches it again), and sending it again shows the first tip's
+    receipt instead of making a second tip. `?new=1` draws a new one, for another tip."""
+    token = request.COOKIES.get(SUBMISSION_COOKIE, "")
+    if request.GET.get("new") or not _TOKEN.fullmatch(token):
+        return submission_token_new(), False
+    return token, tip_submission_received(token)
+
+
+def _form_page(
+    request: HttpRequest, template: str, form: PublicForm, **context: Any
 ) -> HttpResponse:
-    """Store the tip, then count it against the shared budgets: only a taken request counts
-    there. A form sent twice at the same moment stores one tip and shows its receipt."""
+    already_sent = False
+    if not form.is_bound:
+        token, already_sent = _form_token(request)
+        form.initial["submission"] = token
+    response = render(request, template, {"form": form, "already_sent": already_sent, **context})
+    if not form.is_bound:
+        response.set_cookie(
+            SUBMISSION_COOKIE,
+            form.initial["submission"],
+            max_age=RECEIPT_COOKIE_SECONDS,
+            path=request.path,
+            secure=settings.CSRF_COOKIE_SECURE,
+            httponly=True,
+            samesite="Strict",
+        )
+    return response
+
+
+def _take(
+    request: HttpRequest, form: TipForm, *, rules: list[Rule], scope: str = "", **kwargs: Any
+) -> HttpResponse | None:
+    """A valid form: refuse it (429), or store it, count it and answer with its receipt.
+    None: its proof of work was used meanwhile (the form shows the error)."""
+    submission = form.cleaned_data["submission"]
+    if tip_submission_received(submission):
+        return receipt_redirect(request, None)  # sent again: its receipt, not a second tip
+    urgent = kwargs.get("urgent", False)
+    network = network_limits_hit(request, rules)
+    if network and not urgent:
+        return rate_limited(request, network)
+    shared = shared_limits_hit(request, rules, scope=scope)
+    if not form.proof_of_work_use():
+        return None
     try:
-        received = tip_receive(language=request.LANGUAGE_CODE, **kwargs)
+        received = tip_receive(
+            language=request.LANGUAGE_CODE,
+            content=form.content(),
+            submission=submission,
+            held_by_breaker=network is not None or shared is not None,
+            **kwargs,
+        )
     except TipAlreadyReceived:
-        received = None
-    else:
-        shared_limits_hit(request, rules, scope=scope, increment=True)
+        return receipt_redirect(request, None)
+    limits_count(request, rules, scope=scope)
     return receipt_redirect(request, received)
 
 
@@ -168,67 +276,46 @@ def tip_create(request: HttpRequest, code: str) -> HttpResponse:
     obj = object_public_get(code=code)
     if obj is None:
         raise Http404("No public object with this code.")
-    form = TipForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST":
-        rules = settings.TIP_RATE_LIMITS
-        if hit := network_limits_hit(request, rules):
-            return rate_limited(request, hit)
-        if form.is_valid():
-            if tip_submission_received(form.cleaned_data["submission"]):
-                return receipt_redirect(request, None)  # sent again: its receipt, not a second tip
-            if hit := shared_limits_hit(request, rules, scope=obj.code):
-                return rate_limited(request, hit)
-            if form.proof_of_work_use():
-                return _receive(
-                    request,
-                    rules=rules,
-                    scope=obj.code,
-                    content=form.content(),
-                    traced_object=obj,
-                    submission=form.cleaned_data["submission"],
-                )
-    return render(request, "tips/tip_form.html", {"form": form, "obj": obj})
+    rules = settings.TIP_RATE_LIMITS
+    form = TipForm(
+        request.POST if request.method == "POST" else None,
+        proof_of_work_factor=proof_of_work_factor(request, rules, scope=obj.code),
+    )
+    if request.method == "POST" and form.is_valid():
+        taken = _take(request, form, rules=rules, scope=obj.code, traced_object=obj)
+        if taken is not None:
+            return taken
+    return _form_page(request, "tips/tip_form.html", form, obj=obj)
 
 
 @csp_update(PROOF_OF_WORK_CSP)
 @public_form_page
 def report_create(request: HttpRequest) -> HttpResponse:
-    form = ReportForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST":
-        rules = settings.REPORT_RATE_LIMITS
-        if hit := network_limits_hit(request, rules):
-            return rate_limited(request, hit)
-        if form.is_valid():
-            if tip_submission_received(form.cleaned_data["submission"]):
-                return receipt_redirect(request, None)  # sent again: its receipt, not a second tip
-            urgent = form.cleaned_data["danger_now"]
-            breaker = shared_limits_hit(request, rules)
-            if breaker and not urgent:
-                return rate_limited(request, breaker)
-            if form.proof_of_work_use():
-                return _receive(
-                    request,
-                    rules=rules,
-                    content=form.content(),
-                    urgent=urgent,
-                    held_by_breaker=breaker is not None,
-                    submission=form.cleaned_data["submission"],
-                )
-    return render(
+    """A child-in-danger report is taken whatever any budget says: over one, it is held."""
+    rules = settings.REPORT_RATE_LIMITS
+    form = ReportForm(
+        request.POST if request.method == "POST" else None,
+        proof_of_work_factor=proof_of_work_factor(request, rules),
+    )
+    if request.method == "POST" and form.is_valid():
+        taken = _take(request, form, rules=rules, urgent=form.cleaned_data["danger_now"])
+        if taken is not None:
+            return taken
+    return _form_page(
         request,
         "tips/report_form.html",
-        {"form": form, "emergency_contacts": settings.EMERGENCY_CONTACTS},
+        form,
+        emergency_contacts=settings.EMERGENCY_CONTACTS,
     )
 
 
 def _receipt_lookup(request: HttpRequest, receipt: str) -> Tip | LimitHit | None:
-    """Find the tip, counting a wrong receipt against its own, much smaller budget."""
-    rules = [rule for rule in settings.RECEIPT_WRONG_LIMITS if rule[1] == "network"]
-    if hit := limits_hit(request, rules, increment=False):
+    """Find the tip; a wrong receipt makes the network wait a little longer next time."""
+    if hit := receipt_wait(request):
         return hit
     tip = tip_by_receipt(receipt)
     if tip is None:
-        limits_hit(request, rules)
+        receipt_wrong(request)
     return tip
 
 
@@ -245,7 +332,7 @@ def _status_page(request: HttpRequest, tip: Tip, receipt: str, **extra: Any) -> 
 def receipt_check(request: HttpRequest) -> HttpResponse:
     form = ReceiptForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
-        if hit := network_limits_hit(request, settings.RECEIPT_RATE_LIMITS):
+        if hit := _receipt_budget_hit(request):
             return rate_limited(request, hit)
         if form.is_valid():
             found = _receipt_lookup(request, form.cleaned_data["receipt"])
@@ -261,7 +348,7 @@ def receipt_check(request: HttpRequest) -> HttpResponse:
 def receipt_add(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return method_not_allowed(request, ["POST"])
-    if hit := network_limits_hit(request, settings.RECEIPT_RATE_LIMITS):
+    if hit := _receipt_budget_hit(request):
         return rate_limited(request, hit)
     form = FollowUpForm(request.POST)
     receipt = receipt_normalise(request.POST.get("receipt", "")) or ""
@@ -279,6 +366,16 @@ def receipt_add(request: HttpRequest) -> HttpResponse:
         return _status_page(request, found, receipt, follow_up_form=form)
     tip_add_follow_up(tip=found, body=form.cleaned_data["body"])
     return _status_page(request, found, receipt, added=True)
+
+
+def _receipt_budget_hit(request: HttpRequest) -> LimitHit | None:
+    """Receipt look-ups and follow-ups per network: every POST counts (a look-up is the
+    work a guesser wants), the refused ones not."""
+    rules = settings.RECEIPT_RATE_LIMITS
+    if hit := network_limits_hit(request, rules):
+        return hit
+    limits_count(request, [rule for rule in rules if rule[1] == "network"])
+    return None
 
 
 def _not_found_message() -> str:

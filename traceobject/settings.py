@@ -432,42 +432,55 @@ RATELIMIT_FAIL_OPEN = False  # the failover cache above keeps counting while Red
 # The client address is REMOTE_ADDR, unless REMOTE_ADDR is one of these proxies (addresses
 # or networks): then the last X-Forwarded-For entry that is not a trusted proxy. Anyone
 # else's X-Forwarded-For changes nothing. Addresses are only ever used as an HMAC of their
-# network (the /32 of IPv4, the /64 of IPv6) and never stored.
+# network under a key that changes every UTC day (traceobject/clients.py), never stored.
 TRUSTED_PROXIES = envnetworks("TRUSTED_PROXIES", [])
-# (name, what is counted, rate). Rates are "count/period" with periods s, m, h, d (5/10m).
-# What is counted decides when (tips/views.py has the order):
-# - "network" rules count every POST, valid or not, before anything else: floods and
-#   guessing use up only their own network's budget;
-# - "object" and "global" rules (shared by everyone) count only a request that is taken:
-#   form valid, proof of work fresh, tip stored. Junk, replays and requests that fail
-#   (a database outage) never count. An urgent report is never refused by these: over one,
-#   it is taken and marked "held by flood breaker" in the queue.
+# One IPv6 "network" is a /56 (what a provider gives one home or small office); a /48 (one
+# site, 256 of those) has a coarser budget of its own, the "wide" rules below.
+RATELIMIT_IPV6_PREFIX = envint("RATELIMIT_IPV6_PREFIX", 56, minimum=32)
+RATELIMIT_IPV6_WIDE_PREFIX = envint("RATELIMIT_IPV6_WIDE_PREFIX", 48, minimum=16)
+# (name, what is counted, rate). Rates are "count/period" with periods s, m, h, d (5/10m);
+# counters live in fixed windows (a day is a UTC day). Only a taken tip counts: a form
+# refused for a mistake costs nothing (tips/ratelimits.py, tips/views.py).
+# - "network" (the /32 of IPv4, the /56 of IPv6) and "wide" (the /48 of IPv6) rules refuse
+#   with the 429 page; an urgent report is never refused: over one, it is taken and held;
+# - "object" and "global" rules (shared by everyone) never refuse: a tip over one is taken,
+#   held by the breaker and grouped with the burst as one flood for the analysts, and new
+#   proofs of work grow harder with the load (ALTCHA_LOAD_MAX_FACTOR).
 TIP_RATE_LIMITS = [
     ("tip-network-burst", "network", "5/10m"),  # 5 tips per network per 10 minutes
     ("tip-network-day", "network", "20/d"),  # 20 tips per network per day
+    ("tip-wide-burst", "wide", "20/10m"),  # an IPv6 /48: 4 networks' worth
+    ("tip-wide-day", "wide", "80/d"),
     ("tip-object", "object", "300/h"),  # 300 tips per object per hour: a flood on one object
     ("tip-global", "global", envrate("TIP_GLOBAL_RATE", "1000/h")),  # the global breaker
 ]
 REPORT_RATE_LIMITS = [
     ("report-network-burst", "network", "5/10m"),  # the same budget as tips, counted apart
     ("report-network-day", "network", "20/d"),
+    ("report-wide-burst", "wide", "20/10m"),
+    ("report-wide-day", "wide", "80/d"),
     ("report-global", "global", "500/h"),  # breaker for reports not about an object
 ]
 # Receipts: per-network rules only (any other rule is ignored). A global budget would let
-# one client lock every tipster out of their receipts; guessing stays hopeless without one
-# (10 wrong a day per network against 10^16 receipts).
+# one client lock every tipster out of their receipts.
 RECEIPT_RATE_LIMITS = [
     ("receipt-network", "network", "30/h"),  # 30 receipt look-ups or follow-ups per hour
 ]
-# Wrong receipts are counted on their own and limited hard: guessing 16 digits at 10 a
-# day takes longer than any receipt lives.
-RECEIPT_WRONG_LIMITS = [
-    ("receipt-wrong-network", "network", "10/d"),  # 10 wrong receipts per network per day
-]
+# Wrong receipts never lock a network out: after RECEIPT_WRONG_FREE wrong ones in a UTC day
+# it waits before the next try, RECEIPT_WRONG_DELAY_SECONDS doubled after each further wrong
+# one, at most RECEIPT_WRONG_DELAY_MAX_SECONDS; then a right receipt works. Guessing 16
+# digits at one try per 15 minutes (96 a day) takes longer than any receipt lives.
+RECEIPT_WRONG_FREE = envint("RECEIPT_WRONG_FREE", 5, minimum=0)
+RECEIPT_WRONG_DELAY_SECONDS = envint("RECEIPT_WRONG_DELAY_SECONDS", 60, minimum=1)
+RECEIPT_WRONG_DELAY_MAX_SECONDS = envint("RECEIPT_WRONG_DELAY_MAX_SECONDS", 900, minimum=1)
 # The self-hosted proof of work (django-altcha): the browser searches up to this number.
+# While a shared budget (per object, global) is half used or more, new challenges search up
+# to ×4, ×16 … of it, at most ×ALTCHA_LOAD_MAX_FACTOR (tips/ratelimits.py; SECURITY.md has
+# the cost to an attacker).
 ALTCHA_HMAC_KEY = hashlib.sha256(f"altcha:{SECRET_KEY}".encode()).hexdigest()
 ALTCHA_CACHE_ALIAS = "ratelimit"
 ALTCHA_MAX_NUMBER = envint("ALTCHA_MAX_NUMBER", 100_000, minimum=1000)
+ALTCHA_LOAD_MAX_FACTOR = envint("ALTCHA_LOAD_MAX_FACTOR", 16, minimum=1)
 ALTCHA_CHALLENGE_EXPIRE = 20 * 60 * 1000  # ms
 
 # --- Tips: privacy and retention ----------------------------------------------------------
