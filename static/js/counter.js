@@ -20,7 +20,7 @@
     function update() {
       const count = Array.from(field.value).length;
       const over = count > max;
-      counter.hidden = count <= quietBelow;
+      counter.hidden = quietBelow > 0 && count <= quietBelow;
       counter.textContent = fill(over ? field.dataset.overText : field.dataset.countText, count, max);
       counter.classList.toggle("char-counter-over", over);
       field.classList.toggle("is-invalid", over);

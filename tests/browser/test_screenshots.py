@@ -47,7 +47,7 @@ def test_every_public_page_in_every_language_at_both_widths(
         context = browser.new_context(
             base_url=live_server.url, viewport={"width": width, "height": height}
         )
-        context.set_default_timeout(15_000)
+        context.set_default_timeout(30_000)
         page = context.new_page()
         for code in languages:
             for name, visit in PAGES.items():
