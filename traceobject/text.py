@@ -65,6 +65,12 @@ COUNT_TEXT = gettext_lazy("{count} of at most {max} characters")
 OVER_TEXT = gettext_lazy(
     "Too long: {count} of at most {max} characters. Nothing was cut: shorten it before sending."
 )
+REQUIRED = gettext_lazy("Please fill this in.")
+TOO_SHORT = ngettext_lazy(
+    "Please write at least %(limit_value)d character.",
+    "Please write at least %(limit_value)d characters.",
+    "limit_value",
+)
 TOO_LONG = ngettext_lazy(
     "This text has %(show_value)d character; the limit is %(limit_value)d. Nothing was cut: "
     "shorten it and send it again.",
@@ -81,7 +87,13 @@ class CleanCharField(forms.CharField):
 
     def __init__(self, *args, multiline: bool | None = None, **kwargs):
         self.multiline = multiline
-        kwargs["error_messages"] = {"max_length": TOO_LONG, **kwargs.get("error_messages", {})}
+        # Our own words, not Django's: Django has no catalogue for some of our languages (mt).
+        kwargs["error_messages"] = {
+            "required": REQUIRED,
+            "min_length": TOO_SHORT,
+            "max_length": TOO_LONG,
+            **kwargs.get("error_messages", {}),
+        }
         super().__init__(*args, **kwargs)
 
     def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:

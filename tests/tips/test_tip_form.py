@@ -72,9 +72,9 @@ def test_contact_details_are_kept_only_with_consent_and_encrypted(client, public
 @pytest.mark.parametrize(
     "fields, message",
     [
-        ({"body": "short"}, "Ensure this value has at least 10 characters"),
+        ({"body": "short"}, "Please write at least 10 characters."),
         ({"body": "x" * 5001}, "This text has 5001 characters; the limit is 5000. Nothing was cut"),
-        ({"body": ""}, "This field is required"),
+        ({"body": ""}, "Please fill this in."),
         (
             {"links": "javascript:alert(1)"},
             "is not a web address starting with http:// or https://",
