@@ -8,13 +8,14 @@ STAMP := $(VENV)/.installed
 # `make run` is a local try-out: DEBUG on, embedded database unless DATABASE_URL is set.
 LOCAL := DEBUG=true
 
-.PHONY: help install run serve test lint typecheck format bench bench-1m migrations-check clean messages
+.PHONY: help install run serve test lint typecheck format bench bench-1m migrations-check clean messages screenshots
 
 help:
 	@echo "make run    - install, migrate, load demo data and serve http://127.0.0.1:$(PORT)/"
 	@echo "make serve  - gunicorn + Celery worker + beat against DATABASE_URL and REDIS_URL"
 	@echo "make test   - the whole test suite"
-	@echo "make lint   - ruff (lint and format check), mypy, djhtml --check and makemigrations --check"
+	@echo "make lint   - ruff (lint and format check), mypy, djhtml --check, makemigrations --check, catalogues"
+	@echo "make screenshots - every public page in every language at 360 and 1280 px, into test-results/screenshots/"
 	@echo "make bench  - public pages under load, the back office at 1 k and 100 k, the intake, tip grouping"
 	@echo "make bench-1m - the back office at 1 M tips and audit entries"
 	@echo "make messages - extract new strings into locale/*/django.po (then translate them)"
@@ -60,6 +61,7 @@ lint: $(STAMP)
 	$(MAKE) --no-print-directory typecheck
 	$(BIN)/djhtml --check --tabwidth 2 templates
 	$(MAKE) --no-print-directory migrations-check
+	$(BIN)/python bin/check_catalogues
 
 # The django-stubs plugin imports the settings, which need DEBUG=true (or a SECRET_KEY).
 typecheck: $(STAMP)
@@ -72,6 +74,10 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 	$(BIN)/djhtml --tabwidth 2 templates
+
+# Playwright and Debian's Chromium against a throwaway database; LANGS="en fr ar" for a few.
+screenshots: $(STAMP) $(MO_FILES)
+	MAKE_SCREENSHOTS=1 SCREENSHOT_LANGUAGES="$(LANGS)" $(BIN)/python -m pytest -q -p no:cacheprovider tests/browser/test_screenshots.py
 
 messages: $(STAMP)
 	PYTHON=$(BIN)/python bin/makemessages

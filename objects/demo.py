@@ -7,17 +7,32 @@ data is safe to publish anywhere.
 from __future__ import annotations
 
 import io
+import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import User
+from django.utils import translation
+from django.utils.translation import gettext, gettext_noop
 from PIL import Image, ImageDraw
 
 from objects.models import Category
 
 SIZE = (960, 720)
+# {"<English title as below>": {"fr": {"title": …, "question": …, "alt_text": …}, …}}
+TRANSLATIONS_FILE = Path(__file__).with_name("demo_translations.json")
+# The demo's region hints, translated by the catalogues (they are few and fixed).
+REGION_HINTS = (
+    gettext_noop("Europe"),
+    gettext_noop("South-East Asia"),
+    gettext_noop("Middle East"),
+    gettext_noop("South America"),
+    gettext_noop("North Africa"),
+)
 Draw = Callable[[ImageDraw.ImageDraw, tuple[int, int]], None]
 
 
@@ -321,6 +336,34 @@ def demo_image(demo: DemoObject) -> bytes:
 
 
 DEMO_CASE = "DEMO-2026-001"
+# The file's "question" is the object's "questions" field (one question per demo object).
+_FILE_FIELDS = {
+    "title": "title",
+    "question": "questions",
+    "questions": "questions",
+    "alt_text": "alt_text",
+    "region_hint": "region_hint",
+}
+
+
+def demo_translations(demo: DemoObject) -> dict[str, dict[str, str]]:
+    """The demo object's texts in every other language: title, question and alt text from
+    demo_translations.json, the region hint from the catalogues."""
+    data = json.loads(TRANSLATIONS_FILE.read_text(encoding="utf-8"))
+    texts: dict[str, dict[str, str]] = {}
+    for code, _name in settings.LANGUAGES:
+        if code == settings.LANGUAGE_CODE:
+            continue
+        given = data.get(demo.title, {}).get(code, {})
+        entry = {_FILE_FIELDS[key]: value for key, value in given.items() if key in _FILE_FIELDS}
+        if demo.region_hint and "region_hint" not in entry:
+            with translation.override(code):
+                region = gettext(demo.region_hint)
+            if region != demo.region_hint:
+                entry["region_hint"] = region
+        if entry:
+            texts[code] = entry
+    return texts
 
 
 def demo_objects_ensure(*, uploader: User, approver: User) -> int:
@@ -337,15 +380,19 @@ def demo_objects_ensure(*, uploader: User, approver: User) -> int:
         object_approve,
         object_mark_identified,
         object_submit,
+        translations_clean,
     )
 
     case = case_ensure(reference=DEMO_CASE, owner=uploader, title="Demo case (synthetic images)")
     case.owners.add(approver)
-    existing = set(case.traced_objects.values_list("title", flat=True))
+    existing = dict(case.traced_objects.values_list("title", "pk"))
     checklist = ApprovalChecklist(True, True, True)
     created = 0
     for demo in DEMO_OBJECTS:
+        translations = translations_clean(demo_translations(demo))
         if demo.title in existing:
+            # Seeded before: bring its translations up to date (the demo's own objects only).
+            TracedObject.objects.filter(pk=existing[demo.title]).update(translations=translations)
             continue
         details = ObjectDetails(
             title=demo.title,
@@ -353,6 +400,7 @@ def demo_objects_ensure(*, uploader: User, approver: User) -> int:
             questions=demo.questions,
             alt_text=demo.alt_text,
             region_hint=demo.region_hint,
+            translations=translations,
         )
         obj = object_submit(
             case=case,
@@ -370,6 +418,7 @@ def demo_objects_ensure(*, uploader: User, approver: User) -> int:
             obj=first,
             by=approver,
             outcome=Outcome.COUNTRY_NARROWED,
-            public_line="Thanks to your tips the country was narrowed down.",
+            # No free text: the outcome's own (translated) name says it in every language.
+            public_line="",
         )
     return created

@@ -289,7 +289,8 @@ class ReceiptForm(forms.Form):
         label=_("Your receipt"),
         help_text=_("The 16 digits you were given when you sent your tip."),
         max_length=40,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+        # Digits in groups read left to right on an Arabic page too ("1234 5678", not "5678 1234").
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric", "dir": "ltr"}),
     )
 
     def clean_receipt(self) -> str:

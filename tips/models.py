@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from objects.models import TracedObject
 from traceobject.fields import MinuteDateTimeField
@@ -31,10 +32,12 @@ class TipStatus(models.TextChoices):
 class PublicStatus(models.TextChoices):
     """What the tipster sees through the receipt: less detail than the analysts' states."""
 
-    RECEIVED = "received", _("Received")
-    IN_REVIEW = "in_review", _("In review")
-    FORWARDED = "forwarded", _("Forwarded to investigators")
-    CLOSED = "closed", _("Closed")
+    # A context of their own: "Received" is also the receipt page's date label, and a
+    # language may need a different word for each ("Reçue" / "Reçue le").
+    RECEIVED = "received", pgettext_lazy("public tip status", "Received")
+    IN_REVIEW = "in_review", pgettext_lazy("public tip status", "In review")
+    FORWARDED = "forwarded", pgettext_lazy("public tip status", "Forwarded to investigators")
+    CLOSED = "closed", pgettext_lazy("public tip status", "Closed")
 
 
 PUBLIC_STATUS = {

@@ -365,7 +365,8 @@ def receipt_add(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _status_page(request, found, receipt, follow_up_form=form)
     tip_add_follow_up(tip=found, body=form.cleaned_data["body"])
-    return _status_page(request, found, receipt, added=True)
+    # Read again: the follow-ups prefetched before the addition would leave it off the page.
+    return _status_page(request, tip_by_receipt(receipt) or found, receipt, added=True)
 
 
 def _receipt_budget_hit(request: HttpRequest) -> LimitHit | None:

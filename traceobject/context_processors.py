@@ -6,17 +6,23 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.urls import translate_url
 from django.utils.functional import SimpleLazyObject
-from django.utils.translation import get_language_from_path
+from django.utils.translation import get_language, get_language_from_path
 
 
 def portal(request: HttpRequest) -> dict[str, object]:
     return {
         "PORTAL_NAME": settings.PORTAL_NAME,
-        "PORTAL_OPERATOR": settings.PORTAL_OPERATOR,
+        "PORTAL_OPERATOR": portal_operator(),
         "emergency_contacts": settings.EMERGENCY_CONTACTS,
         # Worked out only by the templates that show them (the public base, not the admin).
         "language_versions": SimpleLazyObject(lambda: language_versions(request)),
     }
+
+
+def portal_operator() -> str:
+    """Who runs the portal, in the page's language (settings.PORTAL_OPERATOR)."""
+    texts = settings.PORTAL_OPERATOR
+    return texts.get(get_language() or "", texts.get("", settings.PORTAL_NAME))
 
 
 @dataclass(frozen=True)

@@ -79,6 +79,26 @@ def envlist(
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def envlangmap(
+    name: str, default: str, *, environ: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """A text per language: `en=Metropolitan Police;fr=Police métropolitaine`, or one text
+    for every language. The "" key holds the text for a language not listed."""
+    value = _raw(name, environ)
+    if value is None:
+        return {"": default}
+    if "=" not in value:
+        return {"": value}
+    texts: dict[str, str] = {}
+    for item in value.split(";"):
+        code, sep, text = item.partition("=")
+        if not sep or not code.strip() or not text.strip():
+            raise ConfigError(f"{name}: {item!r} is not language=text")
+        texts[code.strip().lower()] = text.strip()
+    texts.setdefault("", texts.get("en", default))
+    return texts
+
+
 def database_from_url(url: str) -> dict[str, Any]:
     """Turn `postgres://user:pass@host:port/name?opt=v` or `sqlite:///path` into DATABASES["default"]."""
     parts = urlsplit(url)

@@ -13,6 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from celery.schedules import crontab
+from django.conf.locale import LANG_INFO
 from xstatic.pkg import bootstrap as xstatic_bootstrap
 
 from traceobject.env import (
@@ -22,6 +23,7 @@ from traceobject.env import (
     envemails,
     envfernetkeys,
     envint,
+    envlangmap,
     envlist,
     envloglevel,
     envnetworks,
@@ -301,15 +303,40 @@ LANGUAGE_CODE = "en"
 # Every public page has one URL per language (/fr/objects/…); names are written in their own
 # language, as a visitor looks for them in the switcher. English is also the back office's.
 LANGUAGES = [
-    ("en", "English"),
-    ("fr", "Français"),
+    # The 24 official languages of the European Union, then Ukrainian, Russian, Turkish and
+    # Arabic (right to left: base.html switches to Bootstrap's RTL stylesheet).
+    ("bg", "Български"),
+    ("cs", "Čeština"),
+    ("da", "Dansk"),
     ("de", "Deutsch"),
+    ("el", "Ελληνικά"),
+    ("en", "English"),
     ("es", "Español"),
+    ("et", "Eesti"),
+    ("fi", "Suomi"),
+    ("fr", "Français"),
+    ("ga", "Gaeilge"),
+    ("hr", "Hrvatski"),
+    ("hu", "Magyar"),
     ("it", "Italiano"),
+    ("lt", "Lietuvių"),
+    ("lv", "Latviešu"),
+    ("mt", "Malti"),
     ("nl", "Nederlands"),
     ("pl", "Polski"),
     ("pt", "Português"),
+    ("ro", "Română"),
+    ("sk", "Slovenčina"),
+    ("sl", "Slovenščina"),
+    ("sv", "Svenska"),
+    ("uk", "Українська"),
+    ("ru", "Русский"),
+    ("tr", "Türkçe"),
+    ("ar", "العربية"),
 ]
+# Django knows every one of them but Maltese: {% get_language_info %} and the language
+# switcher need its entry.
+LANG_INFO.setdefault("mt", {"bidi": False, "code": "mt", "name": "Maltese", "name_local": "Malti"})
 # Pages outside the language prefixes, always in LANGUAGE_CODE whatever the browser asks.
 UNTRANSLATED_PATHS = ("/backoffice/", "/healthz/")
 LOCALE_PATHS = [BASE_DIR / "locale"]
@@ -556,7 +583,9 @@ SITE_URL: str = _site_url
 
 # --- Portal -------------------------------------------------------------------------------
 PORTAL_NAME = envstr("PORTAL_NAME", "Trace an Object")
-PORTAL_OPERATOR = envstr("PORTAL_OPERATOR", "the operating police agency")
+# Who runs the portal, per language (`en=…;fr=…`); by default the portal's own name, which
+# reads the same in every language (no English sentence on a French page).
+PORTAL_OPERATOR = envlangmap("PORTAL_OPERATOR", PORTAL_NAME)
 # The Chromium that `manage.py object_posters` prints posters to PDF with (objects/posters.py).
 POSTER_CHROMIUM = envstr("CHROMIUM", "/usr/bin/chromium")
 

@@ -8,6 +8,8 @@ from django.shortcuts import render
 from django.template import loader
 from django.views.decorators.http import require_safe
 
+from traceobject.context_processors import portal_operator
+
 
 @require_safe
 def about(request: HttpRequest) -> HttpResponse:
@@ -56,7 +58,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
     numbers, because a failed report may have been about a child in danger now."""
     context = {
         "PORTAL_NAME": settings.PORTAL_NAME,
-        "PORTAL_OPERATOR": settings.PORTAL_OPERATOR,
+        "PORTAL_OPERATOR": portal_operator(),
         "written": written_text(request),
         "emergency_contacts": settings.EMERGENCY_CONTACTS,
     }

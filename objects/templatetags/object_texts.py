@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import template
 from django.utils.html import format_html
-from django.utils.translation import get_language
+from django.utils.translation import get_language, get_language_bidi, get_language_info
 
 from objects.models import LocalText, LocalTexts, TracedObject
 
@@ -20,7 +20,11 @@ def object_texts(obj: TracedObject) -> LocalTexts:
 
 @register.simple_tag
 def lang_if_other(text: LocalText) -> str:
-    """lang="en" on an element whose text is not in the page's language (for screen readers)."""
+    """lang="en" on an element whose text is not in the page's language (for screen readers),
+    and dir="ltr" when that text reads the other way from the page ("?Where is it sold")."""
     if getattr(text, "lang", None) and text.lang != get_language():
+        if get_language_bidi() != get_language_info(text.lang)["bidi"]:
+            direction = "rtl" if get_language_info(text.lang)["bidi"] else "ltr"
+            return format_html(' lang="{}" dir="{}"', text.lang, direction)
         return format_html(' lang="{}"', text.lang)
     return ""

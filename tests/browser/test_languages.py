@@ -1,27 +1,33 @@
-"""Every language in a real browser: the whole tip path per language, and axe-core on every
-public page in every language at desktop and phone widths (screenshots of two languages)."""
+"""Languages in a real browser: the whole tip path, and axe-core on every public page at
+1280 and 360 px. In CI English and Arabic; ALL_LANGUAGES=1
+runs every language (tests/browser/languages.py), as `make screenshots` shows them all."""
 
 from __future__ import annotations
 
+import os
 import re
 
 import pytest
-from django.conf import settings
 from django.core.cache import caches
 from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 
 from objects.models import ObjectState, Outcome, TracedObject
 from tests.browser.conftest import axe_violations, screenshot
+from tests.browser.languages import ALL
+from tests.browser.public_pages import PAGES
 from tests.factories import published_object
 from tips.models import Tip
 from tips.services import TipContent, tip_receive
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-LANGUAGES = [code for code, _name in settings.LANGUAGES]
-WIDTHS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
-SCREENSHOT_LANGUAGES = ("en", "pl")  # two languages, both widths, every page
+# In CI English and Arabic (the two directions); the other languages' pages are measured by
+# test_what_a_person_sees.py and shown by `make screenshots`.
+LANGUAGES = ALL if os.environ.get("ALL_LANGUAGES") else ["en", "ar"]
+WIDTHS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 360, "height": 740}}
+# Pictures only on request: `make screenshots` takes them for every language.
+SCREENSHOT_LANGUAGES = ("en", "ar") if os.environ.get("ALL_LANGUAGES") else ()
 
 
 @pytest.fixture(autouse=True)
@@ -86,7 +92,8 @@ def test_a_visitor_sends_a_tip_in_each_language_and_the_receipt_survives_a_reloa
     page.locator(f"header a[href='/{code}/receipt/']").click()
     page.get_by_label(words(code, "Your receipt")).fill(receipt)
     page.get_by_role("button", name=words(code, "Check"), exact=True).click()
-    assert page.locator("#tip-status").inner_text() == words(code, "Received")
+    with translation.override(code):
+        assert page.locator("#tip-status").inner_text() == pgettext("public tip status", "Received")
     assert f"Sold at the Blue Lake market ({code})." in page.locator(".tipster-text").inner_text()
     assert Tip.objects.count() == 1
     assert page.outside_requests == []
@@ -112,7 +119,7 @@ def results_data(mug, case, investigator, second_investigator):
 def test_axe_finds_nothing_on_any_public_page_in_any_language_at_both_widths(
     browser, live_server, mug, results_data, settings
 ):
-    """One browser context per width, reused for every page: 11 pages × 8 languages × 2."""
+    """One browser context per width, reused for every page: 12 pages × languages × 2."""
     settings.RECEIPT_RATE_LIMITS = [("receipt-network", "network", "1000/h")]
     settings.REPORT_RATE_LIMITS = [("report-closed", "network", "0/h")]  # every POST is a 429
     failures = []
@@ -141,36 +148,3 @@ def outside_recorder(own: str, outside: list[str]):
             outside.append(request.url)
 
     return record
-
-
-def _goto(path):
-    return lambda page, code, **_: page.goto(f"/{code}{path}")
-
-
-def _receipt_status(page, code, *, receipt, **_):
-    page.goto(f"/{code}/receipt/")
-    page.locator("#id_receipt").fill(receipt)
-    page.locator("main form button[type=submit]").click()
-    page.locator("#tip-status").wait_for()
-
-
-def _rate_limited(page, code, **_):
-    page.goto(f"/{code}/report/")
-    page.locator("#id_body").fill("Text that must be given back to the visitor.")
-    page.locator("main form button[type=submit]").click()
-    page.locator("#written").wait_for()
-
-
-PAGES = {
-    "gallery": _goto("/"),
-    "object": lambda page, code, *, mug, **_: page.goto(f"/{code}/objects/{mug.code}/"),
-    "tip-form": lambda page, code, *, mug, **_: page.goto(f"/{code}/objects/{mug.code}/tip/"),
-    "report": _goto("/report/"),
-    "receipt-check": _goto("/receipt/"),
-    "receipt-status": _receipt_status,
-    "privacy": _goto("/privacy/"),
-    "about": _goto("/about/"),
-    "results": _goto("/results/"),
-    "404": _goto("/no-such-page/"),
-    "429": _rate_limited,
-}

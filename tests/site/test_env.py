@@ -13,6 +13,7 @@ from traceobject.env import (
     envbool,
     envfernetkeys,
     envint,
+    envlangmap,
     envlist,
     envloglevel,
     envnetworks,
@@ -212,3 +213,14 @@ def test_a_malformed_fernet_key_is_refused_without_showing_it():
     with pytest.raises(ConfigError) as excinfo:
         envfernetkeys("K", [], environ={"K": "c2VjcmV0LWJ1dC1zaG9ydA=="})
     assert "c2VjcmV0" not in str(excinfo.value)
+
+
+def test_envlangmap_reads_one_text_per_language_with_the_english_one_for_the_rest():
+    texts = envlangmap(
+        "OPERATOR", "Trace", environ={"OPERATOR": "en=City Police; fr=Police municipale"}
+    )
+    assert texts == {"en": "City Police", "fr": "Police municipale", "": "City Police"}
+    assert envlangmap("OPERATOR", "Trace", environ={"OPERATOR": "Policía"}) == {"": "Policía"}
+    assert envlangmap("OPERATOR", "Trace", environ={}) == {"": "Trace"}
+    with pytest.raises(ConfigError):
+        envlangmap("OPERATOR", "Trace", environ={"OPERATOR": "en=City Police;fr"})

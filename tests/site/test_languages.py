@@ -14,8 +14,37 @@ pytestmark = pytest.mark.django_db
 CODES = [code for code, _name in settings.LANGUAGES]
 
 
-def test_the_site_offers_eight_languages_english_first():
-    assert CODES == ["en", "fr", "de", "es", "it", "nl", "pl", "pt"]
+EU_OFFICIAL = [
+    "bg",
+    "cs",
+    "da",
+    "de",
+    "el",
+    "en",
+    "es",
+    "et",
+    "fi",
+    "fr",
+    "ga",
+    "hr",
+    "hu",
+    "it",
+    "lt",
+    "lv",
+    "mt",
+    "nl",
+    "pl",
+    "pt",
+    "ro",
+    "sk",
+    "sl",
+    "sv",
+]
+
+
+def test_the_site_offers_the_24_eu_languages_then_ukrainian_russian_turkish_and_arabic():
+    assert [*EU_OFFICIAL, "uk", "ru", "tr", "ar"] == CODES
+    assert settings.LANGUAGES_BIDI and "ar" in settings.LANGUAGES_BIDI
 
 
 @pytest.mark.parametrize(

@@ -38,3 +38,19 @@ def test_the_cleaner_imports_no_app_so_any_app_may_import_it():
         node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module
     }
     assert not {name.split(".")[0] for name in imported} & APPS, imported
+
+
+FAMILY = "\U0001f468\u200d\U0001f469\u200d\U0001f467"  # man, woman, girl: one emoji
+SCOTLAND = "\U0001f3f4\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f"
+
+
+def test_it_keeps_the_joiners_of_an_emoji_sequence_and_a_persian_word():
+    persian = "می\u200cخواهم"
+    assert clean_text(f"{FAMILY} at home, {SCOTLAND}, {persian}") == (
+        f"{FAMILY} at home, {SCOTLAND}, {persian}"
+    )
+
+
+def test_a_joiner_that_joins_nothing_and_tags_outside_a_flag_are_removed():
+    assert clean_text("a\u200d\u200d\u200db \u200dc d\u200d") == "a\u200db c d"
+    assert clean_text("hi\U000e0041\U000e0042 there") == "hi there"  # hidden "AB"
