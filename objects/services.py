@@ -37,6 +37,7 @@ from objects.models import (
     TracedObject,
 )
 from outbox.services import outbox_put
+from traceobject import metrics
 from traceobject.mail import mail_once, site_link
 from traceobject.pagecache import page_cache_bump
 
@@ -257,6 +258,7 @@ def object_intake(*, object_id: int) -> TracedObject:
 
 
 def _intake_fail(obj: TracedObject, reason: str) -> None:
+    metrics.INTAKE_FAILURES.inc()
     TracedObject.objects.filter(pk=obj.pk, state=ObjectState.DRAFT).update(
         state=ObjectState.FAILED,
         failure_reason=reason[:300],

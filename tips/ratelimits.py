@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.http import HttpRequest
 from django_ratelimit.core import get_usage
 
@@ -77,3 +78,17 @@ def limits_hit(
         if exceeded and hit is None:
             hit = LimitHit(rule=name, retry_after_seconds=max(usage["time_left"], 1))
     return hit
+
+
+def global_breakers() -> dict[str, bool]:
+    """Each global rule (a breaker shared by everyone) and whether it is open now, for
+    /metrics: only looked at, never counted."""
+    found = {}
+    for name, counted, rate in [*settings.TIP_RATE_LIMITS, *settings.REPORT_RATE_LIMITS]:
+        if counted != "global":
+            continue
+        usage = get_usage(
+            HttpRequest(), group=name, key=lambda group, request: "all", rate=rate, increment=False
+        )
+        found[name] = bool(usage and usage["count"] >= usage["limit"])
+    return found

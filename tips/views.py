@@ -20,6 +20,7 @@ The pages are never cached (they carry a CSRF token, and a receipt must never si
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
 from http.cookies import SimpleCookie
 
@@ -44,7 +45,7 @@ from tips.crypto import (
     receipt_normalise,
 )
 from tips.forms import FollowUpForm, ReceiptForm, ReportForm, TipForm
-from tips.models import Tip
+from tips.models import Tip, TipKind
 from tips.ratelimits import LimitHit, limits_hit, network_limits_hit, shared_limits_hit
 from tips.selectors import public_results, tip_submission_received
 from tips.services import (
@@ -54,6 +55,8 @@ from tips.services import (
     tip_by_receipt,
     tip_receive,
 )
+from traceobject import metrics
+from traceobject.metrics import Refusal
 from traceobject.views import written_text
 
 # The proof-of-work widget runs its hashing in a Web Worker it builds from a blob: URL.
@@ -124,13 +127,26 @@ def receipt_redirect(request: HttpRequest, received: ReceivedTip | None) -> Http
 def _receive(request: HttpRequest, *, rules, scope: str = "", **kwargs) -> HttpResponse:
     """Store the tip, then count it against the shared budgets: only a taken request counts
     there. A form sent twice at the same moment stores one tip and shows its receipt."""
+    kind = TipKind.OBJECT if kwargs.get("traced_object") else TipKind.REPORT
     try:
         received = tip_receive(language=request.LANGUAGE_CODE, **kwargs)
     except TipAlreadyReceived:
         received = None
+        _refusal_counter(kind)(Refusal.ALREADY_RECEIVED)
     else:
         shared_limits_hit(request, rules, scope=scope, increment=True)
+        urgent = "true" if kwargs.get("urgent") else "false"
+        metrics.TIPS_ACCEPTED.labels(kind=kind, urgent=urgent).inc()
     return receipt_redirect(request, received)
+
+
+def _refusal_counter(kind: str) -> Callable[[str], None]:
+    """Count a refused tip or report by its reason (one of traceobject.metrics.Refusal)."""
+
+    def count(reason: str) -> None:
+        metrics.TIPS_REFUSED.labels(kind=kind, reason=reason).inc()
+
+    return count
 
 
 @never_cache
@@ -166,13 +182,19 @@ def tip_create(request: HttpRequest, code: str) -> HttpResponse:
         raise Http404("No public object with this code.")
     form = TipForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
+        refused = _refusal_counter(TipKind.OBJECT)
         rules = settings.TIP_RATE_LIMITS
         if hit := network_limits_hit(request, rules):
+            refused(Refusal.NETWORK_LIMIT)
             return rate_limited(request, hit)
-        if form.is_valid():
+        if not form.is_valid():
+            refused(Refusal.INVALID_FORM)
+        else:
             if tip_submission_received(form.cleaned_data["submission"]):
+                refused(Refusal.ALREADY_RECEIVED)
                 return receipt_redirect(request, None)  # sent again: its receipt, not a second tip
             if hit := shared_limits_hit(request, rules, scope=obj.code):
+                refused(Refusal.SHARED_LIMIT)
                 return rate_limited(request, hit)
             if form.proof_of_work_use():
                 return _receive(
@@ -183,6 +205,7 @@ def tip_create(request: HttpRequest, code: str) -> HttpResponse:
                     traced_object=obj,
                     submission=form.cleaned_data["submission"],
                 )
+            refused(Refusal.PROOF_OF_WORK)
     return render(request, "tips/tip_form.html", {"form": form, "obj": obj})
 
 
@@ -191,15 +214,21 @@ def tip_create(request: HttpRequest, code: str) -> HttpResponse:
 def report_create(request: HttpRequest) -> HttpResponse:
     form = ReportForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
+        refused = _refusal_counter(TipKind.REPORT)
         rules = settings.REPORT_RATE_LIMITS
         if hit := network_limits_hit(request, rules):
+            refused(Refusal.NETWORK_LIMIT)
             return rate_limited(request, hit)
-        if form.is_valid():
+        if not form.is_valid():
+            refused(Refusal.INVALID_FORM)
+        else:
             if tip_submission_received(form.cleaned_data["submission"]):
+                refused(Refusal.ALREADY_RECEIVED)
                 return receipt_redirect(request, None)  # sent again: its receipt, not a second tip
             urgent = form.cleaned_data["danger_now"]
             breaker = shared_limits_hit(request, rules)
             if breaker and not urgent:
+                refused(Refusal.SHARED_LIMIT)
                 return rate_limited(request, breaker)
             if form.proof_of_work_use():
                 return _receive(
@@ -210,6 +239,7 @@ def report_create(request: HttpRequest) -> HttpResponse:
                     held_by_breaker=breaker is not None,
                     submission=form.cleaned_data["submission"],
                 )
+            refused(Refusal.PROOF_OF_WORK)
     return render(
         request,
         "tips/report_form.html",

@@ -14,6 +14,9 @@ WEB_CONCURRENCY × WEB_THREADS per node (docs/scaling.md).
 """
 
 import os
+import shutil
+import tempfile
+from pathlib import Path
 
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 worker_class = "gthread"
@@ -21,6 +24,34 @@ threads = int(os.environ.get("WEB_THREADS", "16"))
 timeout = 60
 # No access log: it would record visitors' addresses.
 accesslog = None
+
+# Each worker writes its metrics' counts to files here, so that /metrics answered by any
+# worker sums all of them (prometheus_client's multiprocess mode). Set before any worker
+# imports prometheus_client; without one configured, a fresh folder for this server.
+_OWN_METRICS_DIR = "PROMETHEUS_MULTIPROC_DIR" not in os.environ
+if _OWN_METRICS_DIR:
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="traceobject-metrics-")
+
+
+def on_starting(server) -> None:
+    """gunicorn's hook, in the master before any worker: no counts left from a past run."""
+    folder = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("*.db"):
+        stale.unlink()
+
+
+def child_exit(server, worker) -> None:
+    """gunicorn's hook: a worker is gone; its counters stay counted, its live gauges go."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server) -> None:
+    if _OWN_METRICS_DIR:
+        shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
+
 
 # Built once per process before its first request, instead of during it: the CLDR country
 # names in every language that the tip page's claim marks need (0.3 s, tips/claims.py).

@@ -30,10 +30,12 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
+from traceobject import metrics
+
 VERSION_KEY = "pagecache:version"
 # Never looked up: health must answer from the services themselves, and the back office is
 # never cached (its requests carry a session anyway; this saves the lookup on its login).
-NEVER_CACHED_PREFIXES = ("/healthz/", "/backoffice/")
+NEVER_CACHED_PREFIXES = ("/healthz/", "/metrics", "/backoffice/")
 # A cache that fails is skipped this long: pages are rendered as if nothing were cached,
 # rather than every request waiting for Redis's timeout (see traceobject/cache.py too).
 CACHE_DOWN_SECONDS = 10.0
@@ -150,7 +152,9 @@ class PageCacheMiddleware:
             headers, content = cast(tuple[dict[str, str], bytes], stored)
             response = HttpResponse(content, headers=headers)
             response["X-Page-Cache"] = "hit"
+            metrics.PAGE_CACHE.labels(result="hit").inc()
             return response
+        metrics.PAGE_CACHE.labels(result="miss").inc()
         response = self.get_response(request)
         if response_cacheable(response):
             stored = (dict(response.items()), response.content)
