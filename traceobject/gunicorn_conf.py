@@ -25,16 +25,18 @@ timeout = 60
 # No access log: it would record visitors' addresses.
 accesslog = None
 
-# Each worker writes its metrics' counts to files here, so that /metrics answered by any
-# worker sums all of them (prometheus_client's multiprocess mode). Set before any worker
-# imports prometheus_client; without one configured, a fresh folder for this server.
-_OWN_METRICS_DIR = "PROMETHEUS_MULTIPROC_DIR" not in os.environ
-if _OWN_METRICS_DIR:
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="traceobject-metrics-")
+# Each worker writes its metrics' counts to files in PROMETHEUS_MULTIPROC_DIR, so that
+# /metrics answered by any worker sums all of them (prometheus_client's multiprocess mode).
+# Without one configured, a fresh folder for this server, removed when it stops.
+_own_metrics_dir: list[str] = []
 
 
 def on_starting(server) -> None:
-    """gunicorn's hook, in the master before any worker: no counts left from a past run."""
+    """gunicorn's hook, in the master before any worker is forked (workers inherit its
+    environment): the folder exists and holds no counts from a past run."""
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="traceobject-metrics-")
+        _own_metrics_dir.append(os.environ["PROMETHEUS_MULTIPROC_DIR"])
     folder = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
     folder.mkdir(parents=True, exist_ok=True)
     for stale in folder.glob("*.db"):
@@ -49,8 +51,8 @@ def child_exit(server, worker) -> None:
 
 
 def on_exit(server) -> None:
-    if _OWN_METRICS_DIR:
-        shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
+    for folder in _own_metrics_dir:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 # Built once per process before its first request, instead of during it: the CLDR country

@@ -96,7 +96,7 @@ def test_prometheus_scrapes_a_running_site_and_fires_worker_silent_when_the_work
         service_missing("needs prometheus (apt-get install prometheus)")
     started = time.monotonic()
     env = {**site_on_test_database, "METRICS_TOKEN": TOKEN, "WEB_CONCURRENCY": "2"}
-    env["PROMETHEUS_MULTIPROC_DIR"] = str(tmp_path / "metrics")
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)  # gunicorn_conf makes its own
     port = free_port()
     web = Web(
         processes(
