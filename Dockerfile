@@ -7,6 +7,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 RUN useradd --create-home --uid 1000 traceobject
+# pg_dump and pg_restore for `manage.py backup` and `restore` (Debian 12's 15, as compose's
+# postgres:15; docs/operations.md).
+RUN apt-get update -qq \
+ && apt-get install -y -qq --no-install-recommends postgresql-client \
+ && rm -rf /var/lib/apt/lists/*
 
 COPY requirements.txt build-constraints.txt ./
 # XStatic-Bootstrap is source-only and needs an older setuptools to build (see the Makefile).

@@ -62,6 +62,7 @@ lint: $(STAMP)
 	$(BIN)/djhtml --check --tabwidth 2 templates
 	$(MAKE) --no-print-directory migrations-check
 	$(BIN)/python bin/check_catalogues
+	$(BIN)/python bin/lint-migrations
 
 # The django-stubs plugin imports the settings, which need DEBUG=true (or a SECRET_KEY).
 typecheck: $(STAMP)

@@ -21,6 +21,7 @@ from objects.imaging import ImageRejected, Limits, phash_distance, sanitise
 from objects.media import media_delete_private, private_storage
 from objects.models import ObjectState, Resemblance, TracedObject
 from outbox.services import outbox_put
+from traceobject import metrics
 from traceobject.mail import mail_once, site_link
 
 # An upload still in draft after this long lost its task (broker or worker outage).
@@ -126,6 +127,7 @@ def object_intake(*, object_id: int) -> TracedObject:
 
 
 def _intake_fail(obj: TracedObject, reason: str) -> None:
+    metrics.INTAKE_FAILURES.inc()
     TracedObject.objects.filter(pk=obj.pk, state=ObjectState.DRAFT).update(
         state=ObjectState.FAILED,
         failure_reason=reason[:300],

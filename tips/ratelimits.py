@@ -117,6 +117,18 @@ def limits_count(request: HttpRequest, rules: list[Rule], *, scope: str = "") ->
     _usages(request, rules, scope=scope, increment=True)
 
 
+def global_breakers() -> dict[str, bool]:
+    """Each global rule (a breaker shared by everyone) and whether it is used up now, for
+    /metrics: only looked at, never counted."""
+    rules = [
+        rule
+        for rule in [*settings.TIP_RATE_LIMITS, *settings.REPORT_RATE_LIMITS]
+        if rule[1] == "global"
+    ]
+    usages = _usages(HttpRequest(), rules, scope="", increment=False)
+    return {usage.rule: usage.count >= usage.limit for usage in usages}
+
+
 def proof_of_work_factor(request: HttpRequest, rules: list[Rule], *, scope: str = "") -> int:
     """How many times harder than ALTCHA_MAX_NUMBER a new challenge is: 1 below half of
     every shared budget, then ×4 for each doubling of the load (half the budget: ×4, all

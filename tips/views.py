@@ -55,7 +55,7 @@ from tips.forms import (
     TipForm,
     submission_token_new,
 )
-from tips.models import Tip
+from tips.models import Tip, TipKind
 from tips.ratelimits import (
     LimitHit,
     Rule,
@@ -74,6 +74,8 @@ from tips.services import (
     tip_by_receipt,
     tip_receive,
 )
+from traceobject import metrics
+from traceobject.metrics import Refusal
 from traceobject.views import written_text
 from traceobject.windows import rate_parse
 
@@ -222,14 +224,18 @@ def _take(
     """A valid form: refuse it (429), or store it, count it and answer with its receipt.
     None: its proof of work was used meanwhile (the form shows the error)."""
     submission = form.cleaned_data["submission"]
+    kind = TipKind.OBJECT if kwargs.get("traced_object") else TipKind.REPORT
     if tip_submission_received(submission):
+        _refused(kind, Refusal.ALREADY_RECEIVED)
         return receipt_redirect(request, None)  # sent again: its receipt, not a second tip
     urgent = kwargs.get("urgent", False)
     network = network_limits_hit(request, rules)
     if network and not urgent:
+        _refused(kind, Refusal.NETWORK_LIMIT)
         return rate_limited(request, network)
     shared = shared_limits_hit(request, rules, scope=scope)
     if not form.proof_of_work_use():
+        _refused(kind, Refusal.PROOF_OF_WORK)
         return None
     try:
         received = tip_receive(
@@ -240,9 +246,16 @@ def _take(
             **kwargs,
         )
     except TipAlreadyReceived:
+        _refused(kind, Refusal.ALREADY_RECEIVED)
         return receipt_redirect(request, None)
     limits_count(request, rules, scope=scope)
+    metrics.TIPS_ACCEPTED.labels(kind=kind, urgent="true" if urgent else "false").inc()
     return receipt_redirect(request, received)
+
+
+def _refused(kind: str, reason: str) -> None:
+    """Count a tip or report not stored, by its reason (one of traceobject.metrics.Refusal)."""
+    metrics.TIPS_REFUSED.labels(kind=kind, reason=reason).inc()
 
 
 @never_cache
@@ -285,6 +298,8 @@ def tip_create(request: HttpRequest, code: str) -> HttpResponse:
         taken = _take(request, form, rules=rules, scope=obj.code, traced_object=obj)
         if taken is not None:
             return taken
+    elif request.method == "POST":
+        _refused(TipKind.OBJECT, Refusal.INVALID_FORM)
     return _form_page(request, "tips/tip_form.html", form, obj=obj)
 
 
@@ -301,6 +316,8 @@ def report_create(request: HttpRequest) -> HttpResponse:
         taken = _take(request, form, rules=rules, urgent=form.cleaned_data["danger_now"])
         if taken is not None:
             return taken
+    elif request.method == "POST":
+        _refused(TipKind.REPORT, Refusal.INVALID_FORM)
     return _form_page(
         request,
         "tips/report_form.html",

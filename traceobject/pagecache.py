@@ -18,10 +18,12 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 from django.utils.cache import get_conditional_response
 
+from traceobject import metrics
+
 VERSION_KEY = "pagecache:version"
 # Never looked up: health must answer from the services themselves, and the back office is
 # never cached (its requests carry a session anyway; this saves the lookup on its login).
-NEVER_CACHED_PREFIXES = ("/healthz/", "/backoffice/")
+NEVER_CACHED_PREFIXES = ("/healthz/", "/metrics", "/backoffice/")
 # A cache that fails is skipped this long: pages are rendered as if nothing were cached,
 # rather than every request waiting for Redis's timeout (see traceobject/cache.py too).
 CACHE_DOWN_SECONDS = 10.0
@@ -138,6 +140,7 @@ class PageCacheMiddleware:
             headers, content = cast(tuple[dict[str, str], bytes], stored)
             response = HttpResponse(content, headers=headers)
             response["X-Page-Cache"] = "hit"
+            metrics.PAGE_CACHE.labels(result="hit").inc()
             # A page stored with an ETag (objects/feeds.py) answers a matching
             # If-None-Match with 304, from here as from its view.
             if "ETag" in headers:
@@ -146,6 +149,7 @@ class PageCacheMiddleware:
                     or response
                 )
             return response
+        metrics.PAGE_CACHE.labels(result="miss").inc()
         response = self.get_response(request)
         if response_cacheable(response):
             stored = (dict(response.items()), response.content)

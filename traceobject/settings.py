@@ -75,9 +75,11 @@ INSTALLED_APPS = [
     "objects",
     "tips",
     "moderation",
+    "operations",
 ]
 
 MIDDLEWARE = [
+    "traceobject.metrics.MetricsMiddleware",  # first: times every answer, cached ones too
     "django.middleware.security.SecurityMiddleware",
     "traceobject.middleware.SecurityHeadersMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -338,7 +340,7 @@ LANGUAGES = [
 # switcher need its entry.
 LANG_INFO.setdefault("mt", {"bidi": False, "code": "mt", "name": "Maltese", "name_local": "Malti"})
 # Pages outside the language prefixes, always in LANGUAGE_CODE whatever the browser asks.
-UNTRANSLATED_PATHS = ("/backoffice/", "/healthz/")
+UNTRANSLATED_PATHS = ("/backoffice/", "/healthz/", "/metrics")
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = "UTC"
@@ -381,7 +383,7 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # --- Security headers (set here, applied by SecurityMiddleware and our own middleware) ----
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", not DEBUG)
 # Health checks come over plain HTTP from inside the deployment (compose, load balancers).
-SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz/$", r"^metrics$"]
 # Set when TLS ends at a reverse proxy that sets X-Forwarded-Proto: https (and strips any
 # such header a client sent). Never enable it when clients can reach gunicorn directly.
 if envbool("TLS_TERMINATED_AT_PROXY", False):
@@ -580,6 +582,28 @@ if _site_url is None:
         "DEBUG=true on a development machine"
     )
 SITE_URL: str = _site_url
+
+# --- Operations: metrics and backups (operations/, docs/operations.md) --------------------
+# /metrics answers only a request with `Authorization: Bearer <METRICS_TOKEN>`; unset, 404.
+METRICS_TOKEN = envstr("METRICS_TOKEN", "")
+# `manage.py backup` writes archives here, encrypted with BACKUP_KEY (a Fernet-format key,
+# never one of TIP_CONTACT_KEYS: the archive must not open the contacts it holds).
+BACKUP_DIR = Path(envstr("BACKUP_DIR", str(BASE_DIR / "var" / "backups")))
+_backup_keys = envfernetkeys("BACKUP_KEY", [])
+BACKUP_KEY = _backup_keys[0] if _backup_keys else ""
+if BACKUP_KEY and BACKUP_KEY in TIP_CONTACT_KEYS:
+    raise ConfigError("BACKUP_KEY must not be one of TIP_CONTACT_KEYS")
+# A backup must not outlive what it holds: restoring one older than the shortest retention
+# period would bring back contacts, rejected tips or receipts the schedule already deleted.
+_shortest_retention = min(
+    TIP_CONTACT_RETENTION_DAYS, TIP_REJECTED_RETENTION_DAYS, TIP_RECEIPT_RETENTION_DAYS
+)
+BACKUP_RETENTION_DAYS = envint("BACKUP_RETENTION_DAYS", _shortest_retention, minimum=0)
+if _shortest_retention < BACKUP_RETENTION_DAYS:
+    raise ConfigError(
+        f"BACKUP_RETENTION_DAYS={BACKUP_RETENTION_DAYS} is longer than the shortest tip "
+        f"retention ({_shortest_retention} days): a restore would bring back deleted data"
+    )
 
 # --- Portal -------------------------------------------------------------------------------
 PORTAL_NAME = envstr("PORTAL_NAME", "Trace an Object")

@@ -17,6 +17,7 @@ handler500 = "traceobject.views.server_error"
 
 urlpatterns = [
     path("healthz/", health.healthz, name="healthz"),
+    path("metrics", include("operations.urls")),  # Bearer METRICS_TOKEN only
     # Browsers and feed readers ask for /favicon.ico whatever the page says.
     path("favicon.ico", RedirectView.as_view(url=f"{settings.STATIC_URL}favicon.ico")),
     path("backoffice/", admin.site.urls),
