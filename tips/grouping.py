@@ -1,37 +1,5 @@
-"""Near-duplicate groups of tips on one object, built incrementally as tips arrive.
-
-A tip's text becomes a set of character shingles: the 3-letter windows of each word,
-case-folded, accents dropped, so the set does not care about word order, case, a greeting
-added, or a typo (which changes only the few windows around it), in any script.
-`datasketch.MinHash` turns the set into a signature whose agreement with another estimates
-the Jaccard similarity of the two sets. The signature is cut into TIP_GROUP_BANDS bands of
-TIP_GROUP_ROWS values (LSH); two tips that share a band are candidates, and a candidate
-joins the group whose member is most similar, if at least TIP_GROUP_SIMILARITY_PERCENT.
-
-We keep datasketch's MinHash (tested, vectorised in numpy) but not its MinHashLSH, which
-lives in memory or Redis: each group's band keys are rows of TipBand, so a lookup is one
-indexed query per tip on PostgreSQL and SQLite alike, and the index survives a restart.
-Keys are stored once per group, so a flood of 5,000 identical tips adds no rows.
-
-Each tip carries its group's size (Tip.group_size, capped at GROUP_SIZE_CAP: the strength the
-queue sorts by). Every change of membership here refreshes it for the groups it touched, in
-the same transaction (group_sizes_refresh): counted, not incremented, so a size that was
-wrong for any reason is right again after the group's next change.
-
-Each tip also carries whether anyone has started on its group (Tip.group_read: one of its
-tips is assigned or has left "new"), which "take the next tip" puts before the group's
-strength. It is the members' state, not a history: taking a tip marks its group
-(group_read_mark, tips/triage.py, one UPDATE of the group's unread rows, at most once per group,
-so its cost is bounded by the group's size: GROUP_SIZE_CAP does not bound it, a released flood
-of thousands is rewritten once); a change of membership (a merge, a split, a "duplicate of",
-a regroup, a deletion) counts it again for the groups it touched (group_reads_refresh): a
-merge with a group being read is being read, a tip split out untouched starts a group nobody
-has started on, and the group it left is read only if another of its tips was touched. A new
-tip joining a group takes the group's flag from one member, in the UPDATE that places it.
-
-Grouping never moves a tip an analyst placed by hand (Tip.group_by_hand): triage.py does
-that, through tip_place_by_hand below.
-"""
+"""Near-duplicate groups of tips on one object, built incrementally as tips arrive (MinHash
+and LSH bands stored as rows; how and why: docs/tips.md)."""
 
 from __future__ import annotations
 

@@ -1,19 +1,5 @@
-"""Budgets on public POSTs, by network, by object and globally (rules in settings).
-
-The client is known only as the keyed pseudonym of its network (traceobject.clients): the
-raw address never reaches the cache, the database or a log.
-
-Only what is taken counts: a refused form (a validation error, a used proof of work) costs
-nothing. Rules come in two kinds, which act differently when exceeded (tips/views.py):
-- per-network rules ("network": the /32 or /56; "wide": an IPv6 /48) refuse (429), except
-  for an urgent report, which is taken and held;
-- shared rules ("object", "global") never refuse: a tip over one is taken and held for the
-  analysts as one flood (tips/grouping.py), and new challenges grow harder
-  (proof_of_work_factor), so a crowd of addresses pays more for each tip and closes nothing.
-
-Counters live in fixed windows (traceobject/windows.py): a key expires at its window's end,
-so Redis keeps no trace of when within the window a network posted.
-"""
+"""Budgets on public POSTs, by network, by object and globally (rules in settings); how
+they act when exceeded: docs/tips.md."""
 
 from __future__ import annotations
 

@@ -1,23 +1,5 @@
-"""Public pages that take tips, reports and receipts.
-
-A POST to the tip and report forms goes through these steps, in this order:
-
-1. the form is validated, the proof of work verified but not yet used up: a refused form
-   costs no budget at all;
-2. a form already received (its one-time token) shows that tip's receipt page again;
-3. the per-network rules are looked at without counting: over one, a tip is refused (429)
-   and its solution stays usable; an urgent report is taken all the same, and held;
-4. the shared rules (per object, global) are looked at: over one, the tip is taken and
-   held by the breaker (tips/grouping.py makes the held burst one flood), never refused;
-5. the solution is used up in one atomic step (a replay, even a concurrent one, stops here);
-6. the tip is stored, and only then counted against every rule.
-
-Look-then-count lets concurrent requests pass a limit by at most their number. Receipt
-checks have per-network rules only (a global one would let one client lock every tipster
-out of their receipts) and a growing wait after wrong receipts, never a lock.
-
-The pages are never cached (they carry a CSRF token, and a receipt must never sit in a cache).
-"""
+"""Public pages that take tips, reports and receipts; the order of a POST's checks is in
+docs/tips.md. Never cached: they carry a CSRF token, and a receipt must never sit in a cache."""
 
 from __future__ import annotations
 
