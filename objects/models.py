@@ -162,7 +162,7 @@ class TracedObject(models.Model):
     display_height = models.PositiveIntegerField(null=True, editable=False)
     # Hex SHA-256 of the display file, set by the intake: feeds publish it so a re-publisher
     # can check that the copy they serve is ours, unaltered (objects/feeds.py).
-    display_sha256 = models.CharField(max_length=64, blank=True, editable=False)
+    display_sha256 = models.CharField(max_length=64, blank=True, editable=False, db_default="")
     thumbnail = models.ImageField(upload_to="objects/thumbs/", blank=True, editable=False)
     thumbnail_width = models.PositiveIntegerField(null=True, editable=False)
     thumbnail_height = models.PositiveIntegerField(null=True, editable=False)

@@ -13,12 +13,12 @@ TRIGGER = "moderation_auditentry_append_only"
 def audit_entries_cut(apps, schema_editor):
     """The append-only trigger refuses every UPDATE: it is set aside for this one, which
     changes nothing in an entry but the seconds of its time."""
-    entries = apps.get_model("audit", "AuditEntry")
+    AuditEntry = apps.get_model("audit", "AuditEntry")
     postgres = schema_editor.connection.vendor == "postgresql"
-    table = schema_editor.quote_name(entries._meta.db_table)
+    table = schema_editor.quote_name(AuditEntry._meta.db_table)
     if postgres:
         schema_editor.execute(f"ALTER TABLE {table} DISABLE TRIGGER {TRIGGER}")
-    entries.objects.update(at=TruncMinute("at"))
+    AuditEntry.objects.update(at=TruncMinute("at"))
     if postgres:
         schema_editor.execute(f"ALTER TABLE {table} ENABLE TRIGGER {TRIGGER}")
 
