@@ -12,7 +12,7 @@ import json
 import math
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -247,11 +247,16 @@ def nearest_place(lat: float, lon: float) -> tuple[Place, float] | None:
     return best
 
 
-def region_countries(region_hint: str) -> set[str]:
+def region_countries(region_hint: str) -> frozenset[str]:
     """The countries a region hint covers ("North America", "Europe", "Poland"); empty
     when it says nothing one can place."""
-    if not region_hint.strip():
-        return set()
+    return _region_countries(region_hint.strip())
+
+
+@lru_cache(maxsize=256)  # an object's hint is the same for each of its tips
+def _region_countries(region_hint: str) -> frozenset[str]:
+    if not region_hint:
+        return frozenset()
     key = " ".join(fold(word) for word in _WORD.findall(region_hint.replace("-", " ")))
     continents: set[str] = set()
     countries: set[str] = set()
@@ -265,11 +270,11 @@ def region_countries(region_hint: str) -> set[str]:
                 break
     index = place_index()
     countries |= {code for code, continent in index.continents.items() if continent in continents}
-    return countries | countries_in_text(region_hint)
+    return frozenset(countries | countries_in_text(region_hint))
 
 
 def _resolve(
-    candidates: tuple[int, ...], *, countries: set[str], region: set[str]
+    candidates: tuple[int, ...], *, countries: set[str], region: frozenset[str]
 ) -> tuple[Place, bool]:
     """The town a name means, and whether that is uncertain: one in a country the tip
     names, else one in the object's region, else the most populous (uncertain whenever
