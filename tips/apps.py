@@ -12,3 +12,5 @@ class TipsConfig(AppConfig):
         # The CLDR country names in every language the tip page's claim marks need (0.3 s):
         # built before a web process's first request, not during an analyst's.
         register(country_names)
+        # Not the town names (tips/places.py, ~130 MiB): with a worker running, a web process
+        # extracts no claims; the worker (or import_tips) builds them at its first tip.

@@ -158,25 +158,47 @@ def group_samples(groups: Iterable[Group]) -> dict[int, str]:
 
 
 def claims_tally(traced_object: TracedObject, groups: dict[int, Group]) -> dict[str, list[dict]]:
-    """Each claim kind's values, the best supported first (one query over the claims)."""
+    """Each claim kind's values, the best supported first (one query over the claims).
+
+    A place also counts for its country: a country's groups are those that name it and
+    those that name a place in it ("place_groups": how many came only from places)."""
     claims = (
         TipClaim.objects.filter(tip__traced_object=traced_object)
         .exclude(tip__status=TipStatus.REJECTED)
         .order_by()  # tallied in any order: sorting 45,000 claims by value took 70 ms
-        .values_list("kind", "value", "tip_id", "tip__group_id", "tip__language")
+        .values_list("kind", "value", "tip_id", "tip__group_id", "tip__language", "uncertain")
     )
     tips: dict[tuple, set[int]] = defaultdict(set)
     support: dict[tuple, set[int]] = defaultdict(set)
     languages: dict[tuple, set[str]] = defaultdict(set)
-    for kind, value, tip_id, group_id, language in claims.iterator(chunk_size=5000):
-        key = (kind, value)
-        tips[key].add(tip_id)
+    certain: set[tuple] = set()  # places that some tip named without doubt
+    from_places: set[tuple] = set()  # country keys that places support
+    for kind, value, tip_id, group_id, language, uncertain in claims.iterator(chunk_size=5000):
+        keys: tuple[tuple, ...] = ((kind, value),)
+        if kind == ClaimKind.PLACE:
+            if not uncertain:
+                certain.add((kind, value))
+            country_key = (ClaimKind.COUNTRY.value, value.split(":", 1)[0])
+            from_places.add(country_key)
+            keys = ((kind, value), (_PLACE_COUNTRY, country_key[1]))
         group = groups.get(group_id if group_id is not None else -tip_id)
-        if group is None or group.flood in FLOOD_DISCOUNTED:
-            continue
-        support[key].add(group.id)
-        if language:
-            languages[key].add(language)
+        for key in keys:
+            tips[key].add(tip_id)
+            if group is None or group.flood in FLOOD_DISCOUNTED:
+                continue
+            support[key].add(group.id)
+            if language:
+                languages[key].add(language)
+    # The countries' own claims merged with their places' (kept apart until here to count
+    # the groups that came only from places).
+    place_only: dict[str, int] = {}
+    for _, code in from_places:
+        direct = (ClaimKind.COUNTRY.value, code)
+        via = (_PLACE_COUNTRY, code)
+        place_only[code] = len(support[via] - support[direct])
+        tips[direct] |= tips.pop(via)
+        support[direct] |= support.pop(via)
+        languages[direct] |= languages.pop(via)
     slot_seconds = settings.TIP_AGREEMENT_SLOT_HOURS * 3600
 
     @cache  # a group supports many claims: its slot is worked out once
@@ -193,20 +215,41 @@ def claims_tally(traced_object: TracedObject, groups: dict[int, Group]) -> dict[
         score = agreement_score(
             groups=len(independent), languages=len(languages[key]), slots=len(slots)
         )
-        board[kind].append(
-            {
-                kind: value,
-                "tips": len(tip_ids),
-                "groups": len(independent),
-                "languages": sorted(languages[key]),
-                "score": score,
-            }
-        )
+        entry = {
+            kind: value,
+            "tips": len(tip_ids),
+            "groups": len(independent),
+            "languages": sorted(languages[key]),
+            "score": score,
+        }
+        if kind == ClaimKind.COUNTRY:
+            entry["place_groups"] = place_only.get(value, 0)
+        elif kind == ClaimKind.PLACE:
+            entry.update(_place_fields(value, uncertain=key not in certain))
+        board[kind].append(entry)
     for entries in board.values():
         entries.sort(
             key=lambda e: (-e["score"], -e["groups"], -e["tips"], str(list(e.values())[0]))
         )
     return board
+
+
+_PLACE_COUNTRY = "place-country"  # a country supported by a place claim, while tallying
+
+
+def _place_fields(value: str, *, uncertain: bool) -> dict:
+    """A place claim's town as the board shows it ("PL:3094802" -> Kraków, PL, 50.06, ...)."""
+    from tips.places import place_index  # built only when an object has place claims
+
+    country, _, geonameid = value.partition(":")
+    place = place_index().by_id.get(int(geonameid)) if geonameid.isdigit() else None
+    return {
+        "name": place.name if place else value,
+        "country": country,
+        "lat": place.lat if place else None,
+        "lon": place.lon if place else None,
+        "uncertain": uncertain,
+    }
 
 
 def object_board(*, traced_object: TracedObject) -> dict:
@@ -237,4 +280,5 @@ def object_board(*, traced_object: TracedObject) -> dict:
         "countries": tally[ClaimKind.COUNTRY],
         "domains": tally[ClaimKind.DOMAIN],
         "names": tally[ClaimKind.NAME],
+        "places": tally[ClaimKind.PLACE],
     }

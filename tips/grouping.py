@@ -20,9 +20,10 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from objects.models import TracedObject
-from tips.claims import tip_claims
+from tips.claims import tip_claims_and_places
 from tips.models import (
     GROUP_SIZE_CAP,
+    ClaimKind,
     FloodState,
     Tip,
     TipBand,
@@ -212,11 +213,34 @@ def _index(*, tip: Tip, group_id: int, keys: list[int]) -> None:
 def _claims_write(tip: Tip, *, fresh: bool = False) -> None:
     if not fresh:
         TipClaim.objects.filter(tip=tip).delete()
-    claims = tip_claims(body=tip.body, where=tip.where, country=tip.country, links=tip.links)
-    TipClaim.objects.bulk_create(
-        [TipClaim(tip_id=tip.pk, kind=kind, value=value[:200]) for kind, value in claims],
-        ignore_conflicts=True,
+    region_hint = (
+        TracedObject.objects.filter(pk=_object_id(tip))
+        .values_list("region_hint", flat=True)
+        .first()
     )
+    claims, places = tip_claims_and_places(
+        body=tip.body,
+        where=tip.where,
+        country=tip.country,
+        links=tip.links,
+        region_hint=region_hint or "",
+        language=tip.language,
+    )
+    points = {place.value: place for place in places}
+    rows = []
+    for kind, value in claims:
+        place = points.get(value) if kind == ClaimKind.PLACE else None
+        rows.append(
+            TipClaim(
+                tip_id=tip.pk,
+                kind=kind,
+                value=value[:200],
+                lat=place.lat if place else None,
+                lon=place.lon if place else None,
+                uncertain=place.uncertain if place else False,
+            )
+        )
+    TipClaim.objects.bulk_create(rows, ignore_conflicts=True)
 
 
 def _flood_check(*, group_id: int, at: datetime) -> bool:
@@ -282,6 +306,7 @@ def tip_analyse(*, tip_id: int) -> int | None:
                 "body",
                 "where",
                 "country",
+                "language",
                 "links",
                 "received_at",
                 "group",

@@ -338,14 +338,21 @@ class ClaimKind(models.TextChoices):
     COUNTRY = "country", _("Country")
     DOMAIN = "domain", _("Web domain")
     NAME = "name", _("Name (brand or shop)")
+    PLACE = "place", _("Place")
 
 
 class TipClaim(models.Model):
-    """Something a tip asserts (a country, a web domain, a name), tallied per object."""
+    """Something a tip asserts (a country, a web domain, a name, a place), tallied per
+    object. A place's value is its town's country and GeoNames id ("PL:3094802"); lat and
+    lon say where the tip put it (the town, or the coordinates it gave)."""
 
     tip = models.ForeignKey(Tip, on_delete=models.CASCADE, related_name="claims")
     kind = models.CharField(max_length=10, choices=ClaimKind.choices)
     value = models.CharField(max_length=200)
+    lat = models.FloatField(null=True, blank=True)
+    lon = models.FloatField(null=True, blank=True)
+    # A town's name that several towns bear, picked by population alone.
+    uncertain = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         ordering = ["kind", "value"]

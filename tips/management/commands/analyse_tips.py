@@ -50,6 +50,13 @@ class Command(BaseCommand):
                     f"  {value:<30} {entry['score']:>6}  {entry['groups']:>5}  {entry['tips']:>6}"
                 )
             lines.append("")
+        lines.append("Places (score, groups, tips; ? uncertain):")
+        for entry in board["places"][:SHOWN]:
+            place = f"{entry['name']}, {entry['country']}{' ?' if entry['uncertain'] else ''}"
+            lines.append(
+                f"  {place:<30} {entry['score']:>6}  {entry['groups']:>5}  {entry['tips']:>6}"
+            )
+        lines.append("")
         lines.append("Groups (largest first):")
         for group in groups[:SHOWN]:
             flood = f" FLOOD ({group['flood_state']})" if group["flood"] else ""
