@@ -1,14 +1,5 @@
-"""Printable posters of an object (/fr/objects/<code>/poster/, ?size=a3) and their PDFs.
-
-The page is the poster: `@page` CSS sizes it to one A4 (or A3) sheet, so a browser's Print
-or Save as PDF gives one clean page. Its QR code (an inline SVG drawn by `qrcode`, no
-request to anyone) and the address printed under it lead to the object's page in the
-poster's language, at SITE_URL: a poster outlives whichever host rendered it.
-
-`posters_print` renders those pages to PDF with headless Chromium (Playwright), serving
-them from this process: no web server needs to run, and the page printed is the page a
-visitor prints.
-"""
+"""Printable posters of an object (/fr/objects/<code>/poster/, ?size=a3) and their PDFs,
+printed by headless Chromium (docs/architecture.md says how and why)."""
 
 from __future__ import annotations
 

@@ -1,14 +1,5 @@
-"""Backups that restore: the database and the private images in one encrypted archive.
-
-An archive is a tar stream (manifest.json first, then the database, then private-media/…)
-encrypted in 1 MiB chunks with AES-256-GCM under BACKUP_KEY: each chunk's nonce holds its
-number and whether it is the last, so a chunk reordered, altered or cut off fails to open.
-The contact keys (TIP_CONTACT_KEYS) are never in it: stolen with its key, an archive still
-shows no tipster's contact. The public MEDIA_ROOT is not archived: `sync_object_media`
-rebuilds it from the private images. Archives live BACKUP_RETENTION_DAYS at most (no
-longer than the shortest tip retention), so a restore never brings back what the retention
-schedule deleted; `restore` refuses an older one and runs the retention job at once.
-"""
+"""Backups that restore: the database and the private images in one encrypted archive
+(its format and why the contact keys are left out: docs/operations.md)."""
 
 from __future__ import annotations
 

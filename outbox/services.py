@@ -1,12 +1,5 @@
-"""The one way to queue background work: write it to the outbox in the caller's transaction;
-it is relayed to Celery once that transaction commits, and by the beat job every minute.
-
-Tasks are named by their dotted path (a string, never an import), so a service never
-imports its app's tasks module, and every task named here must be idempotent: a row is done
-only once its task has run (the task_success signal marks it, by the task id the relay
-gave), and a row handed out long ago but never done is sent again (outbox_reconcile): a
-broker that lost its queue or a killed worker delays work, it never loses it.
-"""
+"""The one way to queue background work: a row in the caller's transaction, relayed to
+Celery after commit, done only once its task ran (docs/architecture.md)."""
 
 from __future__ import annotations
 

@@ -1,12 +1,5 @@
-"""What a tip claims: the country (the form's field and country names in the text, in many
-languages), the registrable domains of its links and of web addresses in its text, and
-names that could be a brand or a shop. Pure functions: no database, no network.
-
-Country names come from CLDR through Babel (every territory name in each language of
-COUNTRY_NAME_LOCALES), restricted to ISO 3166 codes as django-countries lists them.
-Registrable domains come from the Public Suffix List that `publicsuffixlist` ships with
-each release (it never downloads one at run time, unlike tldextract's default).
-"""
+"""What a tip claims: countries, registrable domains, brand or shop names and, through
+tips/places.py, places. Pure functions: no database, no network (sources: docs/tips.md)."""
 
 from __future__ import annotations
 

@@ -1,19 +1,5 @@
 """Reads for an object's evidence board: its groups of similar tips and the tally of what
-they claim, the strongest claims first (`manage.py analyse_tips`, and the analysts' pages).
-
-Four queries whatever the number of tips: the object's floods, its tips (without their
-text), the first tip of each group (the sample), and the claims.
-
-The agreement score of a claim, over the groups that support it:
-
-    score = g + 0.5 * min(l - 1, g - 1) + 0.5 * min(s - 1, g - 1)    (0 when g = 0)
-
-where g is the number of independent groups (a group counts once however many tips it
-has; a held or rejected flood counts nothing), l the number of languages those groups'
-tips were written in and s the number of TIP_AGREEMENT_SLOT_HOURS slots their first tips
-arrived in. So five tips of one group score 1, two groups in two languages on two days
-score 3, and a flood of 3,000 tips scores 0. Rejected tips support nothing.
-"""
+they claim, strongest first, in four queries (the agreement score: docs/tips.md)."""
 
 from __future__ import annotations
 
