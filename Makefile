@@ -78,7 +78,7 @@ format: $(STAMP)
 
 # Playwright and Debian's Chromium against a throwaway database; LANGS="en fr ar" for a few.
 screenshots: $(STAMP) $(MO_FILES)
-	MAKE_SCREENSHOTS=1 SCREENSHOT_LANGUAGES="$(LANGS)" $(BIN)/python -m pytest -q -p no:cacheprovider tests/browser/test_screenshots.py
+	SCREENSHOT_LANGUAGES="$(LANGS)" $(BIN)/python -m pytest -q -p no:cacheprovider tests/browser/screenshots_all.py
 
 messages: $(STAMP)
 	PYTHON=$(BIN)/python bin/makemessages

@@ -1,5 +1,5 @@
 """Every public page a visitor can reach, as steps a browser takes: shared by the axe matrix
-(test_languages.py) and `make screenshots` (test_screenshots.py)."""
+(test_languages.py) and `make screenshots` (screenshots_all.py)."""
 
 from __future__ import annotations
 

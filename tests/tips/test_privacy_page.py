@@ -72,7 +72,7 @@ def test_the_page_says_what_a_tip_stores_and_what_is_never_stored(client):
         "to the minute only",
         "Its status in our review",
         "Contact details only if you give them and agree that we keep them. They are stored encrypted",
-        "only a scrambled hash of it",
+        "only a one-way hash of it",
     ]:
         assert stored in words
     assert "Your IP address, your browser's user agent, or any identifier" in words.replace(

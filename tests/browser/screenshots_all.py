@@ -1,8 +1,9 @@
 """`make screenshots`: every public page in every language at 360 and 1280 px, written to
 test-results/screenshots/<page>-<lang>-<width>.png for a person to look at.
 
-Skipped unless MAKE_SCREENSHOTS=1 (the make target sets it): minutes of work, nothing to
-assert beyond each page loading in its language. SCREENSHOT_LANGUAGES="en fr" for a few."""
+Not named test_*.py, so `make test` never collects it (minutes of work, nothing to assert
+beyond each page loading in its language); the make target names it. SCREENSHOT_LANGUAGES="en
+fr" for a few."""
 
 from __future__ import annotations
 
@@ -20,7 +21,6 @@ from tips.services import TipContent, tip_receive
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not os.environ.get("MAKE_SCREENSHOTS"), reason="make screenshots only"),
 ]
 WIDTHS = {360: 740, 1280: 900}
 
