@@ -82,7 +82,12 @@ def fresh_counters():
     never limit or lock another's persona."""
     from django.core.cache import caches
 
+    from traceobject import clients
+
     caches["ratelimit"].clear()
+    # The day's pseudonym salt went with the cache: the process's copy goes too, or it would
+    # be replaced mid-test (a moved clock re-reads it) and every network's key would change.
+    clients._day_secrets.clear()
 
 
 @pytest.fixture(autouse=True)

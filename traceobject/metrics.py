@@ -32,7 +32,6 @@ class Refusal:
     """Why a public tip or report was not stored: the only values of the `reason` label."""
 
     NETWORK_LIMIT = "network_limit"  # this network's own budget
-    SHARED_LIMIT = "shared_limit"  # a per-object or global breaker
     INVALID_FORM = "invalid_form"
     PROOF_OF_WORK = "proof_of_work"  # a solution replayed or expired
     ALREADY_RECEIVED = "already_received"  # the same form sent twice: its receipt again

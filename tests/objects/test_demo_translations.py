@@ -25,8 +25,8 @@ def test_the_file_names_only_demo_objects_languages_of_the_site_and_known_fields
 def test_a_demo_object_gets_its_french_and_german_texts_and_a_translated_region():
     mug = next(demo for demo in DEMO_OBJECTS if demo.title == "Teal shampoo bottle")
     texts = demo_translations(mug)
-    assert texts["fr"]["title"] == "Flacon de shampooing bleu canard"
-    assert texts["de"]["questions"].startswith("Welche Marke")
+    assert texts["fr"]["title"] == "Flacon de shampoing bleu canard"
+    assert texts["de"]["questions"].startswith("Von welcher Marke")
     for code in ("fr", "de"):
         with translation.override(code):
             region = gettext("Europe")
@@ -44,5 +44,5 @@ def test_seeding_twice_brings_the_translations_of_existing_demo_objects_up_to_da
     TracedObject.objects.update(translations={})
     assert demo_objects_ensure(uploader=investigator, approver=second_investigator) == 0
     bottle = TracedObject.objects.get(title="Teal shampoo bottle")
-    assert bottle.text_in("title", "fr") == "Flacon de shampooing bleu canard"
+    assert bottle.text_in("title", "fr") == "Flacon de shampoing bleu canard"
     assert bottle.text_in("title", "fr").lang == "fr"

@@ -192,7 +192,8 @@ def test_prometheus_scrapes_a_running_site_and_fires_worker_silent_when_the_work
     assert views["view=tips:tip"] == 6  # each visitor's form, then its post
     assert views["view=tips:report"] == 2
     assert views["view=tips:receipt_issued"] == 4
-    assert "view=metrics" in views
+    # /metrics counts itself after it answered: it shows from the next scrape on, which a
+    # loaded machine may not have reached yet, so it is not asserted here.
     for name in ("traceobject_tips_refused_total", "traceobject_intake_failures_total"):
         assert name in seen  # present, maybe with no sample yet (nothing refused)
     assert "WorkerSilent" not in prometheus.firing()
