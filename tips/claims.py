@@ -1,5 +1,5 @@
-"""What a tip claims: countries, registrable domains, brand or shop names and, through
-tips/places.py, places. Pure functions: no database, no network (sources: docs/tips.md)."""
+"""What a tip claims: countries, registrable domains, brand or shop names (places, and
+the whole claim set, come from tips/places.py). Pure functions: no database, no network."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from publicsuffixlist import PublicSuffixList
 from tips.models import ClaimKind
 
 if TYPE_CHECKING:
-    from tips.places import PlaceClaim
+    pass
 
 # The portal's languages are added to these: the languages tips arrive in most often.
 COUNTRY_NAME_LOCALES = (  # noqa: SIM905 (one line per region reads better than a list)
@@ -180,58 +180,6 @@ def names_in(text: str) -> set[str]:
         if key not in _NAME_STOPWORDS and _country_of_word(key) is None:
             found.add(key)
     return found
-
-
-def tip_claims(
-    *,
-    body: str,
-    where: str,
-    country: str,
-    links: list[str],
-    region_hint: str = "",
-    language: str = "",
-) -> set[tuple[str, str]]:
-    """Every (ClaimKind, value) the tip makes."""
-    return tip_claims_and_places(
-        body=body,
-        where=where,
-        country=country,
-        links=links,
-        region_hint=region_hint,
-        language=language,
-    )[0]
-
-
-def tip_claims_and_places(
-    *,
-    body: str,
-    where: str,
-    country: str,
-    links: list[str],
-    region_hint: str = "",
-    language: str = "",
-) -> tuple[set[tuple[str, str]], list[PlaceClaim]]:
-    """tip_claims, and the place claims with their coordinates (`region_hint`: the
-    object's, which picks among towns of one name when the tip names no country)."""
-    from tips.places import places_in  # tips.places builds on this module's folding
-
-    text = f"{body}\n{where}"
-    claimed_countries = countries_in_text(text)
-    if country:
-        claimed_countries.add(country.upper())
-    places = places_in(
-        text=text,
-        links=links,
-        countries=claimed_countries,
-        region_hint=region_hint,
-        language=language,
-    )
-    claims = {(ClaimKind.COUNTRY.value, code) for code in claimed_countries}
-    claims |= {(ClaimKind.DOMAIN.value, domain) for domain in domains_in(text=text, links=links)}
-    place_words = {place.text for place in places}
-    claims |= {(ClaimKind.NAME.value, name) for name in names_in(text) if name not in place_words}
-    claims |= {(ClaimKind.PLACE.value, place.value) for place in places}
-    return claims, places
 
 
 def claim_spans(text: str, claims: set[tuple[str, str]]) -> list[tuple[int, int, str]]:

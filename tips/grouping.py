@@ -20,7 +20,6 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from objects.models import TracedObject
-from tips.claims import tip_claims_and_places
 from tips.models import (
     GROUP_SIZE_CAP,
     ClaimKind,
@@ -32,6 +31,7 @@ from tips.models import (
     TipKind,
     TipStatus,
 )
+from tips.places import tip_claims_and_places
 from traceobject.clock import minute_now
 
 SHINGLE = 3

@@ -9,9 +9,10 @@ import pytest
 from django.core.management import call_command
 
 from tests.tips.corpus import FLOOD_COUNTRY, FLOOD_DOMAIN, corpus_import, corpus_object, make_corpus
-from tips.claims import countries_in_text, registrable_domain, tip_claims
+from tips.claims import countries_in_text, registrable_domain
 from tips.evidence import agreement_score
 from tips.models import Tip
+from tips.places import tip_claims
 
 
 @pytest.mark.parametrize(

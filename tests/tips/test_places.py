@@ -9,9 +9,9 @@ from django.core.management import call_command
 
 from tests.tips.corpus import corpus_object
 from tests.tips.places_corpus import LANGUAGES, REGION_HINTS, TIPS
-from tips.claims import tip_claims, tip_claims_and_places
+from tips.coordinates import coordinates_in_link, coordinates_in_text
 from tips.models import TipClaim
-from tips.places import coordinates_in_link, coordinates_in_text, places_in, region_countries
+from tips.places import places_in, region_countries, tip_claims, tip_claims_and_places
 
 
 @pytest.fixture
