@@ -279,20 +279,9 @@ def wait_asked(response) -> int | None:
 
 
 @pytest.fixture
-def clock(monkeypatch, investigator):
-    """time.time(), moved on by hand (the account budget and the wait both read it), never
-    within ten minutes of the account budget's window end: a test's few minutes never cross
-    it by chance (django-ratelimit ends each key's window at its own offset)."""
-    from django.conf import settings
-    from django_ratelimit.core import _get_window, _split_rate
-
-    from moderation.auth import _account_key
-
-    _limit, period = _split_rate(settings.STAFF_LOGIN_ACCOUNT_LIMIT)
-    end = _get_window(_account_key(investigator.username), period)
-    # Only forward, and only when the window ends within ten minutes: a clock turned back
-    # would make the second factor's codes look replayed.
-    now = {"t": time.time() if end - time.time() > 600 else float(end + 1)}
+def clock(monkeypatch):
+    """time.time(), moved on by hand (the account budget and the wait both read it)."""
+    now = {"t": time.time()}
     monkeypatch.setattr(time, "time", lambda: now["t"])
     return now
 

@@ -95,13 +95,15 @@ def test_it_answers_200_against_the_real_postgres_and_redis(
     worker_heartbeat_write()
     response = client.get("/healthz/")
     assert response.status_code == 200, response.json()
-    assert response.json() == {
+    answer = response.json()
+    # Written just before; a loaded machine may take a second between the two.
+    assert answer.pop("worker") in {"ok (last heartbeat 0 s ago)", "ok (last heartbeat 1 s ago)"}
+    assert answer == {
         "status": "ok",
         "failing": [],
         "database": "ok",
         "cache": "ok",
         "broker": "ok",
-        "worker": "ok (last heartbeat 0 s ago)",
         "outbox": "ok (nothing waiting)",
     }
 
@@ -109,6 +111,7 @@ def test_it_answers_200_against_the_real_postgres_and_redis(
 def test_it_names_the_worker_when_its_heartbeat_is_older_than_the_threshold(client, settings):
     settings.CELERY_TASK_ALWAYS_EAGER = False
     settings.WORKER_SILENT_SECONDS = 60
+    cache.delete(HEARTBEAT_KEY)  # another test's heartbeat may still be in this process's cache
     assert client.get("/healthz/").json()["worker"] == "silent (no heartbeat)"
     cache.set(HEARTBEAT_KEY, time.time() - 90)
     response = client.get("/healthz/")
