@@ -29,8 +29,21 @@ def test_the_poster_page_is_in_the_visitors_language_with_a_qr_code(client, show
     short = settings.SITE_URL.split("://")[1].rstrip("/") + f"/nl/objects/{shown_object.code}"
     assert f'<p class="poster-url">{short}</p>' in html
     for _label, number in settings.EMERGENCY_CONTACTS:
-        assert f"<strong>{number}</strong>" in html
+        assert f'<strong dir="ltr">{number}</strong>' in html
     assert "a3" in client.get(f"/nl/objects/{shown_object.code}/poster/?size=a3").content.decode()
+
+
+def test_an_arabic_poster_reads_right_to_left_with_the_numbers_in_their_own_order(
+    client, shown_object
+):
+    """On a right-to-left sheet "116 111" would otherwise print as "111 116"."""
+    html = client.get(f"/ar/objects/{shown_object.code}/poster/").content.decode()
+    embed = client.get(f"/ar/embed/objects/{shown_object.code}/").content.decode()
+
+    assert '<html lang="ar" dir="rtl">' in html
+    assert '<html lang="ar" dir="rtl">' in embed
+    for _label, number in settings.EMERGENCY_CONTACTS:
+        assert f'<strong dir="ltr">{number}</strong>' in html
 
 
 def test_the_object_page_links_to_its_posters(client, shown_object):
