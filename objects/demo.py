@@ -284,7 +284,7 @@ DEMO_OBJECTS = [
         Category.VEHICLE,
         "Which model is this car? Where is it common?",
         "South America",
-        "Side view of a small red two-box car with grey wheels",
+        "Side view of a small red saloon car with a separate boot and grey wheels",
         (225, 230, 235),
         _car,
     ),

@@ -104,7 +104,9 @@ def gallery_filters(data: QueryDict, *, regions: list[str]) -> tuple[GalleryFilt
         "region": _select(
             "region",
             str(_("Region")),
-            [("", str(_("All regions"))), *((r, r) for r in regions)],
+            # A region hint the catalogues know (the demo's, the common ones) is shown in
+            # the visitor's language; the value stays the stored hint.
+            [("", str(_("All regions"))), *((r, _(r)) for r in regions)],
             region,
         ),
         "hide_identified": hide_identified,

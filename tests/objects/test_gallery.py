@@ -410,3 +410,18 @@ def test_gallery_cards_use_the_translated_title(client, public_object):
     public_object.save(update_fields=["translations"])
     html = client.get("/pl/").content.decode()
     assert ">Tapeta w paski</a>" in html
+
+
+def test_the_region_filter_reads_in_the_visitors_language_and_filters_by_the_stored_hint(
+    client, public
+):
+    european = public(title="Bottle", region_hint="Europe")
+    public(title="Flyer", region_hint="South-East Asia")
+
+    html = client.get("/fr/", {"region": "Europe"}).content.decode()
+
+    assert re.findall(r'href="/fr/objects/([^/"]+)/"', html) == [european.code]
+    select = html.split('name="region"')[1].split("</select>")[0]
+    labels = dict(re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', select))
+    assert labels["Europe"] == "Europe"  # the same word in French
+    assert labels["South-East Asia"] not in {"", "South-East Asia"}
