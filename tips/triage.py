@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from audit.services import log_action
 from objects.models import TracedObject
-from tips import grouping, permissions
+from tips import grouping, permissions, strength
 from tips.crypto import contact_decrypt
 from tips.models import (
     CLOSED_STATUSES,
@@ -157,10 +157,11 @@ def tip_contact_reveal(*, tip: Tip, by: User) -> ContactReveal:
 
 
 # The order new tips are read in: urgent reports, then the groups nobody has started on
-# (Tip.group_read), the strongest (Tip.group_size) by its oldest new tip, then the oldest. A
-# group being read waits behind every untouched group. The queue's "new" view shows this
-# order; the index tip_queue_order serves both.
-NEXT_ORDER = ["-urgent", "group_read", "-group_size", "received_at", "id"]
+# (Tip.group_read), the strongest by evidence (Tip.group_strength: independent groups that
+# agree with it, tips/strength.py), then the largest (Tip.group_size) by its oldest new tip,
+# then the oldest. A group being read waits behind every untouched group. The queue's "new"
+# view shows this order; the index tip_queue_strength serves both.
+NEXT_ORDER = ["-urgent", "group_read", "-group_strength", "-group_size", "received_at", "id"]
 
 
 def _next_candidate_pk(*, wait: bool = False) -> int | None:
@@ -321,17 +322,21 @@ def tip_reject(*, tip: Tip, by: User, reason: str) -> bool:
     if reason not in REJECT_REASONS:
         raise TriageError(f"unknown rejection reason {reason!r}")
     now = timezone.now()
-    return _transition(
-        tip=tip,
-        by=by,
-        action="tip.rejected",
-        from_statuses=REJECTABLE_FROM,
-        data={"reason": reason},
-        status=S.REJECTED,
-        rejected_reason=reason,
-        closed_at=now,  # the retention clock starts (a constraint requires it)
-        first_triaged_at=_first_triaged(now),
-    )
+    with transaction.atomic():
+        changed = _transition(
+            tip=tip,
+            by=by,
+            action="tip.rejected",
+            from_statuses=REJECTABLE_FROM,
+            data={"reason": reason},
+            status=S.REJECTED,
+            rejected_reason=reason,
+            closed_at=now,  # the retention clock starts (a constraint requires it)
+            first_triaged_at=_first_triaged(now),
+        )
+        if changed:  # a rejected tip supports nothing
+            strength.groups_strength_refresh([tip.group_id])
+    return changed
 
 
 def tip_close(*, tip: Tip, by: User) -> bool:
@@ -351,17 +356,24 @@ def tip_close(*, tip: Tip, by: User) -> bool:
 def tip_reopen(*, tip: Tip, by: User) -> bool:
     """Back to "in review": stops the retention clock; a duplicate leaves its group."""
     permissions.check_can_triage(by)
-    return _transition(
-        tip=tip,
-        by=by,
-        action="tip.reopened",
-        from_statuses=REOPENABLE_FROM,
-        data={"from": tip.status},
-        status=S.IN_REVIEW,
-        closed_at=None,
-        rejected_reason="",  # the reason of a rejection undone no longer holds
-        duplicate_of=Case(When(status=S.DUPLICATE, then=Value(None)), default=F("duplicate_of")),
-    )
+    was_rejected = tip.status == S.REJECTED
+    with transaction.atomic():
+        changed = _transition(
+            tip=tip,
+            by=by,
+            action="tip.reopened",
+            from_statuses=REOPENABLE_FROM,
+            data={"from": tip.status},
+            status=S.IN_REVIEW,
+            closed_at=None,
+            rejected_reason="",  # the reason of a rejection undone no longer holds
+            duplicate_of=Case(
+                When(status=S.DUPLICATE, then=Value(None)), default=F("duplicate_of")
+            ),
+        )
+        if changed and was_rejected:  # it supports its claims again
+            strength.groups_strength_refresh([tip.group_id])
+    return changed
 
 
 # A forward moves a tip still being triaged to "forwarded"; a closed or rejected tip keeps
@@ -460,6 +472,7 @@ def tip_flood_release(*, group: TipGroup, by: User) -> bool:
         )
         if changed:
             group.refresh_from_db(fields=["flood"])
+            strength.groups_strength_refresh([group.pk])  # it counts as one group now
             log_action(
                 "tip.flood_released",
                 user=by,
@@ -490,6 +503,7 @@ def tip_flood_reject(*, group: TipGroup, by: User) -> int:
             first_triaged_at=_first_triaged(now),
         )
         grouping.group_read_mark(group.pk)
+        strength.groups_strength_refresh([group.pk])  # a released flood stops counting
         group.refresh_from_db(fields=["flood"])
         log_action(
             "tip.flood_rejected",
