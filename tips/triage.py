@@ -55,16 +55,9 @@ TAKE_NEXT_ATTEMPTS = 5  # candidates tried when others take them first (SQLite h
 GROUP_DEPTH_LIMIT = 20  # groups are kept flat; this only guards against a corrupt chain
 
 # The fields a transition may change, reloaded into the caller's instance afterwards.
-TRIAGE_FIELDS = [
-    "status",
-    "assigned_to",
-    "duplicate_of",
-    "closed_at",
-    "first_triaged_at",
-    "rejected_reason",
-    "group",
-    "group_read",
-]
+TRIAGE_FIELDS = (
+    "status assigned_to duplicate_of closed_at first_triaged_at rejected_reason group group_read"
+).split()
 
 
 class TriageError(ValueError):
@@ -97,6 +90,8 @@ def _transition(
     with transaction.atomic():
         changed = Tip.objects.filter(pk=tip.pk, status__in=from_statuses).update(**values)
         if changed:
+            if S.REJECTED in (tip.status, values.get("status")):  # it supports no claim
+                strength.groups_strength_refresh([tip.group_id])
             tip.refresh_from_db(fields=TRIAGE_FIELDS)
             _group_started(tip)  # every transition here leads out of "new"
             if S.NEW in from_statuses:  # an urgent report leaving "new" no longer waits
@@ -156,11 +151,10 @@ def tip_contact_reveal(*, tip: Tip, by: User) -> ContactReveal:
 # --- Taking and assigning ------------------------------------------------------------------
 
 
-# The order new tips are read in: urgent reports, then the groups nobody has started on
-# (Tip.group_read), the strongest by evidence (Tip.group_strength: independent groups that
-# agree with it, tips/strength.py), then the largest (Tip.group_size) by its oldest new tip,
-# then the oldest. A group being read waits behind every untouched group. The queue's "new"
-# view shows this order; the index tip_queue_strength serves both.
+# The order new tips are read in: urgent reports, groups nobody has started on (group_read),
+# the strongest by evidence (group_strength, tips/strength.py), the largest (group_size) by
+# its oldest new tip, then the oldest. A group being read waits behind every untouched one.
+# The queue's "new" view shows this order; the index tip_queue_strength serves both.
 NEXT_ORDER = ["-urgent", "group_read", "-group_strength", "-group_size", "received_at", "id"]
 
 
@@ -322,21 +316,17 @@ def tip_reject(*, tip: Tip, by: User, reason: str) -> bool:
     if reason not in REJECT_REASONS:
         raise TriageError(f"unknown rejection reason {reason!r}")
     now = timezone.now()
-    with transaction.atomic():
-        changed = _transition(
-            tip=tip,
-            by=by,
-            action="tip.rejected",
-            from_statuses=REJECTABLE_FROM,
-            data={"reason": reason},
-            status=S.REJECTED,
-            rejected_reason=reason,
-            closed_at=now,  # the retention clock starts (a constraint requires it)
-            first_triaged_at=_first_triaged(now),
-        )
-        if changed:  # a rejected tip supports nothing
-            strength.groups_strength_refresh([tip.group_id])
-    return changed
+    return _transition(
+        tip=tip,
+        by=by,
+        action="tip.rejected",
+        from_statuses=REJECTABLE_FROM,
+        data={"reason": reason},
+        status=S.REJECTED,
+        rejected_reason=reason,
+        closed_at=now,  # the retention clock starts (a constraint requires it)
+        first_triaged_at=_first_triaged(now),
+    )
 
 
 def tip_close(*, tip: Tip, by: User) -> bool:
@@ -356,24 +346,17 @@ def tip_close(*, tip: Tip, by: User) -> bool:
 def tip_reopen(*, tip: Tip, by: User) -> bool:
     """Back to "in review": stops the retention clock; a duplicate leaves its group."""
     permissions.check_can_triage(by)
-    was_rejected = tip.status == S.REJECTED
-    with transaction.atomic():
-        changed = _transition(
-            tip=tip,
-            by=by,
-            action="tip.reopened",
-            from_statuses=REOPENABLE_FROM,
-            data={"from": tip.status},
-            status=S.IN_REVIEW,
-            closed_at=None,
-            rejected_reason="",  # the reason of a rejection undone no longer holds
-            duplicate_of=Case(
-                When(status=S.DUPLICATE, then=Value(None)), default=F("duplicate_of")
-            ),
-        )
-        if changed and was_rejected:  # it supports its claims again
-            strength.groups_strength_refresh([tip.group_id])
-    return changed
+    return _transition(
+        tip=tip,
+        by=by,
+        action="tip.reopened",
+        from_statuses=REOPENABLE_FROM,
+        data={"from": tip.status},
+        status=S.IN_REVIEW,
+        closed_at=None,
+        rejected_reason="",  # the reason of a rejection undone no longer holds
+        duplicate_of=Case(When(status=S.DUPLICATE, then=Value(None)), default=F("duplicate_of")),
+    )
 
 
 # A forward moves a tip still being triaged to "forwarded"; a closed or rejected tip keeps

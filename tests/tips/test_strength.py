@@ -106,3 +106,15 @@ def test_a_split_and_a_merge_recount_the_strength(public_object, analyst):
     assert set(Tip.objects.values_list("group_strength", flat=True)) == {100}
     triage.tip_group_split(tip=Tip.objects.get(pk=tips[2].pk), by=analyst)
     assert set(Tip.objects.values_list("group_strength", flat=True)) == {250}
+
+
+def test_the_command_counts_strengths_left_at_one_voice(public_object):
+    from django.core.management import call_command
+
+    at = minute_now() - timedelta(days=1)
+    for n, (language, body) in enumerate(AGREEING):
+        received(public_object, body, at=at + timedelta(hours=n), language=language)
+    Tip.objects.update(group_strength=100)  # as migration 0017 leaves them
+    ClaimAgreement.objects.all().delete()
+    call_command("tips_strength")
+    assert set(Tip.objects.values_list("group_strength", flat=True)) == {400}
