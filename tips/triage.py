@@ -55,7 +55,16 @@ TAKE_NEXT_ATTEMPTS = 5  # candidates tried when others take them first (SQLite h
 GROUP_DEPTH_LIMIT = 20  # groups are kept flat; this only guards against a corrupt chain
 
 # The fields a transition may change, reloaded into the caller's instance afterwards.
-TRIAGE_FIELDS = ["status", "assigned_to", "duplicate_of", "closed_at", "first_triaged_at", "rejected_reason", "group", "group_read"]
+TRIAGE_FIELDS = [
+    "status",
+    "assigned_to",
+    "duplicate_of",
+    "closed_at",
+    "first_triaged_at",
+    "rejected_reason",
+    "group",
+    "group_read",
+]
 
 
 class TriageError(ValueError):
