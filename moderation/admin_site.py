@@ -125,9 +125,15 @@ class StaffAdminSite(OTPAdminSite):
     ) -> HttpResponse:
         """The staff home: what waits for each of the user's roles (moderation/home.py),
         above Django's list of apps."""
-        from moderation.home import home_sections  # reads tips: imported once apps are ready
+        # They read tips: imported once apps are ready.
+        from moderation.home import home_saturated, home_sections
 
-        context = {"home_sections": home_sections(request.user), **(extra_context or {})}
+        context = {
+            "home_sections": home_sections(request.user),
+            "home_saturated": home_saturated(request.user),
+            "saturated_days": settings.TIP_SATURATED_DAYS,
+            **(extra_context or {}),
+        }
         return super().index(request, context)
 
     def each_context(self, request: HttpRequest) -> dict:

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from audit.models import FailedTask
 from moderation.models import Forward
 from objects.models import TracedObject
+from tips.activity import Saturation, saturated_objects
 from tips.models import Tip, TipStatus
 from tips.selectors import without_floods
 from tips.triage import OPEN_STATUSES
@@ -156,3 +157,11 @@ def home_sections(user: Any) -> list[HomeSection]:
         )
         for key, title, items in wanted
     ]
+
+
+def home_saturated(user: Any) -> list[Saturation]:
+    """For investigators: published objects with no new independent group in
+    TIP_SATURATED_DAYS, each with a suggestion to retire or re-feature it (tips/activity.py)."""
+    if not user.has_perm("objects.publish_tracedobject"):
+        return []
+    return saturated_objects()

@@ -20,6 +20,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from objects.models import TracedObject
+from tips import strength
 from tips.models import (
     GROUP_SIZE_CAP,
     ClaimKind,
@@ -139,9 +140,11 @@ def group_reads_refresh(group_ids: Iterable[int | None]) -> None:
 
 def groups_recount(group_ids: Iterable[int | None]) -> None:
     """Their membership changed (a merge, a split, a regroup, a deletion): each group's
-    size and read flag, counted again on its tips."""
+    size, read flag and strength (tips/strength.py), counted again on its tips."""
+    group_ids = list(group_ids)
     group_sizes_refresh(group_ids)
     group_reads_refresh(group_ids)
+    strength.groups_strength_refresh(group_ids)
 
 
 def group_read_mark(group_id: int) -> None:
@@ -354,8 +357,11 @@ def _analyse(tip: Tip, *, fresh: bool) -> int:
         group_read_mark(group_id)
     _index(tip=tip, group_id=group_id, keys=keys)
     _claims_write(tip, fresh=fresh)
-    if not opened:  # a group of one is no flood (TIP_FLOOD_MIN_TIPS is at least 2)
-        _flood_check(group_id=group_id, at=tip.received_at)
+    # A group of one is no flood (TIP_FLOOD_MIN_TIPS is at least 2).
+    if not opened and _flood_check(group_id=group_id, at=tip.received_at):
+        strength.groups_strength_refresh([group_id])  # held: its support no longer counts
+    else:
+        strength.tip_strength_added(tip)
     return group_id
 
 
@@ -426,4 +432,5 @@ def tips_regroup(*, traced_object: TracedObject) -> int:
                 pk__in=Tip.objects.filter(pk__in=had_it).values("group_id"),
                 flood__in=[FloodState.NONE, FloodState.HELD],
             ).update(flood=decision, flood_detected_at=timezone.now())
+        strength.object_strength_refresh(traced_object.pk)
     return len(pks)

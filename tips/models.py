@@ -17,6 +17,10 @@ from objects.models import TracedObject
 from traceobject.fields import MinuteDateTimeField
 
 GROUP_SIZE_CAP = 100  # Tip.group_size counts a group's tips up to this many
+# Tip.group_strength, in hundredths of the agreement score (tips/strength.py): one voice is
+# 100; strengths past the cap are equal (a claim that many groups agree on stops changing).
+STRENGTH_ONE_VOICE = 100
+STRENGTH_CAP = 2000
 
 
 class TipStatus(models.TextChoices):
@@ -166,6 +170,17 @@ class Tip(models.Model):
     # on the tip serves the order); tips/grouping.py keeps it, in the transaction that takes
     # a tip or changes a group. False for a tip not grouped (taking it takes all there is).
     group_read = models.BooleanField(_("group being read"), default=False, editable=False)
+    # The strength of the tip's group from the evidence (tips/strength.py, docs/tips.md): the
+    # best agreement score, across the object's independent groups, of what the group claims,
+    # in hundredths, capped at STRENGTH_CAP; 100 (one voice) for a group alone, 0 for a held
+    # or rejected flood. "Take the next tip" sorts by it before the group's size; stored on
+    # the tip for the same reason as group_size.
+    group_strength = models.PositiveIntegerField(
+        _("strength of its group"),
+        default=STRENGTH_ONE_VOICE,
+        db_default=STRENGTH_ONE_VOICE,
+        editable=False,
+    )
     # MinHash of the body (uint32 little-endian, tips/grouping.py); NULL until analysed.
     signature = models.BinaryField(null=True, editable=False)
 
@@ -196,13 +211,22 @@ class Tip(models.Model):
             models.Index(fields=["status", "received_at"]),
             models.Index(fields=["assigned_to", "status"]),
             # "Take the next tip" and the new tips' order: urgent first, then groups nobody
-            # has started on, the strongest first, then the oldest (the group's lead tip).
-            # It carries the group: the queue leaves floods out, and its capped count then
-            # reads this index alone (PostgreSQL; other databases ignore `include`).
+            # has started on, the strongest by evidence, then the largest, then the oldest
+            # (the group's lead tip). It carries the group: the queue leaves floods out, and
+            # its capped count then reads this index alone (PostgreSQL; others ignore
+            # `include`).
             models.Index(
-                fields=["status", "-urgent", "group_read", "-group_size", "received_at", "id"],
+                fields=[
+                    "status",
+                    "-urgent",
+                    "group_read",
+                    "-group_strength",
+                    "-group_size",
+                    "received_at",
+                    "id",
+                ],
                 include=["group_id"],
-                name="tip_queue_order",
+                name="tip_queue_strength",
             ),
             # The queue sorted by group strength, either way (age and id break ties).
             models.Index(fields=["group_size", "received_at", "id"], name="tip_group_strength"),
@@ -363,3 +387,41 @@ class TipClaim(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.value}"
+
+
+class ClaimAgreement(models.Model):
+    """The agreement score of one claim on one object across its independent groups
+    (tips/strength.py keeps it): what a group's strength is the best of. A place's support
+    counts for its country too, as on the board."""
+
+    traced_object = models.ForeignKey(TracedObject, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10, choices=ClaimKind.choices)
+    value = models.CharField(max_length=200)
+    score = models.PositiveIntegerField()  # hundredths, capped at STRENGTH_CAP
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["traced_object", "kind", "value"], name="claimagreement_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.value} ({self.score / 100:.2f})"
+
+
+class ObjectViewDay(models.Model):
+    """How many times an object's public page was served on one day: an aggregate counter,
+    nothing about any visitor (tips/activity.py counts and flushes it)."""
+
+    traced_object = models.ForeignKey(TracedObject, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    views = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["traced_object", "day"], name="objectviewday_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.traced_object_id} on {self.day}: {self.views}"

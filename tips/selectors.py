@@ -156,10 +156,11 @@ def tip_latest_note_body(*, tip_ids: Iterable[int]) -> str:
 
 # The queue's orders (tips/admin.py TipAdmin.get_ordering): the "new" view reads as "take the
 # next tip" does (tips/triage.py NEXT_ORDER: urgent reports, groups nobody has started on, the
-# strongest, the oldest); every other view shows the newest first.
+# strongest by evidence, the largest, the oldest); every other view shows the newest first.
 NEW_QUEUE_ORDER = (
     ("urgent", True),
     ("group_read", False),
+    ("group_strength", True),
     ("group_size", True),
     ("received_at", False),
     ("id", False),
@@ -212,6 +213,7 @@ QUEUE_COLUMNS = [
     "held_by_breaker",
     "duplicate_of_id",
     "group_size",
+    "group_strength",
     "traced_object__code",
     "traced_object__alt_text",
     "traced_object__thumbnail",

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from audit.services import log_action
 from objects.models import TracedObject
-from tips import grouping, permissions
+from tips import grouping, permissions, strength
 from tips.crypto import contact_decrypt
 from tips.models import (
     CLOSED_STATUSES,
@@ -97,6 +97,8 @@ def _transition(
     with transaction.atomic():
         changed = Tip.objects.filter(pk=tip.pk, status__in=from_statuses).update(**values)
         if changed:
+            if S.REJECTED in (tip.status, values.get("status")):  # it supports no claim
+                strength.groups_strength_refresh([tip.group_id])
             tip.refresh_from_db(fields=TRIAGE_FIELDS)
             _group_started(tip)  # every transition here leads out of "new"
             if S.NEW in from_statuses:  # an urgent report leaving "new" no longer waits
@@ -156,11 +158,11 @@ def tip_contact_reveal(*, tip: Tip, by: User) -> ContactReveal:
 # --- Taking and assigning ------------------------------------------------------------------
 
 
-# The order new tips are read in: urgent reports, then the groups nobody has started on
-# (Tip.group_read), the strongest (Tip.group_size) by its oldest new tip, then the oldest. A
-# group being read waits behind every untouched group. The queue's "new" view shows this
-# order; the index tip_queue_order serves both.
-NEXT_ORDER = ["-urgent", "group_read", "-group_size", "received_at", "id"]
+# The order new tips are read in: urgent reports, groups nobody has started on (group_read),
+# the strongest by evidence (group_strength, tips/strength.py), the largest (group_size) by
+# its oldest new tip, then the oldest. A group being read waits behind every untouched one.
+# The queue's "new" view shows this order; the index tip_queue_strength serves both.
+NEXT_ORDER = ["-urgent", "group_read", "-group_strength", "-group_size", "received_at", "id"]
 
 
 def _next_candidate_pk(*, wait: bool = False) -> int | None:
@@ -460,6 +462,7 @@ def tip_flood_release(*, group: TipGroup, by: User) -> bool:
         )
         if changed:
             group.refresh_from_db(fields=["flood"])
+            strength.groups_strength_refresh([group.pk])  # it counts as one group now
             log_action(
                 "tip.flood_released",
                 user=by,
@@ -490,6 +493,7 @@ def tip_flood_reject(*, group: TipGroup, by: User) -> int:
             first_triaged_at=_first_triaged(now),
         )
         grouping.group_read_mark(group.pk)
+        strength.groups_strength_refresh([group.pk])  # a released flood stops counting
         group.refresh_from_db(fields=["flood"])
         log_action(
             "tip.flood_rejected",

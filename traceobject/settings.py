@@ -85,6 +85,9 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before sessions, auth and OTP: an anonymous visitor's public page is served from here.
+    # Before the page cache: a public object page counts as viewed, cached or not (one
+    # counter per object and day, nothing about the visitor: tips/activity.py).
+    "tips.activity.ObjectViewCounter",
     "traceobject.pagecache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "traceobject.middleware.PublicLocaleMiddleware",
@@ -544,6 +547,9 @@ TIP_FLOOD_WINDOW_MINUTES = envint("TIP_FLOOD_WINDOW_MINUTES", 60, minimum=1)
 TIP_NAME_MIN_GROUPS = envint("TIP_NAME_MIN_GROUPS", 2, minimum=1)
 # Agreement counts supporting groups in distinct time slots of this many hours as "across time".
 TIP_AGREEMENT_SLOT_HOURS = envint("TIP_AGREEMENT_SLOT_HOURS", 24, minimum=1)
+# An object published this long with no new independent group in this time is "saturated":
+# listed on the investigators' home page with a suggestion to retire or re-feature it.
+TIP_SATURATED_DAYS = envint("TIP_SATURATED_DAYS", 21, minimum=1)
 # Shown at once when a visitor reports a child in danger now: "label=number" pairs. The
 # default labels are in the translation catalogues (pages show them through {% translate %}).
 

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from objects.models import TracedObject
 from objects.staff_images import fitted
 from tips import actions, triage
+from tips.activity import activity_context
 from tips.board import IMAGE_SIDE, board_read
 from tips.models import Tip
 from tips.permissions import MAX_TIPS_PER_FORWARD, may_forward
@@ -70,6 +71,7 @@ def board_view(request: HttpRequest, object_id: int, *, tips_admin: TipsAdmin) -
         can_change=tips_admin.has_change_permission(request),
         can_forward=may_forward(request.user),
         forward_at_most=MAX_TIPS_PER_FORWARD,
+        activity=activity_context(obj),
         **board,
     )
 

@@ -1,0 +1,256 @@
+"""A group's strength from the evidence: the best agreement score, across the object's
+independent groups, of what the group claims (the formula and why: docs/tips.md, "A group's
+strength"). Stored on the tips (Tip.group_strength) so that the queue's index serves "take
+the next tip"; each claim's score is kept per object (ClaimAgreement).
+
+Kept up to date in the transaction of every change that can move a score: a tip analysed
+(tips/grouping.py), a change of membership (groups_recount: merges, splits, "duplicate of",
+deletions), a flood held, released or rejected, a tip rejected or reopened (tips/triage.py).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import UTC
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.db.models.functions import TruncHour
+
+from tips.evidence import agreement_score
+from tips.models import (
+    FLOOD_DISCOUNTED,
+    STRENGTH_CAP,
+    STRENGTH_ONE_VOICE,
+    ClaimAgreement,
+    ClaimKind,
+    Tip,
+    TipClaim,
+    TipGroup,
+    TipStatus,
+)
+
+Key = tuple[str, str]  # (kind, value) of a claim
+
+
+def claim_keys(kind: str, value: str) -> tuple[Key, ...]:
+    """What a claim says: itself, and a place also its country (as the board tallies it)."""
+    if kind == ClaimKind.PLACE:
+        return ((kind, value), (ClaimKind.COUNTRY.value, value.split(":", 1)[0]))
+    return ((kind, value),)
+
+
+def _keys_filter(keys: Iterable[Key]) -> Q:
+    """Claims that support any of `keys` (a country's support includes its places)."""
+    by_kind: dict[str, set[str]] = defaultdict(set)
+    for kind, value in keys:
+        by_kind[kind].add(value)
+    condition = Q(pk__in=[])
+    for kind, values in by_kind.items():
+        condition |= Q(kind=kind, value__in=sorted(values))
+    for country in sorted(by_kind.get(ClaimKind.COUNTRY, ())):
+        condition |= Q(kind=ClaimKind.PLACE, value__startswith=f"{country}:")
+    return condition
+
+
+def _support(object_id: int) -> QuerySet[TipClaim]:
+    """The claims that count on an object: tips not rejected, in a group that is no held
+    or rejected flood."""
+    return (
+        TipClaim.objects.filter(tip__traced_object_id=object_id, tip__group_id__isnull=False)
+        .exclude(tip__status=TipStatus.REJECTED)
+        .exclude(tip__group__flood__in=FLOOD_DISCOUNTED)
+        .order_by()
+    )
+
+
+def scores_count(object_id: int, keys: set[Key]) -> dict[Key, int]:
+    """Each key's agreement score in hundredths, capped (one query): its groups, the
+    languages of its supporting tips, and the TIP_AGREEMENT_SLOT_HOURS slots they arrived in.
+    Read as distinct (claim, group, language, hour) rows: a flood of 3,000 tips in one hour
+    is one row."""
+    if not keys:
+        return {}
+    rows = (
+        _support(object_id)
+        .filter(_keys_filter(keys))
+        .annotate(hour=TruncHour("tip__received_at", tzinfo=UTC))
+        .values_list("kind", "value", "tip__group_id", "tip__language", "hour")
+        .distinct()
+    )
+    slot_seconds = settings.TIP_AGREEMENT_SLOT_HOURS * 3600
+    groups: dict[Key, set[int]] = defaultdict(set)
+    languages: dict[Key, set[str]] = defaultdict(set)
+    slots: dict[Key, set[int]] = defaultdict(set)
+    for kind, value, group_id, language, hour in rows:
+        slot = int(hour.timestamp() // slot_seconds)
+        for key in claim_keys(kind, value):
+            if key not in keys:
+                continue
+            groups[key].add(group_id)
+            if language:
+                languages[key].add(language)
+            slots[key].add(slot)
+    return {
+        key: min(
+            STRENGTH_CAP,
+            round(
+                100
+                * agreement_score(
+                    groups=len(groups[key]),
+                    languages=len(languages[key]),
+                    slots=len(slots[key]),
+                )
+            ),
+        )
+        for key in keys
+    }
+
+
+def _stored(object_id: int, keys: set[Key]) -> dict[Key, int]:
+    if not keys:
+        return {}
+    rows = ClaimAgreement.objects.filter(traced_object_id=object_id).filter(
+        Q(pk__in=[]) | _exact(keys)
+    )
+    return {
+        (kind, value): score for kind, value, score in rows.values_list("kind", "value", "score")
+    }
+
+
+def _exact(keys: Iterable[Key]) -> Q:
+    by_kind: dict[str, set[str]] = defaultdict(set)
+    for kind, value in keys:
+        by_kind[kind].add(value)
+    condition = Q(pk__in=[])
+    for kind, values in by_kind.items():
+        condition |= Q(kind=kind, value__in=sorted(values))
+    return condition
+
+
+def _scores_write(object_id: int, changed: dict[Key, int]) -> None:
+    gone = {key for key, score in changed.items() if score == 0}
+    if gone:
+        ClaimAgreement.objects.filter(traced_object_id=object_id).filter(_exact(gone)).delete()
+    kept = [
+        ClaimAgreement(traced_object_id=object_id, kind=kind, value=value[:200], score=score)
+        for (kind, value), score in changed.items()
+        if score > 0
+    ]
+    if kept:
+        ClaimAgreement.objects.bulk_create(
+            kept,
+            update_conflicts=True,
+            unique_fields=["traced_object", "kind", "value"],
+            update_fields=["score"],
+        )
+
+
+def _supporters(object_id: int, keys: set[Key]) -> set[int]:
+    """The groups whose tips claim any of `keys` (rejected tips and floods included: their
+    groups' strength may have to fall)."""
+    if not keys:
+        return set()
+    claims = TipClaim.objects.filter(tip__traced_object_id=object_id).filter(_keys_filter(keys))
+    return set(claims.order_by().values_list("tip__group_id", flat=True).distinct()) - {None}
+
+
+def groups_strength_write(object_id: int, group_ids: set[int]) -> None:
+    """Each group's strength from the stored scores of what its tips (not rejected) claim,
+    written onto its tips where it changed: three queries, and one UPDATE per strength."""
+    if not group_ids:
+        return
+    floods = dict(
+        TipGroup.objects.filter(pk__in=group_ids).values_list("pk", "flood")
+    )  # a group merged away is gone: nothing to write
+    said: dict[int, set[Key]] = defaultdict(set)
+    claims = (
+        TipClaim.objects.filter(tip__group_id__in=list(floods))
+        .exclude(tip__status=TipStatus.REJECTED)
+        .order_by()
+        .values_list("tip__group_id", "kind", "value")
+        .distinct()
+    )
+    for group_id, kind, value in claims:
+        said[group_id].update(claim_keys(kind, value))
+    scores = _stored(object_id, set().union(*said.values())) if said else {}
+    strengths: dict[int, set[int]] = defaultdict(set)
+    for group_id, flood in floods.items():
+        if flood in FLOOD_DISCOUNTED:
+            strength = 0  # out of the queue, and it counts nothing
+        else:
+            best = max((scores.get(key, 0) for key in said[group_id]), default=0)
+            strength = min(STRENGTH_CAP, max(STRENGTH_ONE_VOICE, best))
+        strengths[strength].add(group_id)
+    for strength, ids in strengths.items():
+        Tip.objects.filter(group_id__in=sorted(ids)).exclude(group_strength=strength).update(
+            group_strength=strength
+        )
+
+
+def _refresh(object_id: int, keys: set[Key], groups: set[int], *, grown: bool) -> None:
+    """Count `keys` again, then write the strength of `groups` and of every group whose
+    scores changed. `grown`: support was only added (a tip analysed), so a score already at
+    the cap cannot change and is not counted again (a claim many groups agree on costs a
+    look-up, not a count)."""
+    stored = _stored(object_id, keys)
+    counted = {key for key in keys if not (grown and stored.get(key, 0) >= STRENGTH_CAP)}
+    scores = scores_count(object_id, counted)
+    changed = {key: score for key, score in scores.items() if stored.get(key, 0) != score}
+    _scores_write(object_id, changed)
+    groups_strength_write(object_id, groups | _supporters(object_id, set(changed)))
+
+
+def tip_strength_added(tip: Tip) -> None:
+    """A tip was analysed (its group and claims are written): count its claims again."""
+    if tip.group_id is None or tip.traced_object_id is None:
+        return
+    keys: set[Key] = set()
+    for kind, value in TipClaim.objects.filter(tip=tip).values_list("kind", "value"):
+        keys.update(claim_keys(kind, value))
+    _refresh(tip.traced_object_id, keys, {tip.group_id}, grown=True)
+
+
+def groups_strength_refresh(group_ids: Iterable[int | None]) -> None:
+    """These groups' members or standing changed (a merge, a split, a flood decision, a tip
+    rejected or reopened, a deletion): everything their tips claim is counted again."""
+    ids = {pk for pk in group_ids if pk is not None}
+    if not ids:
+        return
+    by_object: dict[int, set[int]] = defaultdict(set)
+    for pk, object_id in TipGroup.objects.filter(pk__in=ids).values_list("pk", "traced_object_id"):
+        by_object[object_id].add(pk)
+    for object_id, groups in by_object.items():
+        keys: set[Key] = set()
+        claims = (
+            TipClaim.objects.filter(tip__group_id__in=sorted(groups))
+            .order_by()
+            .values_list("kind", "value")
+            .distinct()
+        )
+        for kind, value in claims:
+            keys.update(claim_keys(kind, value))
+        _refresh(object_id, keys, groups, grown=False)
+
+
+def object_strength_refresh(object_id: int) -> None:
+    """Every score and strength of one object, from scratch (`analyse_tips --regroup`,
+    `manage.py tips_strength`)."""
+    with transaction.atomic():
+        keys: set[Key] = set()
+        claims = (
+            TipClaim.objects.filter(tip__traced_object_id=object_id)
+            .order_by()
+            .values_list("kind", "value")
+            .distinct()
+        )
+        for kind, value in claims:
+            keys.update(claim_keys(kind, value))
+        ClaimAgreement.objects.filter(traced_object_id=object_id).delete()
+        _scores_write(object_id, scores_count(object_id, keys))
+        groups = set(
+            TipGroup.objects.filter(traced_object_id=object_id).values_list("pk", flat=True)
+        )
+        groups_strength_write(object_id, groups)
