@@ -32,11 +32,11 @@ from tips.urgent import urgent_waiting
 pytestmark = pytest.mark.django_db
 
 SCRIPT = "<script>alert(1)</script>"
-# Session, user and OTP device; the user's and their groups' permissions; the object; its
-# floods; its tips (one pass, without their text); the first tips' texts of the groups
-# shown; the claims; the audit entry; the session saved in a savepoint (3): whatever the
-# number of tips and groups.
-BOARD_QUERIES = 14
+# Session, user and OTP device; the user's and their groups' permissions; the object; the
+# groups shown with their first tips' texts and the counts; the claims' tally; the places'
+# points; the audit entry; the session saved in a savepoint (3): whatever the number of tips
+# and groups.
+BOARD_QUERIES = 13
 
 
 def board_url(obj) -> str:

@@ -339,6 +339,8 @@ def _claims_derive() -> None:
     places = _place_rows()
     # A point a little off: deterministic per tip, within JITTER_DEGREES either way.
     jitter = "((t.id * {m}) %% 51 - 25) * {d} / 25.0"
+    # Which tips name towns: a hash of the id, as the objects' tips interleave by id.
+    spread = "(hashint8(t.id)::bigint + 2147483648)"
     with connection.cursor() as cursor:
         cursor.execute("SELECT coalesce(min(id), 0), coalesce(max(id), -1) FROM tips_tip")
         first, last = cursor.fetchone()
@@ -370,7 +372,7 @@ def _claims_derive() -> None:
                                     %(lon)s::float8[], %(alt)s::text[], %(alat)s::float8[],
                                     %(alon)s::float8[])
                              AS w (word, value, lat, lon, alt, alat, alon)
-                        WHERE t.id %% {PLACES_EVERY} = 0 AND position(w.word IN lower(t.body)) > 0
+                        WHERE {spread} %% {PLACES_EVERY} = 0 AND position(w.word IN lower(t.body)) > 0
                     ) AS p
                     UNION ALL SELECT 'place', %(point_value)s, %(point_lat)s, %(point_lon)s
                               WHERE t.id %% {POINT_ONLY_EVERY} = 0
