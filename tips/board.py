@@ -2,7 +2,7 @@
 groups of similar tips strongest first with their first tip's text, floods apart, and what
 the tips claim (a country chart drawn here in SVG, domains, names, places clustered by
 distance with their map: tips/place_map.py) counted in independent groups
-(tips/evidence.py). The same three queries whatever the object's size."""
+(tips/evidence.py). One query whatever the object's size."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from django_countries import countries
 
 from objects.models import TracedObject
 from tips import triage
-from tips.evidence import Group, board_groups, claims_tally, place_points
+from tips.evidence import Group, board_data
 from tips.models import ClaimKind, FloodState, TipStatus
 from tips.place_map import CLUSTER_KM, PLACES_SHOWN, place_clusters, place_map, place_rows
 
@@ -121,11 +121,10 @@ def claim_rows(tally: dict[str, list[dict[str, Any]]], kind: str) -> list[dict[s
 
 
 def board_read(*, traced_object: TracedObject) -> dict[str, Any]:
-    """Everything the board shows, in three queries whatever the number of tips and groups:
-    the groups shown and the counts, the claims' tally, the places' points."""
-    read = board_groups(traced_object, calm_shown=GROUPS_SHOWN, floods_shown=FLOODS_SHOWN)
-    tally = claims_tally(traced_object)
-    clusters = place_clusters(place_points(traced_object))[:PLACES_SHOWN]
+    """Everything the board shows, in one query whatever the number of tips and groups."""
+    data = board_data(traced_object, calm_shown=GROUPS_SHOWN, floods_shown=FLOODS_SHOWN)
+    read, tally = data.groups, data.tally
+    clusters = place_clusters(data.points)[:PLACES_SHOWN]
     rows = [BoardGroup(group=group) for group in read.calm + read.floods]
     return {
         "counts": {

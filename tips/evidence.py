@@ -82,6 +82,7 @@ def _params(traced_object: TracedObject, **more: Any) -> dict[str, Any]:
         "object": traced_object.pk,
         "none": FloodState.NONE.value,
         "discounted": tuple(state.value for state in FLOOD_DISCOUNTED),
+        "flooded": tuple(state.value for state in FloodState if state != FloodState.NONE),
         "closed": tuple(status.value for status in CLOSED_STATUSES),
         "rejected": TipStatus.REJECTED.value,
         "slot": settings.TIP_AGREEMENT_SLOT_HOURS * 3600,
@@ -90,26 +91,27 @@ def _params(traced_object: TracedObject, **more: Any) -> dict[str, Any]:
     }
 
 
-# The object's tips, each with its group (a tip not grouped yet is a group of one, -id).
-# The object's own index serves this (an ORDER BY received_at made PostgreSQL walk the
-# received_at index over every tip of every object: 2.2 s at 1 M tips).
-_TIPS = """
+# PostgreSQL's JIT compiler spent 25 to 50 ms compiling each of these queries (their cost
+# estimates pass jit_above_cost) to save a few: off for the statement that follows, in the
+# same implicit transaction (SET LOCAL; a surrounding transaction keeps it until its end).
+_NO_JIT = "SET LOCAL jit = off;"
+
+# The object's tips, each with its group (a tip not grouped yet is a group of one, -id),
+# from the object's own index (an ORDER BY received_at made PostgreSQL walk the
+# received_at index over every tip of every object: 2.2 s at 1 M tips); the groups' figures;
+# whether each is a held or rejected flood (the few flood groups, from the flood index).
+_STATUS_COUNTS = ", ".join(
+    f"count(*) FILTER (WHERE status = %(status_{n})s) AS status_{n}" for n in range(len(TipStatus))
+)
+_GROUPS = f"""
     tip AS (
         SELECT id, group_id, coalesce(group_id, -id) AS g, language, status, urgent,
                received_at
         FROM tips_tip WHERE traced_object_id = %(object)s
     ), flood AS (
         SELECT id, flood FROM tips_tipgroup
-        WHERE traced_object_id = %(object)s AND flood <> %(none)s
-    )"""
-_STATUS_COUNTS = ", ".join(
-    f"count(*) FILTER (WHERE status = %(status_{n})s) AS status_{n}" for n in range(len(TipStatus))
-)
-# Each group's figures, and its rank by strength among the calm groups or among the floods:
-# more tips, then more languages, then a longer time span (many people over days, not one
-# person reloading), then the oldest, then the id.
-_GROUPED = f"""
-    grouped AS (
+        WHERE traced_object_id = %(object)s AND flood IN %(flooded)s
+    ), grouped AS (
         SELECT g, count(*) AS size,
                coalesce(array_agg(DISTINCT language) FILTER (WHERE language <> ''), '{{}}')
                    AS languages,
@@ -120,42 +122,95 @@ _GROUPED = f"""
         SELECT grouped.*, coalesce(flood.flood, %(none)s) AS flood_state,
                coalesce(flood.flood IN %(discounted)s, false) AS discounted
         FROM grouped LEFT JOIN flood ON flood.id = grouped.g
-    ), ordered AS (
-        SELECT ranked.*,
-               row_number() OVER (
-                   PARTITION BY discounted
-                   ORDER BY size DESC, cardinality(languages) DESC, last_at - first_at DESC,
-                            first_at, g
-               ) AS rank,
-               count(*) OVER (PARTITION BY discounted) AS in_part,
-               count(*) OVER () AS all_groups, sum(size) OVER () AS all_tips,
-               sum(status_0) OVER () AS all_new, sum(urgent_open) OVER () AS all_urgent
-        FROM ranked
     )"""  # noqa: S608 (our own constants only; values go as parameters)
+# Strongest first: more tips, then more languages, then a longer time span (many people
+# over days, not one person reloading), then the oldest, then the id.
+_STRENGTH = "size DESC, cardinality(languages) DESC, last_at - first_at DESC, first_at, g"
 _GROUP_COLUMNS = (
-    "o.g, o.flood_state, o.first_at, o.last_at, o.size, o.languages, "
-    + ", ".join(f"o.status_{n}" for n in range(len(TipStatus)))
-    + ", o.urgent_open, o.discounted, o.in_part, o.all_groups, o.all_tips, o.all_new,"
-    " o.all_urgent"
+    "g, flood_state, first_at, last_at, size, languages, "
+    + ", ".join(f"status_{n}" for n in range(len(TipStatus)))
+    + ", urgent_open"
 )
 # The first tip of a group of several, from the (group, received_at) index.
-_LEAD = """CASE WHEN o.g < 0 THEN -o.g ELSE (
-        SELECT lead.id FROM tips_tip AS lead WHERE lead.group_id = o.g
+_LEAD = """CASE WHEN g < 0 THEN -g ELSE (
+        SELECT lead.id FROM tips_tip AS lead WHERE lead.group_id = g
         ORDER BY lead.received_at, lead.id LIMIT 1) END"""
 
-_SHOWN_SQL = f"""
-    WITH {_TIPS}, {_GROUPED}, shown AS (
-        SELECT {_GROUP_COLUMNS}, {_LEAD} AS lead_id, o.rank
-        FROM ordered AS o
-        WHERE o.rank <= CASE WHEN o.discounted THEN %(floods_shown)s ELSE %(calm_shown)s END
-    )
-    SELECT {_GROUP_COLUMNS.replace("o.", "shown.")}, shown.lead_id, body.body
-    FROM shown JOIN tips_tip AS body ON body.id = shown.lead_id
-    ORDER BY shown.discounted, shown.rank
-"""  # noqa: S608 (our own constants only; values go as parameters)
+# The object's claims on tips not rejected, each with its tip's group ("support": none when
+# the group is a held or rejected flood, which counts nothing) and the slot of the group's
+# first tip; a place again for its country ("via": kept apart to count the country's groups
+# that came only from places). Tallied per value, and the places per town and 0.001° cell.
+_TALLIES = """
+    claim AS (
+        SELECT c.kind, c.value, c.uncertain, c.lat, c.lon, t.id AS tip_id, t.language,
+               t.received_at, floor(extract(epoch FROM r.first_at) / %(slot)s) AS slot,
+               CASE WHEN r.discounted THEN NULL ELSE t.g END AS support
+        FROM tip AS t
+        JOIN tips_tipclaim AS c ON c.tip_id = t.id
+        JOIN ranked AS r ON r.g = t.g
+        WHERE t.status <> %(rejected)s
+    ), counted AS (
+        SELECT kind, value, uncertain, tip_id, language, slot, support, false AS via
+        FROM claim
+        UNION ALL
+        SELECT %(country)s, split_part(value, ':', 1), false, tip_id, language, slot,
+               support, true
+        FROM claim WHERE kind = %(place)s
+    ), tally AS (
+        SELECT kind, value, count(DISTINCT tip_id) AS tips, count(DISTINCT support) AS groups,
+               count(DISTINCT support) FILTER (WHERE NOT via) AS direct, bool_or(via) AS via,
+               coalesce(array_agg(DISTINCT language)
+                        FILTER (WHERE support IS NOT NULL AND language <> ''), '{}')
+                   AS languages,
+               count(DISTINCT slot) FILTER (WHERE support IS NOT NULL) AS slots,
+               bool_or(NOT uncertain) AS certain
+        FROM counted GROUP BY kind, value
+    ), point AS (
+        SELECT value, round(lat::numeric, 3) AS lat, round(lon::numeric, 3) AS lon,
+               coalesce(array_agg(DISTINCT support) FILTER (WHERE support IS NOT NULL), '{}')
+                   AS groups,
+               array_agg(DISTINCT tip_id) AS tips,
+               coalesce(array_agg(DISTINCT language)
+                        FILTER (WHERE support IS NOT NULL AND language <> ''), '{}')
+                   AS languages,
+               coalesce(array_agg(DISTINCT slot) FILTER (WHERE support IS NOT NULL), '{}')
+                   AS slots,
+               coalesce(min(received_at) FILTER (WHERE support IS NOT NULL), min(received_at))
+                   AS first_at,
+               bool_or(NOT uncertain) AS certain
+        FROM claim WHERE kind = %(place)s AND lat IS NOT NULL AND lon IS NOT NULL
+        GROUP BY 1, 2, 3
+    )"""
 
+# Everything the board reads, in one statement whose answer is one row of JSON: the
+# object's counts, the groups shown (the strongest calm ones, then the strongest floods)
+# with their first tips' texts, the claims' tally and the places' points. The tips are
+# read once for all of it.
+_BOARD_SQL = f"""
+    {_NO_JIT} WITH {_GROUPS}, shown AS (
+        (SELECT * FROM ranked WHERE NOT discounted ORDER BY {_STRENGTH} LIMIT %(calm_shown)s)
+        UNION ALL
+        (SELECT * FROM ranked WHERE discounted ORDER BY {_STRENGTH} LIMIT %(floods_shown)s)
+    ), led AS (
+        SELECT shown.*, {_LEAD} AS lead_id FROM shown
+    ), {_TALLIES}
+    SELECT
+        (SELECT json_build_array(count(*), coalesce(sum(size), 0), coalesce(sum(status_0), 0),
+                                 coalesce(sum(urgent_open), 0),
+                                 count(*) FILTER (WHERE discounted))
+         FROM ranked),
+        (SELECT json_agg(json_build_array({_GROUP_COLUMNS}, lead_id, body.body, discounted)
+                         ORDER BY discounted, {_STRENGTH})
+         FROM led JOIN tips_tip AS body ON body.id = led.lead_id),
+        (SELECT json_agg(json_build_array(kind, value, tips, groups, direct, via, languages,
+                                          slots, certain)) FROM tally),
+        (SELECT json_agg(json_build_array(value, lat, lon, groups, tips, languages, slots,
+                                          first_at, certain)) FROM point)
+"""  # noqa: S608
+
+# Every group with its tips, for `analyse_tips` (sorted by strength in Python).
 _ALL_SQL = f"""
-    WITH {_TIPS}, {_GROUPED}, members AS (
+    {_NO_JIT} WITH {_GROUPS}, members AS (
         SELECT g, array_agg(id ORDER BY received_at, id) AS ids,
                array_agg(ref ORDER BY received_at, id) AS refs,
                array_agg(source ORDER BY received_at, id) AS sources
@@ -164,55 +219,73 @@ _ALL_SQL = f"""
         GROUP BY g
     )
     SELECT {_GROUP_COLUMNS}, m.ids[1], body.body, m.ids, m.refs, m.sources
-    FROM ordered AS o JOIN members AS m USING (g) JOIN tips_tip AS body ON body.id = m.ids[1]
-    ORDER BY o.rank
+    FROM ranked JOIN members AS m USING (g) JOIN tips_tip AS body ON body.id = m.ids[1]
 """  # noqa: S608
 
 
-_TOTALS = 7 + len(TipStatus)  # where discounted, in_part and the object's counts start
+def _when(value: datetime | str) -> datetime:
+    return value if isinstance(value, datetime) else datetime.fromisoformat(value)
 
 
-def _group(row: tuple[Any, ...]) -> Group:
+def _group(row: list[Any] | tuple[Any, ...]) -> Group:
+    """A group from its columns (_GROUP_COLUMNS, then its first tip's id and text)."""
     g, flood, first_at, last_at, size, languages = row[:6]
-    counts = row[6 : 6 + len(TipStatus)]
-    rest = row[6 + len(TipStatus) :]
+    statuses = row[6 : 6 + len(TipStatus)]
+    urgent_open, lead_id, body = row[6 + len(TipStatus) : 9 + len(TipStatus)]
     return Group(
         id=g,
         flood=flood,
-        first_at=first_at,
-        last_at=last_at,
+        first_at=_when(first_at),
+        last_at=_when(last_at),
         size=size,
-        lead_id=rest[7],
+        lead_id=lead_id,
         languages=sorted(languages),
-        statuses={status.value: n for status, n in zip(TipStatus, counts, strict=True) if n},
-        urgent_open=rest[0],
-        sample=" ".join((rest[8] or "").split())[:SAMPLE_CHARS],
+        statuses={status.value: n for status, n in zip(TipStatus, statuses, strict=True) if n},
+        urgent_open=urgent_open,
+        sample=" ".join((body or "").split())[:SAMPLE_CHARS],
     )
+
+
+@dataclass(slots=True)
+class BoardData:
+    groups: GroupsRead
+    tally: dict[str, list[dict]]
+    points: list[PlacePoint]
+
+
+def board_data(traced_object: TracedObject, *, calm_shown: int, floods_shown: int) -> BoardData:
+    """The groups shown and the counts, the claims' tally and the places' points of the
+    object: one query, whose answer is one row."""
+    params = _params(
+        traced_object,
+        calm_shown=calm_shown,
+        floods_shown=floods_shown,
+        country=ClaimKind.COUNTRY.value,
+        place=ClaimKind.PLACE.value,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(_BOARD_SQL, params)
+        counts, shown, tally, points = cursor.fetchone()
+    groups, tips, new, urgent, floods = counts
+    read = GroupsRead(
+        tips=tips,
+        groups=groups,
+        new=new,
+        urgent=urgent,
+        calm=[],
+        calm_total=groups - floods,
+        floods=[],
+        floods_total=floods,
+    )
+    for row in shown or []:
+        (read.floods if row[-1] else read.calm).append(_group(row))
+    return BoardData(groups=read, tally=_tally(tally or []), points=_points(points or []))
 
 
 def board_groups(traced_object: TracedObject, *, calm_shown: int, floods_shown: int) -> GroupsRead:
     """The `calm_shown` strongest groups, the `floods_shown` strongest floods, each with
-    its first tip's text, and the object's counts: one query."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _SHOWN_SQL,
-            _params(traced_object, calm_shown=calm_shown, floods_shown=floods_shown),
-        )
-        rows = cursor.fetchall()
-    read = GroupsRead(
-        tips=0, groups=0, new=0, urgent=0, calm=[], calm_total=0, floods=[], floods_total=0
-    )
-    for row in rows:
-        group = _group(row)
-        discounted, in_part, groups, tips, new, urgent = row[_TOTALS : _TOTALS + 6]
-        read.groups, read.tips, read.new, read.urgent = groups, int(tips), int(new), int(urgent)
-        if discounted:
-            read.floods.append(group)
-            read.floods_total = in_part
-        else:
-            read.calm.append(group)
-            read.calm_total = in_part
-    return read
+    its first tip's text, and the object's counts."""
+    return board_data(traced_object, calm_shown=calm_shown, floods_shown=floods_shown).groups
 
 
 def all_groups(traced_object: TracedObject) -> list[Group]:
@@ -225,7 +298,6 @@ def all_groups(traced_object: TracedObject) -> list[Group]:
         group = _group(row[:-3])
         group.tips = list(zip(*row[-3:], strict=True))
         groups.append(group)
-    # Strongest first over all groups (the query ranks calm groups and floods apart).
     groups.sort(
         key=lambda g: (
             -g.size,
@@ -238,69 +310,21 @@ def all_groups(traced_object: TracedObject) -> list[Group]:
     return groups
 
 
-# The object's claims on tips not rejected, each with its tip's group ("support": none when
-# the group is a held or rejected flood, which counts nothing) and the slot of the group's
-# first tip (rejected tips included, as the group's first tip is).
-_CLAIMS = f"""
-    WITH {_TIPS}, slotted AS (
-        SELECT tip.*,
-               floor(extract(epoch FROM min(received_at) OVER (PARTITION BY g)) / %(slot)s)
-                   AS slot
-        FROM tip
-    ), claim AS (
-        SELECT c.kind, c.value, c.uncertain, c.lat, c.lon, t.id AS tip_id, t.language,
-               t.slot, t.received_at,
-               CASE WHEN flood.flood IN %(discounted)s THEN NULL ELSE t.g END AS support
-        FROM slotted AS t
-        JOIN tips_tipclaim AS c ON c.tip_id = t.id
-        LEFT JOIN flood ON flood.id = t.group_id
-        WHERE t.status <> %(rejected)s
-    )"""  # noqa: S608
-
-# Every claim, and a place again for its country ("via": kept apart to count the country's
-# groups that came only from places).
-_TALLY_SQL = f"""
-    {_CLAIMS}, counted AS (
-        SELECT kind, value, uncertain, tip_id, language, slot, support, false AS via
-        FROM claim
-        UNION ALL
-        SELECT %(country)s, split_part(value, ':', 1), false, tip_id, language, slot,
-               support, true
-        FROM claim WHERE kind = %(place)s
-    )
-    SELECT kind, value, count(DISTINCT tip_id), count(DISTINCT support),
-           count(DISTINCT support) FILTER (WHERE NOT via), bool_or(via),
-           coalesce(array_agg(DISTINCT language)
-                    FILTER (WHERE support IS NOT NULL AND language <> ''), '{{}}'),
-           count(DISTINCT slot) FILTER (WHERE support IS NOT NULL),
-           bool_or(NOT uncertain)
-    FROM counted GROUP BY kind, value
-"""  # noqa: S608
-
-_POINTS_SQL = f"""
-    {_CLAIMS}
-    SELECT value, round(lat::numeric, 3), round(lon::numeric, 3),
-           coalesce(array_agg(DISTINCT support) FILTER (WHERE support IS NOT NULL), '{{}}'),
-           array_agg(DISTINCT tip_id),
-           coalesce(array_agg(DISTINCT language)
-                    FILTER (WHERE support IS NOT NULL AND language <> ''), '{{}}'),
-           coalesce(array_agg(DISTINCT slot) FILTER (WHERE support IS NOT NULL), '{{}}'),
-           coalesce(min(received_at) FILTER (WHERE support IS NOT NULL), min(received_at)),
-           bool_or(NOT uncertain)
-    FROM claim WHERE kind = %(place)s AND lat IS NOT NULL AND lon IS NOT NULL
-    GROUP BY 1, 2, 3
-"""  # noqa: S608
-
-
 def claims_tally(traced_object: TracedObject) -> dict[str, list[dict]]:
-    """Each claim kind's values, the best supported first: one query, one row per value.
+    """Each claim kind's values, the best supported first (one row per value from SQL).
 
     A place also counts for its country: a country's groups are those that name it and
     those that name a place in it ("place_groups": how many came only from places)."""
-    params = _params(traced_object, country=ClaimKind.COUNTRY.value, place=ClaimKind.PLACE.value)
-    with connection.cursor() as cursor:
-        cursor.execute(_TALLY_SQL, params)
-        rows = cursor.fetchall()
+    return board_data(traced_object, calm_shown=0, floods_shown=0).tally
+
+
+def place_points(traced_object: TracedObject) -> list[PlacePoint]:
+    """The points the object's place claims give, one per town and 0.001° cell, for the
+    board to cluster by distance (tips/place_map.py)."""
+    return board_data(traced_object, calm_shown=0, floods_shown=0).points
+
+
+def _tally(rows: list[list[Any]]) -> dict[str, list[dict]]:
     board: dict[str, list[dict]] = {kind.value: [] for kind in ClaimKind}
     for kind, value, tips, groups, direct, via, languages, slots, certain in rows:
         if kind == ClaimKind.NAME and groups < settings.TIP_NAME_MIN_GROUPS:
@@ -322,18 +346,7 @@ def claims_tally(traced_object: TracedObject) -> dict[str, list[dict]]:
     return board
 
 
-def _claim_order(entry: dict) -> tuple:
-    """Best supported first: score, then groups, then tips, then the value."""
-    return (-entry["score"], -entry["groups"], -entry["tips"], str(next(iter(entry.values()))))
-
-
-def place_points(traced_object: TracedObject) -> list[PlacePoint]:
-    """The points the object's place claims give, one per town and 0.001° cell (one
-    query), for the board to cluster by distance (tips/place_map.py)."""
-    params = _params(traced_object, place=ClaimKind.PLACE.value)
-    with connection.cursor() as cursor:
-        cursor.execute(_POINTS_SQL, params)
-        rows = cursor.fetchall()
+def _points(rows: list[list[Any]]) -> list[PlacePoint]:
     return [
         PlacePoint(
             value=value,
@@ -343,11 +356,16 @@ def place_points(traced_object: TracedObject) -> list[PlacePoint]:
             tips=frozenset(tips),
             languages=frozenset(languages),
             slots=frozenset(int(slot) for slot in slots),
-            first_at=first_at,
+            first_at=_when(first_at),
             certain=bool(certain),
         )
         for value, lat, lon, groups, tips, languages, slots, first_at, certain in rows
     ]
+
+
+def _claim_order(entry: dict) -> tuple:
+    """Best supported first: score, then groups, then tips, then the value."""
+    return (-entry["score"], -entry["groups"], -entry["tips"], str(next(iter(entry.values()))))
 
 
 def _place_fields(value: str, *, uncertain: bool) -> dict:

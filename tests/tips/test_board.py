@@ -33,10 +33,10 @@ pytestmark = pytest.mark.django_db
 
 SCRIPT = "<script>alert(1)</script>"
 # Session, user and OTP device; the user's and their groups' permissions; the object; the
-# groups shown with their first tips' texts and the counts; the claims' tally; the places'
-# points; the audit entry; the session saved in a savepoint (3): whatever the number of tips
-# and groups.
-BOARD_QUERIES = 13
+# board's one statement (the counts, the groups shown with their first tips' texts, the
+# claims' tally, the places' points); the audit entry; the session saved in a savepoint
+# (3): whatever the number of tips and groups.
+BOARD_QUERIES = 11
 
 
 def board_url(obj) -> str:
