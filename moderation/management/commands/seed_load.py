@@ -303,11 +303,11 @@ JITTER_DEGREES = 0.025  # about 2.8 km of latitude
 
 def _place_rows() -> dict[str, list]:
     """The towns of PLACE_WORDS from the place index: parallel arrays for the SQL below."""
-    from tips.places import nearest_place, place_index
+    from tips.places import Place, nearest_place, place_index
 
     index = place_index()
 
-    def town(key: str):  # the most populous town of the name
+    def town(key: str) -> Place:  # the most populous town of the name
         value = index.names[key]
         return index.places[value if isinstance(value, int) else value[0]]
 
