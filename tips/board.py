@@ -1,11 +1,11 @@
 """What an object's evidence board shows (its page: tips/workbench/board.py): counts, its
 groups of similar tips strongest first with their first tip's text, floods apart, and what
-the tips claim (a country chart drawn here in SVG, domains, names) counted in independent
-groups (tips/evidence.py). The same few queries whatever the object's size."""
+the tips claim (a country chart drawn here in SVG, domains, names, places clustered by
+distance with their map: tips/place_map.py) counted in independent groups
+(tips/evidence.py). One query whatever the object's size."""
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -14,8 +14,9 @@ from django_countries import countries
 
 from objects.models import TracedObject
 from tips import triage
-from tips.evidence import Group, claims_tally, group_samples, object_groups
-from tips.models import FLOOD_DISCOUNTED, ClaimKind, FloodState, TipStatus
+from tips.evidence import Group, board_data
+from tips.models import ClaimKind, FloodState, TipStatus
+from tips.place_map import CLUSTER_KM, PLACES_SHOWN, place_clusters, place_map, place_rows
 
 GROUPS_SHOWN = 30  # the strongest groups listed; the rest are counted
 FLOODS_SHOWN = 10
@@ -35,7 +36,10 @@ class BoardGroup:
     """A group as a row of the board."""
 
     group: Group
-    sample: str
+
+    @property
+    def sample(self) -> str:
+        return self.group.sample
 
     @property
     def group_id(self) -> int | None:
@@ -48,7 +52,7 @@ class BoardGroup:
 
     @property
     def languages(self) -> list[str]:
-        return sorted(self.group.languages)
+        return self.group.languages
 
     @property
     def lead_id(self) -> int:
@@ -116,40 +120,29 @@ def claim_rows(tally: dict[str, list[dict[str, Any]]], kind: str) -> list[dict[s
     return [{**entry, "value": entry[kind]} for entry in tally[kind][:CLAIMS_SHOWN]]
 
 
-def strongest(groups: list[Group], count: int | None = None) -> list[Group]:
-    """The `count` strongest groups (all, if None), strongest first. The strength key is
-    worked out only for the groups at least as large as the count-th largest: an object of
-    15,000 tips has some 13,000 groups, most of one tip, and keying them all took 25 ms."""
-    if count is not None and len(groups) > count:
-        floor = heapq.nlargest(count, (group.size for group in groups))[-1]
-        groups = [group for group in groups if group.size >= floor]
-    return sorted(groups, key=Group.strength)[:count]
-
-
 def board_read(*, traced_object: TracedObject) -> dict[str, Any]:
-    """Everything the board shows, in five queries whatever the number of tips and groups."""
-    groups, tip_count = object_groups(traced_object)
-    calm = [group for group in groups.values() if group.flood not in FLOOD_DISCOUNTED]
-    floods = strongest([group for group in groups.values() if group.flood in FLOOD_DISCOUNTED])
-    top = strongest(calm, GROUPS_SHOWN)
-    shown = top + floods[:FLOODS_SHOWN]
-    samples = group_samples(shown)
-    tally = claims_tally(traced_object, groups)
-    rows = {group.id: BoardGroup(group=group, sample=samples.get(group.id, "")) for group in shown}
+    """Everything the board shows, in one query whatever the number of tips and groups."""
+    data = board_data(traced_object, calm_shown=GROUPS_SHOWN, floods_shown=FLOODS_SHOWN)
+    read, tally = data.groups, data.tally
+    clusters = place_clusters(data.points)[:PLACES_SHOWN]
+    rows = [BoardGroup(group=group) for group in read.calm + read.floods]
     return {
         "counts": {
-            "tips": tip_count,
-            "groups": len(groups),
-            "new": sum(group.statuses.get(TipStatus.NEW, 0) for group in groups.values()),
-            "urgent": sum(group.urgent_open for group in groups.values()),
-            "floods": len(floods),
+            "tips": read.tips,
+            "groups": read.groups,
+            "new": read.new,
+            "urgent": read.urgent,
+            "floods": read.floods_total,
         },
-        "groups": [rows[group.id] for group in top],
-        "more_groups": len(calm) - GROUPS_SHOWN if len(calm) > GROUPS_SHOWN else 0,
-        "floods": [rows[group.id] for group in floods[:FLOODS_SHOWN]],
-        "more_floods": len(floods) - FLOODS_SHOWN if len(floods) > FLOODS_SHOWN else 0,
+        "groups": rows[: len(read.calm)],
+        "more_groups": max(read.calm_total - GROUPS_SHOWN, 0),
+        "floods": rows[len(read.calm) :],
+        "more_floods": max(read.floods_total - FLOODS_SHOWN, 0),
         "chart": country_chart(tally[ClaimKind.COUNTRY][:CLAIMS_SHOWN]),
         "domains": claim_rows(tally, ClaimKind.DOMAIN),
         "names": claim_rows(tally, ClaimKind.NAME),
-        "sample_tip_ids": sorted(row.lead_id for row in rows.values()),
+        "places": place_rows(clusters),
+        "place_map": place_map(clusters),
+        "cluster_km": f"{CLUSTER_KM:g}",
+        "sample_tip_ids": sorted(row.lead_id for row in rows),
     }

@@ -1,30 +1,21 @@
 """Reads for an object's evidence board: its groups of similar tips and the tally of what
-they claim, strongest first, in four queries (the agreement score: docs/tips.md)."""
+they claim, strongest first, each tallied inside the database (GROUP BY, window
+functions, array_agg) so that Python reads a few dozen rows, not every tip and claim (the
+agreement score: docs/tips.md). Three queries for the board whatever the object's size:
+the groups shown with the object's counts, the claims' tally, and the place claims' points.
+"""
 
 from __future__ import annotations
 
-import gc
-from collections import defaultdict
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache
 from typing import Any
 
 from django.conf import settings
+from django.db import connection
 
 from objects.models import TracedObject
-from tips.models import (
-    CLOSED_STATUSES,
-    FLOOD_DISCOUNTED,
-    ClaimKind,
-    FloodState,
-    Tip,
-    TipClaim,
-    TipGroup,
-    TipStatus,
-)
+from tips.models import CLOSED_STATUSES, FLOOD_DISCOUNTED, ClaimKind, FloodState, TipStatus
 
 LANGUAGE_BONUS = 0.5
 TIME_BONUS = 0.5
@@ -33,33 +24,48 @@ SAMPLE_CHARS = 200
 
 @dataclass(slots=True)
 class Group:
-    """A group of similar tips as the board reads it (id < 0: one tip not grouped yet).
-    Lean (slots, a tuple per tip): an object of 15,000 tips makes 15,000 of them, and the
-    garbage collector's passes over them were a good part of the board's time."""
+    """A group of similar tips as the board reads it (id < 0: one tip not grouped yet)."""
 
     id: int
     flood: str
     first_at: datetime
     last_at: datetime
-    languages: set[str] = field(default_factory=set)
-    tips: list[tuple[int, str, str]] = field(default_factory=list)  # (id, ref, source)
-    statuses: dict[str, int] = field(default_factory=dict)  # tips per status
+    size: int
+    lead_id: int  # the group's first tip: its text is the group's sample
+    languages: list[str]  # sorted
+    statuses: dict[str, int]  # tips per status
     urgent_open: int = 0
+    sample: str = ""
+    tips: list[tuple[int, str, str]] = field(default_factory=list)  # (id, ref, source)
 
-    @property
-    def lead_id(self) -> int:
-        """The group's first tip: its text is the group's sample."""
-        return self.tips[0][0]
 
-    @property
-    def size(self) -> int:
-        return len(self.tips)
+@dataclass(slots=True)
+class GroupsRead:
+    """The strongest groups of an object, its floods apart, and its counts."""
 
-    def strength(self) -> tuple:
-        """Sort key, strongest first: more tips, then more languages, then a longer time
-        span (many people over days, not one person reloading), then the oldest."""
-        span = (self.last_at - self.first_at).total_seconds()
-        return (-self.size, -len(self.languages), -span, self.first_at, self.id)
+    tips: int
+    groups: int
+    new: int
+    urgent: int
+    calm: list[Group]  # not held or rejected as floods, strongest first
+    calm_total: int
+    floods: list[Group]  # held or rejected floods, strongest first
+    floods_total: int
+
+
+@dataclass(frozen=True, slots=True)
+class PlacePoint:
+    """Where the tips naming one town put it, to 0.001° (about 100 m), with who said so."""
+
+    value: str  # "PL:3094802"
+    lat: float
+    lon: float
+    groups: frozenset[int]  # independent groups (floods count nothing)
+    tips: frozenset[int]
+    languages: frozenset[str]  # of the independent groups' tips
+    slots: frozenset[int]  # TIP_AGREEMENT_SLOT_HOURS slots of those groups' first tips
+    first_at: datetime  # the first independent tip naming it (any tip, if none)
+    certain: bool  # some tip named it without doubt
 
 
 def agreement_score(*, groups: int, languages: int, slots: int) -> float:
@@ -71,156 +77,295 @@ def agreement_score(*, groups: int, languages: int, slots: int) -> float:
     return round(groups + max(bonus, 0.0), 2)
 
 
-def object_groups(traced_object: TracedObject) -> tuple[dict[int, Group], int]:
-    """The object's groups by id, and its number of tips, without their texts: one query
-    for the few groups held, released or rejected as floods, one for the tips (a join to
-    every group instead made PostgreSQL walk all groups of all objects: 120 ms at 1 M)."""
-    floods = dict(
-        TipGroup.objects.filter(traced_object=traced_object)
-        .exclude(flood=FloodState.NONE)
-        .values_list("pk", "flood")
+def _params(traced_object: TracedObject, **more: Any) -> dict[str, Any]:
+    return {
+        "object": traced_object.pk,
+        "none": FloodState.NONE.value,
+        "discounted": tuple(state.value for state in FLOOD_DISCOUNTED),
+        "flooded": tuple(state.value for state in FloodState if state != FloodState.NONE),
+        "closed": tuple(status.value for status in CLOSED_STATUSES),
+        "rejected": TipStatus.REJECTED.value,
+        "slot": settings.TIP_AGREEMENT_SLOT_HOURS * 3600,
+        **{f"status_{n}": status.value for n, status in enumerate(TipStatus)},
+        **more,
+    }
+
+
+# PostgreSQL's JIT compiler spent 25 to 50 ms compiling each of these queries (their cost
+# estimates pass jit_above_cost) to save a few: off for the statement that follows, in the
+# same implicit transaction (SET LOCAL; a surrounding transaction keeps it until its end).
+_NO_JIT = "SET LOCAL jit = off;"
+
+# The object's tips, each with its group (a tip not grouped yet is a group of one, -id),
+# from the object's own index (an ORDER BY received_at made PostgreSQL walk the
+# received_at index over every tip of every object: 2.2 s at 1 M tips); the groups' figures;
+# whether each is a held or rejected flood (the few flood groups, from the flood index).
+_STATUS_COUNTS = ", ".join(
+    f"count(*) FILTER (WHERE status = %(status_{n})s) AS status_{n}" for n in range(len(TipStatus))
+)
+_GROUPS = f"""
+    tip AS (
+        SELECT id, group_id, coalesce(group_id, -id) AS g, language, status, urgent,
+               received_at
+        FROM tips_tip WHERE traced_object_id = %(object)s
+    ), flood AS (
+        SELECT id, flood FROM tips_tipgroup
+        WHERE traced_object_id = %(object)s AND flood IN %(flooded)s
+    ), grouped AS (
+        SELECT g, count(*) AS size,
+               coalesce(array_agg(DISTINCT language) FILTER (WHERE language <> ''), '{{}}')
+                   AS languages,
+               min(received_at) AS first_at, max(received_at) AS last_at, {_STATUS_COUNTS},
+               count(*) FILTER (WHERE urgent AND status NOT IN %(closed)s) AS urgent_open
+        FROM tip GROUP BY g
+    ), ranked AS (
+        SELECT grouped.*, coalesce(flood.flood, %(none)s) AS flood_state,
+               coalesce(flood.flood IN %(discounted)s, false) AS discounted
+        FROM grouped LEFT JOIN flood ON flood.id = grouped.g
+    )"""  # noqa: S608 (our own constants only; values go as parameters)
+# Strongest first: more tips, then more languages, then a longer time span (many people
+# over days, not one person reloading), then the oldest, then the id.
+_STRENGTH = "size DESC, cardinality(languages) DESC, last_at - first_at DESC, first_at, g"
+_GROUP_COLUMNS = (
+    "g, flood_state, first_at, last_at, size, languages, "
+    + ", ".join(f"status_{n}" for n in range(len(TipStatus)))
+    + ", urgent_open"
+)
+# The first tip of a group of several, from the (group, received_at) index.
+_LEAD = """CASE WHEN g < 0 THEN -g ELSE (
+        SELECT lead.id FROM tips_tip AS lead WHERE lead.group_id = g
+        ORDER BY lead.received_at, lead.id LIMIT 1) END"""
+
+# The object's claims on tips not rejected, each with its tip's group ("support": none when
+# the group is a held or rejected flood, which counts nothing) and the slot of the group's
+# first tip; a place again for its country ("via": kept apart to count the country's groups
+# that came only from places). Tallied per value, and the places per town and 0.001° cell.
+_TALLIES = """
+    claim AS (
+        SELECT c.kind, c.value, c.uncertain, c.lat, c.lon, t.id AS tip_id, t.language,
+               t.received_at, floor(extract(epoch FROM r.first_at) / %(slot)s) AS slot,
+               CASE WHEN r.discounted THEN NULL ELSE t.g END AS support
+        FROM tip AS t
+        JOIN tips_tipclaim AS c ON c.tip_id = t.id
+        JOIN ranked AS r ON r.g = t.g
+        WHERE t.status <> %(rejected)s
+    ), counted AS (
+        SELECT kind, value, uncertain, tip_id, language, slot, support, false AS via
+        FROM claim
+        UNION ALL
+        SELECT %(country)s, split_part(value, ':', 1), false, tip_id, language, slot,
+               support, true
+        FROM claim WHERE kind = %(place)s
+    ), tally AS (
+        SELECT kind, value, count(DISTINCT tip_id) AS tips, count(DISTINCT support) AS groups,
+               count(DISTINCT support) FILTER (WHERE NOT via) AS direct, bool_or(via) AS via,
+               coalesce(array_agg(DISTINCT language)
+                        FILTER (WHERE support IS NOT NULL AND language <> ''), '{}')
+                   AS languages,
+               count(DISTINCT slot) FILTER (WHERE support IS NOT NULL) AS slots,
+               bool_or(NOT uncertain) AS certain
+        FROM counted GROUP BY kind, value
+    ), point AS (
+        SELECT value, round(lat::numeric, 3) AS lat, round(lon::numeric, 3) AS lon,
+               coalesce(array_agg(DISTINCT support) FILTER (WHERE support IS NOT NULL), '{}')
+                   AS groups,
+               array_agg(DISTINCT tip_id) AS tips,
+               coalesce(array_agg(DISTINCT language)
+                        FILTER (WHERE support IS NOT NULL AND language <> ''), '{}')
+                   AS languages,
+               coalesce(array_agg(DISTINCT slot) FILTER (WHERE support IS NOT NULL), '{}')
+                   AS slots,
+               coalesce(min(received_at) FILTER (WHERE support IS NOT NULL), min(received_at))
+                   AS first_at,
+               bool_or(NOT uncertain) AS certain
+        FROM claim WHERE kind = %(place)s AND lat IS NOT NULL AND lon IS NOT NULL
+        GROUP BY 1, 2, 3
+    )"""
+
+# Everything the board reads, in one statement whose answer is one row of JSON: the
+# object's counts, the groups shown (the strongest calm ones, then the strongest floods)
+# with their first tips' texts, the claims' tally and the places' points. The tips are
+# read once for all of it.
+_BOARD_SQL = f"""
+    {_NO_JIT} WITH {_GROUPS}, shown AS (
+        (SELECT * FROM ranked WHERE NOT discounted ORDER BY {_STRENGTH} LIMIT %(calm_shown)s)
+        UNION ALL
+        (SELECT * FROM ranked WHERE discounted ORDER BY {_STRENGTH} LIMIT %(floods_shown)s)
+    ), led AS (
+        SELECT shown.*, {_LEAD} AS lead_id FROM shown
+    ), {_TALLIES}
+    SELECT
+        (SELECT json_build_array(count(*), coalesce(sum(size), 0), coalesce(sum(status_0), 0),
+                                 coalesce(sum(urgent_open), 0),
+                                 count(*) FILTER (WHERE discounted))
+         FROM ranked),
+        (SELECT json_agg(json_build_array({_GROUP_COLUMNS}, lead_id, body.body, discounted)
+                         ORDER BY discounted, {_STRENGTH})
+         FROM led JOIN tips_tip AS body ON body.id = led.lead_id),
+        (SELECT json_agg(json_build_array(kind, value, tips, groups, direct, via, languages,
+                                          slots, certain)) FROM tally),
+        (SELECT json_agg(json_build_array(value, lat, lon, groups, tips, languages, slots,
+                                          first_at, certain)) FROM point)
+"""  # noqa: S608
+
+# Every group with its tips, for `analyse_tips` (sorted by strength in Python).
+_ALL_SQL = f"""
+    {_NO_JIT} WITH {_GROUPS}, members AS (
+        SELECT g, array_agg(id ORDER BY received_at, id) AS ids,
+               array_agg(ref ORDER BY received_at, id) AS refs,
+               array_agg(source ORDER BY received_at, id) AS sources
+        FROM (SELECT id, coalesce(group_id, -id) AS g, received_at, ref, source
+              FROM tips_tip WHERE traced_object_id = %(object)s) AS member
+        GROUP BY g
     )
-    rows = (
-        Tip.objects.filter(traced_object=traced_object)
-        # Sorted here, not by the database: asked for ORDER BY received_at, PostgreSQL
-        # walked the received_at index over every tip of every object (2.2 s at 1 M tips)
-        # instead of reading this object's tips from its own index (10 ms).
-        .order_by()
-        .values_list(
-            "pk", "group_id", "language", "received_at", "ref", "source", "status", "urgent"
+    SELECT {_GROUP_COLUMNS}, m.ids[1], body.body, m.ids, m.refs, m.sources
+    FROM ranked JOIN members AS m USING (g) JOIN tips_tip AS body ON body.id = m.ids[1]
+"""  # noqa: S608
+
+
+def _when(value: datetime | str) -> datetime:
+    return value if isinstance(value, datetime) else datetime.fromisoformat(value)
+
+
+def _group(row: list[Any] | tuple[Any, ...]) -> Group:
+    """A group from its columns (_GROUP_COLUMNS, then its first tip's id and text)."""
+    g, flood, first_at, last_at, size, languages = row[:6]
+    statuses = row[6 : 6 + len(TipStatus)]
+    urgent_open, lead_id, body = row[6 + len(TipStatus) : 9 + len(TipStatus)]
+    return Group(
+        id=g,
+        flood=flood,
+        first_at=_when(first_at),
+        last_at=_when(last_at),
+        size=size,
+        lead_id=lead_id,
+        languages=sorted(languages),
+        statuses={status.value: n for status, n in zip(TipStatus, statuses, strict=True) if n},
+        urgent_open=urgent_open,
+        sample=" ".join((body or "").split())[:SAMPLE_CHARS],
+    )
+
+
+@dataclass(slots=True)
+class BoardData:
+    groups: GroupsRead
+    tally: dict[str, list[dict]]
+    points: list[PlacePoint]
+
+
+def board_data(traced_object: TracedObject, *, calm_shown: int, floods_shown: int) -> BoardData:
+    """The groups shown and the counts, the claims' tally and the places' points of the
+    object: one query, whose answer is one row."""
+    params = _params(
+        traced_object,
+        calm_shown=calm_shown,
+        floods_shown=floods_shown,
+        country=ClaimKind.COUNTRY.value,
+        place=ClaimKind.PLACE.value,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(_BOARD_SQL, params)
+        counts, shown, tally, points = cursor.fetchone()
+    groups, tips, new, urgent, floods = counts
+    read = GroupsRead(
+        tips=tips,
+        groups=groups,
+        new=new,
+        urgent=urgent,
+        calm=[],
+        calm_total=groups - floods,
+        floods=[],
+        floods_total=floods,
+    )
+    for row in shown or []:
+        (read.floods if row[-1] else read.calm).append(_group(row))
+    return BoardData(groups=read, tally=_tally(tally or []), points=_points(points or []))
+
+
+def board_groups(traced_object: TracedObject, *, calm_shown: int, floods_shown: int) -> GroupsRead:
+    """The `calm_shown` strongest groups, the `floods_shown` strongest floods, each with
+    its first tip's text, and the object's counts."""
+    return board_data(traced_object, calm_shown=calm_shown, floods_shown=floods_shown).groups
+
+
+def all_groups(traced_object: TracedObject) -> list[Group]:
+    """Every group of the object, strongest first (floods among them), with its tips."""
+    with connection.cursor() as cursor:
+        cursor.execute(_ALL_SQL, _params(traced_object))
+        rows = cursor.fetchall()
+    groups = []
+    for row in rows:
+        group = _group(row[:-3])
+        group.tips = list(zip(*row[-3:], strict=True))
+        groups.append(group)
+    groups.sort(
+        key=lambda g: (
+            -g.size,
+            -len(g.languages),
+            -(g.last_at - g.first_at).total_seconds(),
+            g.first_at,
+            g.id,
         )
     )
-    with _collector_paused():
-        return _grouped(
-            sorted(rows.iterator(chunk_size=2000), key=lambda row: (row[3], row[0])), floods
-        )
+    return groups
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's garbage collector paused while the groups are built: 15,000 small groups
-    made it run full collections over the whole process, 80 of the board's 200 ms at 1 M
-    tips (profiled). The groups hold no reference cycles; collection resumes right after."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def _grouped(
-    rows: Iterable[tuple[Any, ...]], floods: dict[int, str]
-) -> tuple[dict[int, Group], int]:
-    """The tips' rows, oldest first, folded into groups; and how many tips there were."""
-    groups: dict[int, Group] = {}
-    count = 0
-    for pk, group_id, language, received_at, ref, source, status, urgent in rows:
-        count += 1
-        key = group_id if group_id is not None else -pk  # not grouped yet: a group of one
-        group = groups.get(key)
-        if group is None:
-            flood = floods.get(group_id, FloodState.NONE)
-            group = groups[key] = Group(
-                id=key, flood=flood, first_at=received_at, last_at=received_at
-            )
-        group.last_at = received_at
-        if language:
-            group.languages.add(language)
-        group.tips.append((pk, ref, source))
-        group.statuses[status] = group.statuses.get(status, 0) + 1
-        if urgent and status not in CLOSED_STATUSES:
-            group.urgent_open += 1
-    return groups, count
-
-
-def group_samples(groups: Iterable[Group]) -> dict[int, str]:
-    """The text of each group's first tip, shortened: one query for the groups given (the
-    board asks only for those it shows)."""
-    first_tips = {group.lead_id: group.id for group in groups}
-    bodies = Tip.objects.filter(pk__in=list(first_tips)).values_list("pk", "body")
-    return {first_tips[pk]: " ".join(body.split())[:SAMPLE_CHARS] for pk, body in bodies}
-
-
-def claims_tally(traced_object: TracedObject, groups: dict[int, Group]) -> dict[str, list[dict]]:
-    """Each claim kind's values, the best supported first (one query over the claims).
+def claims_tally(traced_object: TracedObject) -> dict[str, list[dict]]:
+    """Each claim kind's values, the best supported first (one row per value from SQL).
 
     A place also counts for its country: a country's groups are those that name it and
     those that name a place in it ("place_groups": how many came only from places)."""
-    claims = (
-        TipClaim.objects.filter(tip__traced_object=traced_object)
-        .exclude(tip__status=TipStatus.REJECTED)
-        .order_by()  # tallied in any order: sorting 45,000 claims by value took 70 ms
-        .values_list("kind", "value", "tip_id", "tip__group_id", "tip__language", "uncertain")
-    )
-    tips: dict[tuple, set[int]] = defaultdict(set)
-    support: dict[tuple, set[int]] = defaultdict(set)
-    languages: dict[tuple, set[str]] = defaultdict(set)
-    certain: set[tuple] = set()  # places that some tip named without doubt
-    from_places: set[tuple] = set()  # country keys that places support
-    for kind, value, tip_id, group_id, language, uncertain in claims.iterator(chunk_size=5000):
-        keys: tuple[tuple, ...] = ((kind, value),)
-        if kind == ClaimKind.PLACE:
-            if not uncertain:
-                certain.add((kind, value))
-            country_key = (ClaimKind.COUNTRY.value, value.split(":", 1)[0])
-            from_places.add(country_key)
-            keys = ((kind, value), (_PLACE_COUNTRY, country_key[1]))
-        group = groups.get(group_id if group_id is not None else -tip_id)
-        for key in keys:
-            tips[key].add(tip_id)
-            if group is None or group.flood in FLOOD_DISCOUNTED:
-                continue
-            support[key].add(group.id)
-            if language:
-                languages[key].add(language)
-    # The countries' own claims merged with their places' (kept apart until here to count
-    # the groups that came only from places).
-    place_only: dict[str, int] = {}
-    for _, code in from_places:
-        direct = (ClaimKind.COUNTRY.value, code)
-        via = (_PLACE_COUNTRY, code)
-        place_only[code] = len(support[via] - support[direct])
-        tips[direct] |= tips.pop(via)
-        support[direct] |= support.pop(via)
-        languages[direct] |= languages.pop(via)
-    slot_seconds = settings.TIP_AGREEMENT_SLOT_HOURS * 3600
+    return board_data(traced_object, calm_shown=0, floods_shown=0).tally
 
-    @cache  # a group supports many claims: its slot is worked out once
-    def slot_of(group_id: int) -> int:
-        return int(groups[group_id].first_at.timestamp() // slot_seconds)
 
+def place_points(traced_object: TracedObject) -> list[PlacePoint]:
+    """The points the object's place claims give, one per town and 0.001° cell, for the
+    board to cluster by distance (tips/place_map.py)."""
+    return board_data(traced_object, calm_shown=0, floods_shown=0).points
+
+
+def _tally(rows: list[list[Any]]) -> dict[str, list[dict]]:
     board: dict[str, list[dict]] = {kind.value: [] for kind in ClaimKind}
-    for key, tip_ids in tips.items():
-        kind, value = key
-        independent = support[key]
-        if kind == ClaimKind.NAME and len(independent) < settings.TIP_NAME_MIN_GROUPS:
+    for kind, value, tips, groups, direct, via, languages, slots, certain in rows:
+        if kind == ClaimKind.NAME and groups < settings.TIP_NAME_MIN_GROUPS:
             continue
-        slots = {slot_of(group_id) for group_id in independent}
-        score = agreement_score(
-            groups=len(independent), languages=len(languages[key]), slots=len(slots)
-        )
         entry = {
             kind: value,
-            "tips": len(tip_ids),
-            "groups": len(independent),
-            "languages": sorted(languages[key]),
-            "score": score,
+            "tips": tips,
+            "groups": groups,
+            "languages": sorted(languages),
+            "score": agreement_score(groups=groups, languages=len(languages), slots=slots),
         }
         if kind == ClaimKind.COUNTRY:
-            entry["place_groups"] = place_only.get(value, 0)
+            entry["place_groups"] = groups - direct if via else 0
         elif kind == ClaimKind.PLACE:
-            entry.update(_place_fields(value, uncertain=key not in certain))
+            entry.update(_place_fields(value, uncertain=not certain))
         board[kind].append(entry)
     for entries in board.values():
-        entries.sort(
-            key=lambda e: (-e["score"], -e["groups"], -e["tips"], str(list(e.values())[0]))
-        )
+        entries.sort(key=_claim_order)
     return board
 
 
-_PLACE_COUNTRY = "place-country"  # a country supported by a place claim, while tallying
+def _points(rows: list[list[Any]]) -> list[PlacePoint]:
+    return [
+        PlacePoint(
+            value=value,
+            lat=float(lat),
+            lon=float(lon),
+            groups=frozenset(groups),
+            tips=frozenset(tips),
+            languages=frozenset(languages),
+            slots=frozenset(int(slot) for slot in slots),
+            first_at=_when(first_at),
+            certain=bool(certain),
+        )
+        for value, lat, lon, groups, tips, languages, slots, first_at, certain in rows
+    ]
+
+
+def _claim_order(entry: dict) -> tuple:
+    """Best supported first: score, then groups, then tips, then the value."""
+    return (-entry["score"], -entry["groups"], -entry["tips"], str(next(iter(entry.values()))))
 
 
 def _place_fields(value: str, *, uncertain: bool) -> dict:
@@ -240,28 +385,26 @@ def _place_fields(value: str, *, uncertain: bool) -> dict:
 
 def object_board(*, traced_object: TracedObject) -> dict:
     """The evidence board as plain data (the JSON of `analyse_tips --format json`)."""
-    groups, count = object_groups(traced_object)
-    samples = group_samples(groups.values())
-    tally = claims_tally(traced_object, groups)
-    ordered = sorted(groups.values(), key=Group.strength)
+    groups = all_groups(traced_object)
+    tally = claims_tally(traced_object)
     return {
         "object": traced_object.code,
-        "tips": count,
+        "tips": sum(group.size for group in groups),
         "groups": [
             {
                 "id": group.id if group.id > 0 else None,
-                "size": len(group.tips),
+                "size": group.size,
                 "flood": group.flood != FloodState.NONE,
                 "flood_state": group.flood,
                 "first_at": group.first_at.isoformat() if group.first_at else None,
                 "last_at": group.last_at.isoformat() if group.last_at else None,
-                "languages": sorted(group.languages),
-                "sample": samples.get(group.id, ""),
+                "languages": group.languages,
+                "sample": group.sample,
                 "tips": [
                     {"id": pk, "ref": ref, "source": source} for pk, ref, source in group.tips
                 ],
             }
-            for group in ordered
+            for group in groups
         ],
         "countries": tally[ClaimKind.COUNTRY],
         "domains": tally[ClaimKind.DOMAIN],

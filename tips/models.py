@@ -383,7 +383,17 @@ class TipClaim(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["tip", "kind", "value"], name="tipclaim_unique")
         ]
-        indexes = [models.Index(fields=["kind", "value"])]
+        indexes = [
+            models.Index(fields=["kind", "value"]),
+            # The evidence board reads an object's claims tip by tip from this index alone
+            # (PostgreSQL; other databases ignore `include`): 2 to 3 claims a tip, no heap
+            # page visited (tips/evidence.py).
+            models.Index(
+                fields=["tip"],
+                include=["kind", "value", "uncertain", "lat", "lon"],
+                name="tipclaim_tally",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.value}"

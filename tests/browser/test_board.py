@@ -84,3 +84,45 @@ def test_an_analyst_reads_the_board_and_rejects_a_flood_from_it(
     assert axe_violations(page, impacts=None) == []
     assert outside == [] and errors == []
     context.close()
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_the_places_map_draws_inside_the_viewport(
+    browser, live_server, case, investigator, second_investigator, analyst, width
+):
+    from tests.tips.test_board_places import place_object
+
+    obj = place_object(
+        published_object(case, investigator, second_investigator, seed=5, title="Hotel room")
+    )
+    context, page = log_in(browser, live_server, "ana", with_authenticator(analyst))
+    outside = []
+    page.on("request", lambda r: None if r.url.startswith(live_server.url) else outside.append(r))
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(f"/backoffice/tips/tip/board/{obj.pk}/")
+
+    chart = page.get_by_role("img", name="Map of the places claimed, numbered as in the table")
+    chart.scroll_into_view_if_needed()
+    assert chart.is_visible()
+    box = chart.bounding_box()
+    assert box["width"] > 100 and box["height"] > 50
+    assert box["x"] >= 0 and box["x"] + box["width"] <= width
+    # Each place's dot lies inside the drawn map, and each row of the table has its dot.
+    dots = page.locator("#board-places .board-map-point circle")
+    assert dots.count() == page.locator("#board-places tbody tr").count() == 3
+    for n in range(dots.count()):
+        dot = dots.nth(n).bounding_box()
+        assert dot["width"] > 0 and dot["height"] > 0
+        assert box["x"] <= dot["x"] and dot["x"] + dot["width"] <= box["x"] + box["width"] + 1
+        assert box["y"] <= dot["y"] and dot["y"] + dot["height"] <= box["y"] + box["height"] + 1
+    rows = page.locator("#board-places tbody tr").all_inner_texts()
+    assert any(
+        row.startswith("1\tPort Louis (MU)") or row.startswith("1\tLyon (FR)") for row in rows
+    )
+    link = page.locator("#board-places a.board-map-link").first
+    assert link.get_attribute("rel") == "noopener noreferrer"
+    assert link.get_attribute("href").startswith("https://www.openstreetmap.org/?mlat=")
+    screenshot(page, f"board-places-{width}")
+    assert axe_violations(page, impacts=None) == []
+    assert outside == []  # the map site is never asked for anything until a click
+    context.close()

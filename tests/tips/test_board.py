@@ -32,12 +32,12 @@ from tips.urgent import urgent_waiting
 pytestmark = pytest.mark.django_db
 
 SCRIPT = "<script>alert(1)</script>"
-# Session, user and OTP device; the user's and their groups' permissions; the object; its
-# floods; its tips (one pass, without their text); the first tips' texts of the groups
-# shown; the claims; the audit entry; the session saved in a savepoint (3): whatever the
-# number of tips and groups.
+# Session, user and OTP device; the user's and their groups' permissions; the object; the
+# board's one statement (the counts, the groups shown with their first tips' texts, the
+# claims' tally, the places' points); the audit entry; the session saved in a savepoint
+# (3): whatever the number of tips and groups.
 # + the activity box (tips/activity.py): four counts over 30 days (saturation: none here).
-BOARD_QUERIES = 14 + 4
+BOARD_QUERIES = 11 + 4
 
 
 def board_url(obj) -> str:

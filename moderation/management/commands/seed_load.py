@@ -284,32 +284,113 @@ def _groups_form() -> None:
         )
 
 
+# Towns among WORDS that tips name, as place claims (tips/places.py): (word, the town's
+# folded name, a neighbouring town a few km away that some tips point at instead), named by
+# one tip in PLACES_EVERY; a third of those give coordinates a little off the town's
+# centre, as a map link would.
+PLACE_WORDS = [
+    ("madrid", "madrid", None),
+    ("lyon", "lyon", "villeurbanne"),
+    ("recife", "recife", "olinda"),
+    ("lisbon", "lisbon", None),
+    ("porto", "porto", "vila nova de gaia"),
+]
+PLACES_EVERY = 5  # one tip in five names the towns among its words
+# Coordinates alone (no town named) for one tip in this many: a hotel room on Mauritius.
+POINT_ONLY_EVERY, POINT_ONLY = 89, (-20.1619, 57.4989)
+JITTER_DEGREES = 0.025  # about 2.8 km of latitude
+
+
+def _place_rows() -> dict[str, list]:
+    """The towns of PLACE_WORDS from the place index: parallel arrays for the SQL below."""
+    from tips.places import Place, nearest_place, place_index
+
+    index = place_index()
+
+    def town(key: str) -> Place:  # the most populous town of the name
+        value = index.names[key]
+        return index.places[value if isinstance(value, int) else value[0]]
+
+    rows: dict[str, list] = {k: [] for k in ("word", "value", "lat", "lon", "alt", "alat", "alon")}
+    for word, key, neighbour in PLACE_WORDS:
+        place = town(key)
+        other = town(neighbour) if neighbour else None
+        rows["word"].append(word)
+        rows["value"].append(f"{place.country}:{place.geonameid}")
+        rows["lat"].append(place.lat)
+        rows["lon"].append(place.lon)
+        rows["alt"].append(f"{other.country}:{other.geonameid}" if other else None)
+        rows["alat"].append(other.lat if other else None)
+        rows["alon"].append(other.lon if other else None)
+    found = nearest_place(*POINT_ONLY)
+    assert found is not None
+    rows["point_value"] = [f"{found[0].country}:{found[0].geonameid}"]
+    return rows
+
+
 def _claims_derive() -> None:
-    """What the grouping's claim reader (tips/claims.py) would find in these tips, for the
-    evidence board to tally: the country given, the linked site's domain, and the shop
-    names among the words. Only tips without claims yet, so loading again adds only the
-    new tips' claims; in ranges of BATCH tips (one statement over a million tips ran for
-    minutes, its deferred foreign-key checks queued to the end)."""
+    """What the grouping's claim reader (tips/claims.py, tips/places.py) would find in these
+    tips, for the evidence board to tally: the country given, the linked site's domain, the
+    shop names among the words, and the towns among them as place claims with a point
+    (PLACE_WORDS). Only tips without claims yet, so loading again adds only the new tips'
+    claims; in ranges of BATCH tips (one statement over a million tips ran for minutes, its
+    deferred foreign-key checks queued to the end)."""
     names = [word.casefold() for word in ("Lidl", "Aldi", "ikea")]
+    places = _place_rows()
+    # A point a little off: deterministic per tip, within JITTER_DEGREES either way.
+    jitter = "((t.id * {m}) %% 51 - 25) * {d} / 25.0"
+    # Which tips name towns: a hash of the id, as the objects' tips interleave by id.
+    spread = "(hashint8(t.id)::bigint + 2147483648)"
     with connection.cursor() as cursor:
         cursor.execute("SELECT coalesce(min(id), 0), coalesce(max(id), -1) FROM tips_tip")
         first, last = cursor.fetchone()
         for start in range(first, last + 1, BATCH):
             cursor.execute(
-                """
-                INSERT INTO tips_tipclaim (tip_id, kind, value)
-                SELECT t.id, c.kind, c.value
+                f"""
+                INSERT INTO tips_tipclaim (tip_id, kind, value, lat, lon, uncertain)
+                SELECT t.id, c.kind, c.value, c.lat, c.lon, false
                 FROM tips_tip AS t
                 CROSS JOIN LATERAL (
-                    SELECT 'country', t.country WHERE t.country <> ''
-                    UNION ALL SELECT 'domain', 'example.org' WHERE t.links <> '[]'::jsonb
-                    UNION ALL SELECT 'name', n FROM unnest(%(names)s::text[]) AS n
+                    SELECT 'country', t.country, NULL::float8, NULL::float8
+                    WHERE t.country <> ''
+                    UNION ALL SELECT 'domain', 'example.org', NULL, NULL
+                              WHERE t.links <> '[]'::jsonb
+                    UNION ALL SELECT 'name', n, NULL, NULL FROM unnest(%(names)s::text[]) AS n
                               WHERE position(n IN lower(t.body)) > 0
-                ) AS c (kind, value)
+                    UNION ALL SELECT 'place', p.value, p.lat, p.lon FROM (
+                        SELECT CASE WHEN t.id %% 7 = 0 AND w.alt IS NOT NULL
+                                    THEN w.alt ELSE w.value END AS value,
+                               CASE WHEN t.id %% 7 = 0 AND w.alt IS NOT NULL
+                                    THEN w.alat ELSE w.lat END
+                               + CASE WHEN t.id %% 3 = 0 THEN {jitter.format(m=37, d=JITTER_DEGREES)}
+                                      ELSE 0 END AS lat,
+                               CASE WHEN t.id %% 7 = 0 AND w.alt IS NOT NULL
+                                    THEN w.alon ELSE w.lon END
+                               + CASE WHEN t.id %% 3 = 0 THEN {jitter.format(m=53, d=JITTER_DEGREES)}
+                                      ELSE 0 END AS lon
+                        FROM unnest(%(word)s::text[], %(value)s::text[], %(lat)s::float8[],
+                                    %(lon)s::float8[], %(alt)s::text[], %(alat)s::float8[],
+                                    %(alon)s::float8[])
+                             AS w (word, value, lat, lon, alt, alat, alon)
+                        WHERE {spread} %% {PLACES_EVERY} = 0 AND position(w.word IN lower(t.body)) > 0
+                    ) AS p
+                    UNION ALL SELECT 'place', %(point_value)s, %(point_lat)s, %(point_lon)s
+                              WHERE t.id %% {POINT_ONLY_EVERY} = 0
+                ) AS c (kind, value, lat, lon)
                 WHERE t.id >= %(start)s AND t.id < %(end)s AND t.traced_object_id IS NOT NULL
                   AND NOT EXISTS (SELECT 1 FROM tips_tipclaim AS seen WHERE seen.tip_id = t.id)
-                """,
-                {"names": names, "start": start, "end": start + BATCH},
+                ON CONFLICT DO NOTHING
+                """,  # noqa: S608 (our own constants only; values go as parameters)
+                {
+                    "names": names,
+                    "start": start,
+                    "end": start + BATCH,
+                    **{key: places[key] for key in ("word", "value", "lat", "lon")},
+                    **{key: places[key] for key in ("alt", "alat", "alon")},
+                    "point_value": places["point_value"][0],
+                    "point_lat": POINT_ONLY[0],
+                    "point_lon": POINT_ONLY[1],
+                },
             )
 
 

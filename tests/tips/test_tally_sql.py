@@ -1,0 +1,129 @@
+"""The board's tallies, done in SQL (tips/evidence.py), give exactly what the Python fold
+that they replaced gave (tests/tips/fold_reference.py), on generated objects: the
+multilingual corpus with its flood, the places corpus (towns, coordinates, map links),
+tips rejected, tips not grouped yet, urgent tips, a rejected and a released flood."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.utils import timezone
+
+from tests.tips import fold_reference as reference
+from tests.tips.corpus import corpus_import, corpus_object, make_corpus
+from tests.tips.places_corpus import TIPS as PLACE_TIPS
+from tips import board, evidence
+from tips.models import FLOOD_DISCOUNTED, FloodState, Tip, TipGroup, TipStatus
+from tips.services import TipContent, tip_import
+
+pytestmark = pytest.mark.django_db
+
+
+def generated_object(seed: int):
+    """An object whose tips cover every case the tally distinguishes."""
+    rng = random.Random(seed)
+    traced_object = corpus_object(code=f"TAO-2026-08{seed:02d}")
+    corpus_import(make_corpus(seed=seed, tips=160, flood_share=0.25), traced_object)
+    start = datetime(2026, 3, 1, tzinfo=UTC)
+    for n, tip in enumerate(PLACE_TIPS):
+        tip_import(
+            traced_object=traced_object,
+            content=TipContent(body=tip.body, country=tip.country, links=list(tip.links)),
+            language=tip.language if n % 9 else "",  # some tips without a language
+            received_at=start + timedelta(hours=5 * n + rng.randrange(30)),
+            source="corpus",
+            ref=f"place-{n}",
+        )
+    tips = list(Tip.objects.filter(traced_object=traced_object).order_by("pk"))
+    rejected = [tip.pk for tip in rng.sample(tips, len(tips) // 6)]
+    Tip.objects.filter(pk__in=rejected).update(
+        status=TipStatus.REJECTED, rejected_reason="spam", closed_at=timezone.now()
+    )
+    for status in (TipStatus.IN_REVIEW, TipStatus.CLOSED, TipStatus.FORWARDED):
+        chosen = [t.pk for t in rng.sample(tips, 12) if t.pk not in rejected]
+        Tip.objects.filter(pk__in=chosen).update(status=status, closed_at=timezone.now())
+    Tip.objects.filter(pk__in=[t.pk for t in rng.sample(tips, 10)]).update(urgent=True)
+    # Tips not grouped yet: each counts as a group of its own.
+    Tip.objects.filter(pk__in=[t.pk for t in rng.sample(tips, 15)]).update(group=None)
+    groups = list(TipGroup.objects.filter(traced_object=traced_object).order_by("pk"))
+    for group, state in zip(
+        rng.sample(groups, 3),
+        (FloodState.REJECTED, FloodState.RELEASED, FloodState.HELD),
+        strict=True,
+    ):
+        TipGroup.objects.filter(pk=group.pk).update(flood=state, flood_detected_at=timezone.now())
+    return traced_object
+
+
+def as_rows(groups) -> list[tuple]:
+    return [
+        (
+            g.id,
+            g.flood,
+            g.first_at,
+            g.last_at,
+            g.size,
+            g.lead_id,
+            sorted(g.languages),
+            {k: v for k, v in g.statuses.items() if v},
+            g.urgent_open,
+        )
+        for g in groups
+    ]
+
+
+@pytest.mark.parametrize("seed", [3, 11])
+def test_the_sql_tally_equals_the_python_fold(seed, settings):
+    settings.TIP_NAME_MIN_GROUPS = 2
+    traced_object = generated_object(seed)
+    groups, count = reference.object_groups(traced_object)
+    expected = reference.claims_tally(traced_object, groups)
+
+    tally = evidence.claims_tally(traced_object)
+
+    assert tally == expected
+    # The corpus really exercises what the fold distinguishes.
+    assert tally["place"] and tally["name"] and tally["domain"]
+    assert any(entry["place_groups"] for entry in tally["country"])
+    assert any(entry["uncertain"] for entry in tally["place"]) or seed != 3
+    assert any(g.flood in FLOOD_DISCOUNTED for g in groups.values())
+    assert any(g.id < 0 for g in groups.values())
+
+
+@pytest.mark.parametrize("seed", [3, 11])
+def test_the_sql_groups_equal_the_python_fold(seed):
+    traced_object = generated_object(seed)
+    groups, count = reference.object_groups(traced_object)
+    samples = reference.group_samples(groups.values())
+    calm = [g for g in groups.values() if g.flood not in FLOOD_DISCOUNTED]
+    floods = reference.strongest([g for g in groups.values() if g.flood in FLOOD_DISCOUNTED])
+    shown = 7  # fewer than the groups, so the order decides which are shown
+
+    read = evidence.board_groups(traced_object, calm_shown=shown, floods_shown=2)
+
+    assert as_rows(read.calm) == as_rows(reference.strongest(calm, shown))
+    assert as_rows(read.floods) == as_rows(floods[:2])
+    assert [g.sample for g in read.calm] == [samples[g.id] for g in read.calm]
+    assert (read.tips, read.groups, read.calm_total, read.floods_total) == (
+        count,
+        len(groups),
+        len(calm),
+        len(floods),
+    )
+    assert read.new == sum(g.statuses.get(TipStatus.NEW, 0) for g in groups.values())
+    assert read.urgent == sum(g.urgent_open for g in groups.values()) > 0
+
+    every = evidence.all_groups(traced_object)
+    ordered = sorted(groups.values(), key=reference.Group.strength)
+    assert as_rows(every) == as_rows(ordered)
+    assert [g.tips for g in every] == [g.tips for g in ordered]
+
+
+def test_the_board_of_an_object_without_tips_is_empty(public_object):
+    read = board.board_read(traced_object=public_object)
+
+    assert read["counts"] == {"tips": 0, "groups": 0, "new": 0, "urgent": 0, "floods": 0}
+    assert read["groups"] == read["floods"] == read["places"] == []
+    assert read["place_map"] is None
