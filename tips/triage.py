@@ -56,14 +56,8 @@ GROUP_DEPTH_LIMIT = 20  # groups are kept flat; this only guards against a corru
 
 # The fields a transition may change, reloaded into the caller's instance afterwards.
 TRIAGE_FIELDS = [
-    "status",
-    "assigned_to",
-    "duplicate_of",
-    "closed_at",
-    "first_triaged_at",
-    "rejected_reason",
-    "group",
-    "group_read",
+    *("status", "assigned_to", "duplicate_of", "closed_at", "first_triaged_at"),
+    *("rejected_reason", "group", "group_read"),
 ]
 
 
