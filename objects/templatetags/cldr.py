@@ -52,12 +52,20 @@ def cldr_month(value: date | datetime | None) -> str:
     return get_month_names("abbreviated", "stand-alone", locale=page_locale())[value.month]
 
 
+# Where CLDR's own month-year pattern reads wrong to a native reader: Latvian's yMMMM
+# ("y. 'gada'. MMMM") puts a full stop after "gada" ("2026. gada. maijs").
+MONTH_YEAR_PATTERNS = {"lv": "y. 'gada' LLLL"}
+
+
 @register.filter
 def cldr_month_year(value: date | datetime | None) -> str:
-    """{{ month|cldr_month_year }}: "février 2026", "styczeń 2026"."""
+    """{{ month|cldr_month_year }}: "février 2026", "styczeń 2026", "2026. gada maijs"."""
     if not value:
         return ""
-    return format_skeleton("yMMMM", _as_date(value), locale=page_locale())
+    locale = page_locale()
+    if pattern := MONTH_YEAR_PATTERNS.get(locale.language):
+        return format_date(_as_date(value), pattern, locale=locale)
+    return format_skeleton("yMMMM", _as_date(value), locale=locale)
 
 
 @register.filter

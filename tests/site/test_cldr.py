@@ -33,6 +33,8 @@ def test_months_are_the_languages_own_short_and_stand_alone_names():
         assert cldr_month_year(date(2026, 1, 1)) == "gennaio 2026"
     with translation.override("pl"):
         assert cldr_month_year(date(2026, 1, 1)) == "styczeń 2026"
+    with translation.override("lv"):  # CLDR's pattern gives "2026. gada. maijs"
+        assert cldr_month_year(date(2026, 5, 1)) == "2026. gada maijs"
 
 
 def test_numbers_in_svg_are_never_localised_while_text_numbers_are():

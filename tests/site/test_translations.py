@@ -90,11 +90,11 @@ def test_the_catalogues_compile_without_gnu_gettext():
     "code, heading",
     [
         ("fr", "Reconnaissez-vous un objet\u202f?"),
-        ("de", "Erkennen Sie einen Gegenstand?"),
+        ("de", "Erkennen Sie ein Objekt?"),
         ("es", "¿Reconoces algún objeto?"),
         ("it", "Riconosci un oggetto?"),
-        ("nl", "Herkent u een voorwerp?"),
-        ("pl", "Czy rozpoznajesz jakiś przedmiot?"),
+        ("nl", "Herkent u een object?"),
+        ("pl", "Czy rozpoznajesz jakiś obiekt?"),
         ("pt", "Reconhece algum objeto?"),
     ],
 )
