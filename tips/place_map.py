@@ -248,7 +248,8 @@ def place_rows(clusters: list[PlaceCluster]) -> list[dict]:
             "score": cluster.score,
             "first_at": cluster.first_at,
             "uncertain": not cluster.certain,
-            "coordinates": f"{cluster.lat:.5f}, {cluster.lon:.5f}",
+            # A town centre to about a kilometre; the link itself keeps five decimals.
+            "coordinates": f"{cluster.lat:.2f}, {cluster.lon:.2f}",
             "map_url": osm_url(cluster.lat, cluster.lon),
         }
         for rank, cluster in enumerate(clusters, start=1)

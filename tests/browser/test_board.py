@@ -2,6 +2,8 @@
 country chart), rejects the flood from it, and the page has no accessibility violation of
 any impact. The screenshot is test-results/board.png."""
 
+import re
+
 import pytest
 
 from audit.models import AuditEntry
@@ -122,6 +124,9 @@ def test_the_places_map_draws_inside_the_viewport(
     link = page.locator("#board-places a.board-map-link").first
     assert link.get_attribute("rel") == "noopener noreferrer"
     assert link.get_attribute("href").startswith("https://www.openstreetmap.org/?mlat=")
+    # The coordinates read as one line ("45.75, 4.85"), not a column of broken digits.
+    lines = link.evaluate("a => a.getClientRects().length")
+    assert lines == 1 and re.fullmatch(r"-?\d+\.\d\d, -?\d+\.\d\d", link.inner_text())
     screenshot(page, f"board-places-{width}")
     assert axe_violations(page, impacts=None) == []
     assert outside == []  # the map site is never asked for anything until a click

@@ -212,7 +212,7 @@ def test_the_feeds_speak_their_language(client, three_objects, investigator):
     atom = feedparser.parse(client.get("/fr/feed.atom").content)
     feed = json.loads(client.get("/de/feed.json").content)
 
-    assert atom.feed.title == "Trace an Object : objets à reconnaître"
-    assert atom.entries[0].title == "Identifié : Object number 0"
+    assert atom.feed.title == "Trace an Object\u00a0: objets à reconnaître"
+    assert atom.entries[0].title == "Identifié\u00a0: Object number 0"
     assert feed["title"] == "Trace an Object: Objekte zum Wiedererkennen"
     assert feed["items"][0]["title"] == "Identifiziert: Object number 0"
