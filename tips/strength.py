@@ -44,13 +44,9 @@ def claim_keys(kind: str, value: str) -> tuple[Key, ...]:
 
 def _keys_filter(keys: Iterable[Key]) -> Q:
     """Claims that support any of `keys` (a country's support includes its places)."""
-    by_kind: dict[str, set[str]] = defaultdict(set)
-    for kind, value in keys:
-        by_kind[kind].add(value)
-    condition = Q(pk__in=[])
-    for kind, values in by_kind.items():
-        condition |= Q(kind=kind, value__in=sorted(values))
-    for country in sorted(by_kind.get(ClaimKind.COUNTRY, ())):
+    keys = list(keys)
+    condition = _exact(keys)
+    for country in sorted({value for kind, value in keys if kind == ClaimKind.COUNTRY}):
         condition |= Q(kind=ClaimKind.PLACE, value__startswith=f"{country}:")
     return condition
 
