@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     # Ours, lowest first: an app imports only the apps above it here (tests/site/test_layers.py).
     "audit",
     "outbox",
+    "network",
     "objects",
     "tips",
     "moderation",

@@ -24,7 +24,7 @@ from tests.faults.conftest import ROOT, Visitor, Web, free_port, wait_until
 
 # main when this wave began: the release being upgraded from.
 PREVIOUS_RELEASE = "b4a59a7cc161d13384f3cf59e23367bf64aec5e5"
-OUR_APPS = ("audit", "outbox", "objects", "tips", "moderation", "operations")
+OUR_APPS = ("audit", "outbox", "network", "objects", "tips", "moderation", "operations")
 QUEUE = "/backoffice/tips/tip/"
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]

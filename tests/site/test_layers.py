@@ -1,5 +1,5 @@
 """Dependencies run one way: traceobject/ (settings, Celery, request helpers) imports no app;
-each of our apps imports only the apps listed before it in INSTALLED_APPS (audit, outbox,
+each of our apps imports only the apps listed before it in INSTALLED_APPS (audit, outbox, network,
 objects, tips, moderation, operations); no two of our modules import each other, however indirectly.
 Imports inside functions count, and so do names in strings ("outbox.OutboxMessage",
 "tips.claims.x", "admin:moderation_forward_create"): a dependency spelled as text is one.
@@ -215,7 +215,7 @@ def test_prose_and_docstrings_name_nothing():
 
 
 def test_our_apps_are_listed_lowest_first():
-    assert our_apps() == ["audit", "outbox", "objects", "tips", "moderation", "operations"]
+    assert our_apps() == ["audit", "outbox", "network", "objects", "tips", "moderation", "operations"]
 
 
 def test_the_walk_sees_the_imports_it_must_judge():
