@@ -145,16 +145,18 @@ _TALLIES = """
         SELECT c.kind, c.value, c.uncertain, c.lat, c.lon, t.id AS tip_id, t.language,
                t.received_at, floor(extract(epoch FROM r.first_at) / %(slot)s) AS slot,
                CASE WHEN r.discounted THEN NULL ELSE t.g END AS support
-        FROM tip AS t
-        JOIN tips_tipclaim AS c ON c.tip_id = t.id
+        FROM tips_tipclaim AS c
+        JOIN tip AS t ON t.id = c.tip_id
         JOIN ranked AS r ON r.g = t.g
-        WHERE t.status <> %(rejected)s
+        WHERE c.traced_object_id = %(object)s AND t.status <> %(rejected)s
     ), counted AS (
-        SELECT kind, value, uncertain, tip_id, language, slot, support, false AS via
+        -- Grouped byte by byte ("C"): the sort the tally needs, without the locale's rules.
+        SELECT kind COLLATE "C" AS kind, value COLLATE "C" AS value, uncertain, tip_id,
+               language, slot, support, false AS via
         FROM claim
         UNION ALL
-        SELECT %(country)s, split_part(value, ':', 1), false, tip_id, language, slot,
-               support, true
+        SELECT %(country)s, split_part(value, ':', 1) COLLATE "C", false, tip_id, language,
+               slot, support, true
         FROM claim WHERE kind = %(place)s
     ), tally AS (
         SELECT kind, value, count(DISTINCT tip_id) AS tips, count(DISTINCT support) AS groups,

@@ -213,7 +213,8 @@ def _index(*, tip: Tip, group_id: int, keys: list[int]) -> None:
     )
 
 
-def _claims_write(tip: Tip, *, fresh: bool = False) -> None:
+def _claims_write(tip: Tip, *, fresh: bool = False) -> list[tuple[str, str]]:
+    """Write the tip's claims, and say what they are."""
     if not fresh:
         TipClaim.objects.filter(tip=tip).delete()
     region_hint = (
@@ -236,6 +237,7 @@ def _claims_write(tip: Tip, *, fresh: bool = False) -> None:
         rows.append(
             TipClaim(
                 tip_id=tip.pk,
+                traced_object_id=tip.traced_object_id,
                 kind=kind,
                 value=value[:200],
                 lat=place.lat if place else None,
@@ -244,6 +246,7 @@ def _claims_write(tip: Tip, *, fresh: bool = False) -> None:
             )
         )
     TipClaim.objects.bulk_create(rows, ignore_conflicts=True)
+    return [(row.kind, row.value) for row in rows]
 
 
 def _flood_check(*, group_id: int, at: datetime) -> bool:
@@ -356,12 +359,12 @@ def _analyse(tip: Tip, *, fresh: bool) -> int:
     if _touched(tip):  # taken before the worker grouped it: its group is being read
         group_read_mark(group_id)
     _index(tip=tip, group_id=group_id, keys=keys)
-    _claims_write(tip, fresh=fresh)
+    claims = _claims_write(tip, fresh=fresh)
     # A group of one is no flood (TIP_FLOOD_MIN_TIPS is at least 2).
     if not opened and _flood_check(group_id=group_id, at=tip.received_at):
         strength.groups_strength_refresh([group_id])  # held: its support no longer counts
     else:
-        strength.tip_strength_added(tip)
+        strength.tip_strength_added(tip, claims)
     return group_id
 
 

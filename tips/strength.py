@@ -16,7 +16,7 @@ from datetime import UTC
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Max, Q, QuerySet
 from django.db.models.functions import TruncHour
 
 from tips.evidence import agreement_score
@@ -55,7 +55,7 @@ def _support(object_id: int) -> QuerySet[TipClaim]:
     """The claims that count on an object: tips not rejected, in a group that is no held
     or rejected flood."""
     return (
-        TipClaim.objects.filter(tip__traced_object_id=object_id, tip__group_id__isnull=False)
+        TipClaim.objects.filter(traced_object_id=object_id, tip__group_id__isnull=False)
         .exclude(tip__status=TipStatus.REJECTED)
         .exclude(tip__group__flood__in=FLOOD_DISCOUNTED)
         .order_by()
@@ -149,7 +149,7 @@ def _supporters(object_id: int, keys: set[Key]) -> set[int]:
     groups' strength may have to fall)."""
     if not keys:
         return set()
-    claims = TipClaim.objects.filter(tip__traced_object_id=object_id).filter(_keys_filter(keys))
+    claims = TipClaim.objects.filter(traced_object_id=object_id).filter(_keys_filter(keys))
     return set(claims.order_by().values_list("tip__group_id", flat=True).distinct()) - {None}
 
 
@@ -199,14 +199,50 @@ def _refresh(object_id: int, keys: set[Key], groups: set[int], *, grown: bool) -
     groups_strength_write(object_id, groups | _supporters(object_id, set(changed)))
 
 
-def tip_strength_added(tip: Tip) -> None:
-    """A tip was analysed (its group and claims are written): count its claims again."""
+def tip_strength_added(tip: Tip, claims: Iterable[Key] | None = None) -> None:
+    """A tip was analysed (its group and `claims` are written, read again when not given):
+    count its claims again."""
     if tip.group_id is None or tip.traced_object_id is None:
         return
+    if claims is None:
+        claims = TipClaim.objects.filter(tip=tip).values_list("kind", "value")
     keys: set[Key] = set()
-    for kind, value in TipClaim.objects.filter(tip=tip).values_list("kind", "value"):
+    for kind, value in claims:
         keys.update(claim_keys(kind, value))
-    _refresh(tip.traced_object_id, keys, {tip.group_id}, grown=True)
+    if tip.status == TipStatus.REJECTED:  # it supports nothing, yet its group is written
+        _refresh(tip.traced_object_id, keys, {tip.group_id}, grown=True)
+    else:
+        _grown(tip.traced_object_id, tip, keys)
+
+
+def _grown(object_id: int, tip: Tip, keys: set[Key]) -> None:
+    """_refresh for one tip added to a group, in fewer queries: support only grew, so every
+    score can only rise and a group's strength is the higher of what it was and the new
+    scores of what it says. Nothing is read back per group: each UPDATE raises the tips
+    below a score (tests/tips/test_strength.py checks this against a count from scratch)."""
+    stored = _stored(object_id, keys)
+    scores = scores_count(object_id, {key for key in keys if stored.get(key, 0) < STRENGTH_CAP})
+    changed = {key: score for key, score in scores.items() if stored.get(key, 0) != score}
+    _scores_write(object_id, changed)
+    group = Tip.objects.filter(group_id=tip.group_id).order_by()
+    flood = TipGroup.objects.filter(pk=tip.group_id).values_list("flood", flat=True).first()
+    if flood in FLOOD_DISCOUNTED:  # it joined a flood that counts nothing: nothing changed
+        group.exclude(group_strength=0).update(group_strength=0)
+        return
+    # The tip's group: what its other tips had, or what this tip says if stronger.
+    said = max((scores.get(key, stored.get(key, 0)) for key in keys), default=0)
+    had = group.exclude(pk=tip.pk).aggregate(best=Max("group_strength"))["best"] or 0
+    strength = min(STRENGTH_CAP, max(STRENGTH_ONE_VOICE, said, had))
+    group.exclude(group_strength=strength).update(group_strength=strength)
+    # Every other group saying a claim whose score rose: raised to that score.
+    by_score: dict[int, set[Key]] = defaultdict(set)
+    for key, score in changed.items():
+        by_score[score].add(key)
+    for score, raised in sorted(by_score.items()):
+        supporters = _support(object_id).filter(_keys_filter(raised)).values("tip__group_id")
+        Tip.objects.filter(
+            traced_object_id=object_id, group_id__in=supporters, group_strength__lt=score
+        ).update(group_strength=score)
 
 
 def groups_strength_refresh(group_ids: Iterable[int | None]) -> None:
@@ -237,7 +273,7 @@ def object_strength_refresh(object_id: int) -> None:
     with transaction.atomic():
         keys: set[Key] = set()
         claims = (
-            TipClaim.objects.filter(tip__traced_object_id=object_id)
+            TipClaim.objects.filter(traced_object_id=object_id)
             .order_by()
             .values_list("kind", "value")
             .distinct()

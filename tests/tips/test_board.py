@@ -66,7 +66,9 @@ def group_of(
 
 def claims(group: TipGroup, kind: str, value: str) -> None:
     for tip in group.tips.all():
-        TipClaim.objects.get_or_create(tip=tip, kind=kind, value=value)
+        TipClaim.objects.get_or_create(
+            tip=tip, kind=kind, value=value, traced_object_id=tip.traced_object_id
+        )
 
 
 def section(page: str, section_id: str) -> str:

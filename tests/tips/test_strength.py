@@ -118,3 +118,19 @@ def test_the_command_counts_strengths_left_at_one_voice(public_object):
     ClaimAgreement.objects.all().delete()
     call_command("tips_strength")
     assert set(Tip.objects.values_list("group_strength", flat=True)) == {400}
+
+
+def test_strengths_kept_tip_by_tip_equal_a_count_from_scratch():
+    """The quick path for a tip added (tips/strength.py _grown) raises strengths without
+    reading each group back: after 400 tips, floods among them, it agrees with a recount."""
+    from tests.tips.corpus import corpus_import, corpus_object, make_corpus
+    from tips.strength import object_strength_refresh
+
+    traced_object = corpus_object()
+    corpus_import(make_corpus(seed=5, tips=400), traced_object)
+    kept = dict(Tip.objects.values_list("pk", "group_strength"))
+    scores = set(ClaimAgreement.objects.values_list("kind", "value", "score"))
+    assert len(set(kept.values())) > 3  # many different strengths, not all one voice
+    object_strength_refresh(traced_object.pk)
+    assert dict(Tip.objects.values_list("pk", "group_strength")) == kept
+    assert set(ClaimAgreement.objects.values_list("kind", "value", "score")) == scores

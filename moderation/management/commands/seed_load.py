@@ -347,8 +347,9 @@ def _claims_derive() -> None:
         for start in range(first, last + 1, BATCH):
             cursor.execute(
                 f"""
-                INSERT INTO tips_tipclaim (tip_id, kind, value, lat, lon, uncertain)
-                SELECT t.id, c.kind, c.value, c.lat, c.lon, false
+                INSERT INTO tips_tipclaim
+                    (tip_id, traced_object_id, kind, value, lat, lon, uncertain)
+                SELECT t.id, t.traced_object_id, c.kind, c.value, c.lat, c.lon, false
                 FROM tips_tip AS t
                 CROSS JOIN LATERAL (
                     SELECT 'country', t.country, NULL::float8, NULL::float8
