@@ -212,10 +212,10 @@ def tip_strength_added(tip: Tip, claims: Iterable[Key] | None = None) -> None:
     if tip.status == TipStatus.REJECTED:  # it supports nothing, yet its group is written
         _refresh(tip.traced_object_id, keys, {tip.group_id}, grown=True)
     else:
-        _grown(tip.traced_object_id, tip, keys)
+        _grown(tip.traced_object_id, tip.pk, tip.group_id, keys)
 
 
-def _grown(object_id: int, tip: Tip, keys: set[Key]) -> None:
+def _grown(object_id: int, tip_id: int, group_id: int, keys: set[Key]) -> None:
     """_refresh for one tip added to a group, in fewer queries: support only grew, so every
     score can only rise and a group's strength is the higher of what it was and the new
     scores of what it says. Nothing is read back per group: each UPDATE raises the tips
@@ -224,14 +224,14 @@ def _grown(object_id: int, tip: Tip, keys: set[Key]) -> None:
     scores = scores_count(object_id, {key for key in keys if stored.get(key, 0) < STRENGTH_CAP})
     changed = {key: score for key, score in scores.items() if stored.get(key, 0) != score}
     _scores_write(object_id, changed)
-    group = Tip.objects.filter(group_id=tip.group_id).order_by()
-    flood = TipGroup.objects.filter(pk=tip.group_id).values_list("flood", flat=True).first()
+    group = Tip.objects.filter(group_id=group_id).order_by()
+    flood = TipGroup.objects.filter(pk=group_id).values_list("flood", flat=True).first()
     if flood in FLOOD_DISCOUNTED:  # it joined a flood that counts nothing: nothing changed
         group.exclude(group_strength=0).update(group_strength=0)
         return
     # The tip's group: what its other tips had, or what this tip says if stronger.
     said = max((scores.get(key, stored.get(key, 0)) for key in keys), default=0)
-    had = group.exclude(pk=tip.pk).aggregate(best=Max("group_strength"))["best"] or 0
+    had = group.exclude(pk=tip_id).aggregate(best=Max("group_strength"))["best"] or 0
     strength = min(STRENGTH_CAP, max(STRENGTH_ONE_VOICE, said, had))
     group.exclude(group_strength=strength).update(group_strength=strength)
     # Every other group saying a claim whose score rose: raised to that score.

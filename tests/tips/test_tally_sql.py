@@ -127,3 +127,37 @@ def test_the_board_of_an_object_without_tips_is_empty(public_object):
     assert read["counts"] == {"tips": 0, "groups": 0, "new": 0, "urgent": 0, "floods": 0}
     assert read["groups"] == read["floods"] == read["places"] == []
     assert read["place_map"] is None
+
+
+def test_the_embedded_databases_board_equals_the_sql(monkeypatch):
+    """`make run`'s SQLite has none of the board's PostgreSQL: tips/evidence_embedded.py
+    folds the same rows in Python, and gives what the SQL gives, group by group, claim by
+    claim and point by point."""
+    from django.db import connection
+
+    traced_object = generated_object(5)
+    sql = evidence.board_data(traced_object, calm_shown=7, floods_shown=2)
+    every_sql = evidence.all_groups(traced_object)
+    monkeypatch.setattr(connection, "vendor", "sqlite")
+    folded = evidence.board_data(traced_object, calm_shown=7, floods_shown=2)
+    every_folded = evidence.all_groups(traced_object)
+
+    assert as_rows(folded.groups.calm) == as_rows(sql.groups.calm)
+    assert as_rows(folded.groups.floods) == as_rows(sql.groups.floods) != []
+    assert [g.sample for g in folded.groups.calm] == [g.sample for g in sql.groups.calm]
+    assert (folded.groups.tips, folded.groups.groups, folded.groups.new) == (
+        sql.groups.tips,
+        sql.groups.groups,
+        sql.groups.new,
+    )
+    assert (folded.groups.urgent, folded.groups.floods_total) == (
+        sql.groups.urgent,
+        sql.groups.floods_total,
+    )
+    assert folded.tally == sql.tally
+    assert sorted(folded.points, key=lambda p: (p.value, p.lat, p.lon)) == sorted(
+        sql.points, key=lambda p: (p.value, p.lat, p.lon)
+    )
+    assert len(sql.points) > 3
+    assert as_rows(every_folded) == as_rows(every_sql)
+    assert [g.tips for g in every_folded] == [g.tips for g in every_sql]
