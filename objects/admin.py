@@ -157,7 +157,7 @@ class TracedObjectAdmin(AuditHistory, ObjectColumns, admin.ModelAdmin):
         "published_at",
     ]
     list_display_links = ["code", "title"]
-    list_filter = [FourEyesFilter, "state", "category", CaseFilter, "owner"]
+    list_filter = [FourEyesFilter, "state", "category", CaseFilter]
     list_select_related = ["case", "uploaded_by", "approved_by", "owner"]
     search_fields = ["code", "title"]
     ordering = ["-created_at"]

@@ -211,13 +211,13 @@ def resemblance_notify(*, new_id: int, existing_id: int) -> int:
     )
     if row is None or row.new.case_id == row.existing.case_id:
         return 0
+    owners = row.existing.case.owners.filter(is_active=True)
+    if row.new.uploaded_by_id is not None:  # None: a partner's object (objects/partners.py)
+        owners = owners.exclude(pk=row.new.uploaded_by_id)
     recipients = sorted(
         {
             email
-            for email in row.existing.case.owners.filter(is_active=True)
-            .exclude(pk=row.new.uploaded_by_id)
-            .exclude(owned_cases=row.new.case_id)
-            .values_list("email", flat=True)
+            for email in owners.exclude(owned_cases=row.new.case_id).values_list("email", flat=True)
             if email
         }
     )

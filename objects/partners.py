@@ -109,7 +109,7 @@ def item_parse(raw: Any) -> PartnerItem:
     texts["alt_text"] = texts["alt_text"] or texts["title"]
     images = raw.get("images") if isinstance(raw.get("images"), list) else []
     image = images[0] if images and isinstance(images[0], dict) else {}
-    outcome = raw.get("outcome") if raw.get("outcome") in Outcome.values else ""
+    outcome = str(raw["outcome"]) if raw.get("outcome") in Outcome.values else ""
     category = raw.get("category")
     return PartnerItem(
         ref=ref,
