@@ -274,12 +274,10 @@ MAX_BACKOFF_SECONDS = 3600
 # A poll holds its partner this long (next_poll_at moved ahead), so two workers running
 # the beat job at once do not poll the same partner twice.
 POLL_LEASE_SECONDS = 600
-# The signed feed may be larger than a message: every object in every language.
-FEED_MAX_BYTES_DEFAULT = 4 * 1024 * 1024
-
-
 def feed_max_bytes() -> int:
-    return int(getattr(settings, "NETWORK_MAX_FEED_BYTES", FEED_MAX_BYTES_DEFAULT))
+    """The signed feed may be larger than a message (every object in every language): the
+    cap network.envelope.document_verify applies to a document."""
+    return 64 * settings.NETWORK_MAX_MESSAGE_BYTES
 
 
 def partners_due() -> list[int]:

@@ -230,6 +230,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tips.tasks.requeue_lost_work",
         "schedule": 300.0,  # seconds; work lost with the broker is found within REQUEUE_AFTER
     },
+    "objects-partners-poll": {
+        "task": "objects.tasks.partners_poll",
+        # Looks for the partners due: each is polled every NETWORK_POLL_SECONDS, or later
+        # after failures (objects/partners.py), so this runs more often than any poll.
+        "schedule": 60.0,
+    },
     "network-cleanup": {
         "task": "network.tasks.network_cleanup",
         "schedule": 600.0,  # seen nonces outlive the replay window by at most ten minutes
