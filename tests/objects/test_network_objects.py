@@ -246,6 +246,18 @@ def test_an_image_off_the_partners_origin_is_never_fetched(partner):
     assert result.refused and not TracedObject.objects.filter(owner=partner).exists()
 
 
+def test_a_partner_image_redirected_off_its_origin_is_refused(partner, portal):
+    images = with_image(portal)
+    portal["files"]["/media/objects/moved.jpg"] = (
+        302,
+        {"Location": "http://127.0.0.1:9/objects/train.jpg"},
+        b"",
+    )
+    images[0]["url"] = portal["origin"] + "/media/objects/moved.jpg"
+    result = partner_objects_import(partner=partner, payload={"objects": [item(images=images)]})
+    assert result.refused and not TracedObject.objects.filter(owner=partner).exists()
+
+
 def test_an_import_updates_identifies_and_retires(partner, portal):
     images = with_image(portal)
     [obj] = imported(partner, item(images=images))
