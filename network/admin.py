@@ -41,7 +41,7 @@ class PartnerAddForm(forms.ModelForm):
         self.fields["name"].required = False  # the partner's own name by default
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if self.errors:
             return data
         try:

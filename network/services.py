@@ -41,14 +41,14 @@ def _checked(partner: Partner, payload: dict[str, Any]) -> dict[str, Any]:
     """The well-known's fields we keep, once they are what a partner's must be."""
     signing = payload.get("signing_keys")
     sealing = payload.get("encryption_key")
-    valid_keys = (
+    if not (
         isinstance(signing, list)
         and signing
         and all(isinstance(k, str) and is_raw_key(k) for k in signing)
         and isinstance(sealing, str)
         and is_raw_key(sealing)
-    )
-    if not valid_keys or payload.get("origin") != partner.origin:
+        and payload.get("origin") == partner.origin
+    ):
         refused = Refused("malformed", "well-known")
         refusal_record(refused, partner=partner)
         raise refused
