@@ -20,8 +20,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.mark.parametrize("width", [360, 1280])
 def test_a_partners_object_shows_in_the_gallery_with_its_owner(
-    page, width, partner, portal, case, investigator, second_investigator
+    request, page, width, case, investigator, second_investigator
 ):
+    partner, portal = request.getfixturevalue("partner"), request.getfixturevalue("portal")
     published_object(case, investigator, second_investigator, seed=1, title="Striped wallpaper")
     imported(partner, item(images=with_image(portal)))
     page.set_viewport_size({"width": width, "height": 900})
