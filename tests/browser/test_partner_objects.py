@@ -22,9 +22,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_a_partners_object_shows_in_the_gallery_with_its_owner(
     request, page, width, case, investigator, second_investigator
 ):
-    partner, portal = request.getfixturevalue("partner"), request.getfixturevalue("portal")
+    owner, site = request.getfixturevalue("partner"), request.getfixturevalue("portal")
     published_object(case, investigator, second_investigator, seed=1, title="Striped wallpaper")
-    imported(partner, item(images=with_image(portal)))
+    imported(owner, item(images=with_image(site)))
     page.set_viewport_size({"width": width, "height": 900})
     page.goto("/nl/")
     card = page.locator(".object-card", has_text="Houten trein")
