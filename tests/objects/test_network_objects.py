@@ -408,6 +408,9 @@ def test_the_gallery_filters_by_owner(client, partner, case, investigator, secon
     only_ours = client.get("/en/?owner=here").content.decode()
     assert ours.code in only_ours and theirs.code not in only_ours
     assert theirs.code in client.get("/en/?owner=nonsense").content.decode()
+    # Each filter is its own page in the page cache (the key is the full path).
+    again = client.get("/en/?owner=here")
+    assert again["X-Page-Cache"] == "hit" and theirs.code not in again.content.decode()
 
 
 def test_the_owner_filter_shows_only_once_a_partner_has_objects_here(
