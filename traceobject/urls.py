@@ -21,8 +21,12 @@ urlpatterns = [
     # Browsers and feed readers ask for /favicon.ico whatever the page says.
     path("favicon.ico", RedirectView.as_view(url=f"{settings.STATIC_URL}favicon.ico")),
     path("backoffice/", admin.site.urls),
+    # Partner portals: our signed identity and the inbox, at fixed addresses (docs/network.md).
+    path("", include("network.urls")),
     # oEmbed consumers ask one fixed address; the language is the pasted URL's.
     path("", include("objects.oembed_urls")),
+    # Partner portals poll it (docs/network.md): no language, like the other network URLs.
+    path("", include("objects.network_urls")),
     *i18n_patterns(
         path("", include("objects.urls")),
         path("", include("objects.reach_urls")),
