@@ -227,6 +227,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tips.tasks.requeue_lost_work",
         "schedule": 300.0,  # seconds; work lost with the broker is found within REQUEUE_AFTER
     },
+    "tips-relays-send-due": {
+        "task": "tips.tasks.relays_send_due",
+        "schedule": 60.0,  # a partner portal that was down gets what waited within a minute
+    },
     "tips-apply-retention": {
         "task": "tips.tasks.apply_retention",
         "schedule": crontab(hour=3, minute=17),  # daily, off the hour
