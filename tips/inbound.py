@@ -18,10 +18,20 @@ from typing import TYPE_CHECKING, Any
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.forms import ValidationError
+from django.utils import timezone
 
 from objects.models import TracedObject
-from tips import relaying, services, triage
-from tips.models import PublicStatus, RelayKind, Tip, TipFollowUp, TipMessage, TipRelay
+from tips import relaying, services
+from tips.models import (
+    CLOSED_STATUSES,
+    PublicStatus,
+    RelayKind,
+    Tip,
+    TipFollowUp,
+    TipMessage,
+    TipRelay,
+    TipStatus,
+)
 from traceobject.text import clean_text
 
 if TYPE_CHECKING:
@@ -206,7 +216,7 @@ def status_handle(opened: Opened) -> dict:
         status = PublicStatus(opened.payload.get("status"))
     except ValueError:
         raise Unacceptable("malformed") from None
-    triage.tip_status_from_owner(tip=tip, public_status=status)
+    tip_status_from_owner(tip=tip, public_status=status)
     return {"stored": True}
 
 
@@ -223,6 +233,32 @@ def question_handle(opened: Opened) -> dict:
             tip=tip, source_message_id=opened.message_id, defaults={"body": body}
         )
     return {"stored": True}
+
+
+# The status a tip we relayed takes when its owner tells us the status its tipster sees
+# (tips/inbound.py): the receipt here then shows what the owner's receipt would.
+FROM_OWNER = {
+    PublicStatus.RECEIVED: TipStatus.NEW,
+    PublicStatus.IN_REVIEW: TipStatus.IN_REVIEW,
+    PublicStatus.FORWARDED: TipStatus.FORWARDED,
+    PublicStatus.CLOSED: TipStatus.CLOSED,
+}
+
+
+def tip_status_from_owner(*, tip: Tip, public_status: PublicStatus) -> bool:
+    """The owner portal of a tip we relayed changed its status. Not audited: no staff
+    member here acted (the relay row records the message). Closed starts the retention
+    clock here too, so the receipt and what is kept of the tip expire as ours do."""
+    status = FROM_OWNER[public_status]
+    return bool(
+        Tip.objects.filter(pk=tip.pk)
+        .exclude(status=status)
+        .update(
+            status=status,
+            closed_at=timezone.now() if status in CLOSED_STATUSES else None,
+            rejected_reason="",
+        )
+    )
 
 
 HANDLERS = {

@@ -30,12 +30,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import Exists, OuterRef, QuerySet
 
 from network.models import Partner
 from objects.models import TracedObject
 from outbox.services import outbox_put
 from tips.models import (
     PUBLIC_STATUS,
+    PublicStatus,
     RelayKind,
     RelayState,
     Tip,
@@ -116,6 +118,11 @@ def tip_relay_new(*, tip: Tip, partner: Partner, contact: str = "") -> TipRelay:
     return _put(partner=partner, tip=tip, kind=RelayKind.TIP, payload=payload)
 
 
+def without_relayed_out(tips: QuerySet[Tip]) -> QuerySet[Tip]:
+    """Leave out the tips we relayed to the owner of their object: the owner reads them."""
+    return tips.exclude(Exists(TipRelay.objects.filter(tip=OuterRef("pk"), kind=RelayKind.TIP)))
+
+
 def tip_relayed_out(tip: Tip) -> TipRelay | None:
     """The "tip" relay that sent `tip` to its object's owner, if it was relayed."""
     return TipRelay.objects.filter(tip=tip, kind=RelayKind.TIP).select_related("partner").first()
@@ -139,15 +146,21 @@ def question_flow_back(*, message: TipMessage) -> TipRelay | None:
     return _put(partner=tip.source_partner, tip=tip, kind=RelayKind.QUESTION, payload=payload)
 
 
-def status_flow_back(*, tip: Tip, before: str | None = None) -> TipRelay | None:
+def status_flow_back(*, tip: Tip) -> TipRelay | None:
     """The tip's status changed: if a partner relayed it and the status its tipster sees
-    changed (`before`, the status it had; None: send it anyway), send the new one back."""
+    is not the one last sent back ("received" at first), send the new one back."""
     if tip.source_partner_id is None:
         return None
-    public = PUBLIC_STATUS[TipStatus(tip.status)]
-    if before is not None and PUBLIC_STATUS[TipStatus(before)] == public:
+    public = str(PUBLIC_STATUS[TipStatus(tip.status)])
+    last = (
+        TipRelay.objects.filter(tip=tip, kind=RelayKind.STATUS)
+        .order_by("-id")
+        .values_list("payload", flat=True)
+        .first()
+    )
+    if (last or {}).get("status", PublicStatus.RECEIVED) == public:
         return None
-    payload = {"tip": tip.source_message_id, "status": str(public)}
+    payload = {"tip": tip.source_message_id, "status": public}
     return _put(partner=tip.source_partner, tip=tip, kind=RelayKind.STATUS, payload=payload)
 
 
@@ -294,12 +307,12 @@ def relay_attempt(*, relay: TipRelay, partner: Partner, now: datetime | None = N
 
 def relay_delivered(*, relay: TipRelay, acked: dict) -> None:
     """Acknowledged: keep only what the receipt and the administrator need. The payload
-    (the copy of the tip and the sealed contact details) goes; on a "tip" so do the
-    contact details on the tip itself (there are none: they were only ever sealed)."""
+    (the copy of the tip and the contact details sealed to the owner) goes: a tip on a
+    partner's object never had them stored otherwise here."""
     with transaction.atomic():
         TipRelay.objects.filter(pk=relay.pk).update(
             state=RelayState.DELIVERED,
-            payload={},
+            payload=_kept(relay),
             attempts=relay.attempts + 1,
             delivered_at=minute_now(),
             next_attempt_at=None,
@@ -312,12 +325,18 @@ def relay_refused(*, relay: TipRelay, reason: str) -> None:
     """Refused for good: the administrator sees the reason; what it carried goes."""
     TipRelay.objects.filter(pk=relay.pk).update(
         state=RelayState.REFUSED,
-        payload={},
+        payload=_kept(relay),
         attempts=relay.attempts + 1,
         refused_reason=reason[:40],
         next_attempt_at=None,
     )
     logger.warning("relay %s to partner %s refused: %s", relay.pk, relay.partner_id, reason)
+
+
+def _kept(relay: TipRelay) -> dict:
+    """What stays of a payload once its message is done: a status (no one's words, and
+    what the next status is compared with); nothing of a tip, answer or question."""
+    return relay.payload if relay.kind == RelayKind.STATUS else {}
 
 
 def partners_due(*, now: datetime | None = None) -> list[int]:

@@ -28,7 +28,6 @@ from tips.crypto import contact_decrypt
 from tips.models import (
     CLOSED_STATUSES,
     FloodState,
-    PublicStatus,
     RejectReason,
     Tip,
     TipGroup,
@@ -41,8 +40,7 @@ from tips.urgent import urgent_waiting_forget
 
 S = TipStatus
 OPEN_STATUSES = (S.NEW, S.IN_REVIEW, S.NEEDS_INFO)
-# A question moves these to "needs information"; a tip already forwarded or marked a
-# duplicate keeps its status (the question is still shown to the tipster).
+# A question moves these to "needs information" (a forwarded or duplicate tip keeps its own).
 ASKABLE_STATUSES = (S.NEW, S.IN_REVIEW)
 IN_REVIEW_FROM = (S.NEW, S.NEEDS_INFO)
 DUPLICABLE_FROM = (*OPEN_STATUSES, S.DUPLICATE)  # a duplicate may move to another group
@@ -59,8 +57,6 @@ GROUP_DEPTH_LIMIT = 20  # groups are kept flat; this only guards against a corru
 TRIAGE_FIELDS = [
     *("status", "assigned_to", "duplicate_of", "closed_at", "first_triaged_at"),
     *("rejected_reason", "group", "group_read"),
-    # Read, never changed: a tip a partner relayed sends its status back (tips/relaying.py).
-    *("source_partner", "source_message_id"),
 ]
 
 
@@ -74,11 +70,12 @@ def _first_triaged(now: datetime) -> Coalesce:
 
 
 def _group_started(tip: Tip) -> None:
-    """The tip was taken, assigned or left "new" (its fields just reloaded): its group is
-    being read (tips/grouping.py). No query once the group is marked."""
+    """The tip was taken, assigned or left "new" (fields just reloaded): its group is being
+    read (no query once marked), and a partner that relayed it hears of its new status."""
     if tip.group_id is not None and not tip.group_read:
         grouping.group_read_mark(tip.group_id)
         tip.group_read = True
+    relaying.status_flow_back(tip=tip)
 
 
 def _transition(
@@ -92,13 +89,11 @@ def _transition(
 ) -> bool:
     """Apply `values` if the tip is in one of `from_statuses`; audit it if it changed."""
     with transaction.atomic():
-        before = tip.status
         changed = Tip.objects.filter(pk=tip.pk, status__in=from_statuses).update(**values)
         if changed:
             if S.REJECTED in (tip.status, values.get("status")):  # it supports no claim
                 strength.groups_strength_refresh([tip.group_id])
             tip.refresh_from_db(fields=TRIAGE_FIELDS)
-            relaying.status_flow_back(tip=tip, before=before)
             _group_started(tip)  # every transition here leads out of "new"
             if S.NEW in from_statuses:  # an urgent report leaving "new" no longer waits
                 urgent_waiting_forget()
@@ -168,7 +163,7 @@ def _next_candidate_pk(*, wait: bool = False) -> int | None:
     # A flood waits for one decision. without_floods is a subquery, not a join: PostgreSQL
     # cannot lock rows on the nullable side of an outer join.
     candidates = without_floods(Tip.objects.filter(status=S.NEW, assigned_to__isnull=True))
-    candidates = candidates.order_by(*NEXT_ORDER)
+    candidates = relaying.without_relayed_out(candidates).order_by(*NEXT_ORDER)  # owner's
     if connection.features.has_select_for_update_skip_locked:
         # PostgreSQL: a row another analyst is taking right now is skipped, not waited for
         # (unless `wait`: every candidate was held, by takes that mark their groups).
@@ -200,7 +195,6 @@ def tip_take_next(*, by: User) -> Tip | None:
             if taken:
                 tip = Tip.objects.get(pk=pk)
                 _group_started(tip)
-                relaying.status_flow_back(tip=tip, before=S.NEW)
                 log_action("tip.taken", user=by, target=tip, data={"urgent": tip.urgent})
                 if tip.urgent:
                     urgent_waiting_forget()
@@ -259,16 +253,13 @@ def tip_ask(*, tip: Tip, by: User, body: str) -> TipMessage:
         # The tipster of a closed tip cannot answer, and their receipt will expire.
         raise TriageError("This tip is closed. Reopen it before asking a question.")
     with transaction.atomic():
-        before = tip.status
         message = TipMessage.objects.create(tip=tip, author=by, body=body)
         waiting = Tip.objects.filter(pk=tip.pk, status__in=ASKABLE_STATUSES).update(
             status=S.NEEDS_INFO, first_triaged_at=_first_triaged(timezone.now())
         )
         tip.refresh_from_db(fields=TRIAGE_FIELDS)
-        # A tip a partner relayed: its tipster reads the question on that partner's portal.
-        relaying.status_flow_back(tip=tip, before=before)
+        _group_started(tip)  # the status, then the question, to a partner that relayed it
         relaying.question_flow_back(message=message)
-        _group_started(tip)
         log_action(
             "tip.asked",
             user=by,
@@ -296,7 +287,6 @@ def tip_mark_duplicate(*, tip: Tip, of: Tip, by: User) -> bool:
     if root.pk == tip.pk:
         raise TriageError(f"Tip #{tip.pk} cannot be a duplicate of itself or its own duplicate.")
     with transaction.atomic():
-        before = tip.status
         changed = (
             Tip.objects.filter(pk=tip.pk, status__in=DUPLICABLE_FROM)
             .exclude(status=S.DUPLICATE, duplicate_of=root)
@@ -314,7 +304,6 @@ def tip_mark_duplicate(*, tip: Tip, of: Tip, by: User) -> bool:
                 grouping.tip_place_by_hand(tip=tip, group=grouping.tip_group_ensure(tip=root))
             tip.refresh_from_db(fields=TRIAGE_FIELDS)
             _group_started(tip)
-            relaying.status_flow_back(tip=tip, before=before)
             log_action(
                 "tip.marked_duplicate",
                 user=by,
@@ -383,12 +372,10 @@ def tip_mark_forwarded(*, tip: Tip, by: User, to: User) -> None:
     permissions.check_can_forward(by)
     now = timezone.now()
     with transaction.atomic():
-        before = tip.status
         Tip.objects.filter(pk=tip.pk, status__in=FORWARDABLE_FROM).update(status=S.FORWARDED)
         Tip.objects.filter(pk=tip.pk, first_triaged_at__isnull=True).update(first_triaged_at=now)
         tip.refresh_from_db(fields=TRIAGE_FIELDS)
         _group_started(tip)
-        relaying.status_flow_back(tip=tip, before=before)
         log_action("tip.forwarded", user=by, target=tip, data={"to": to.get_username()})
 
 
@@ -399,32 +386,6 @@ def tip_resume_after_follow_up(*, tip: Tip) -> bool:
     return bool(
         Tip.objects.filter(pk=tip.pk, status=S.NEEDS_INFO).update(
             status=S.IN_REVIEW, answered_at=timezone.now()
-        )
-    )
-
-
-# The status a tip we relayed takes when its owner tells us the status its tipster sees
-# (tips/inbound.py): the receipt here then shows what the owner's receipt would.
-FROM_OWNER = {
-    PublicStatus.RECEIVED: S.NEW,
-    PublicStatus.IN_REVIEW: S.IN_REVIEW,
-    PublicStatus.FORWARDED: S.FORWARDED,
-    PublicStatus.CLOSED: S.CLOSED,
-}
-
-
-def tip_status_from_owner(*, tip: Tip, public_status: PublicStatus) -> bool:
-    """The owner portal of a tip we relayed changed its status. Not audited: no staff
-    member here acted (the relay row records the message). Closed starts the retention
-    clock here too, so the receipt and what is kept of the tip expire as ours do."""
-    status = FROM_OWNER[public_status]
-    return bool(
-        Tip.objects.filter(pk=tip.pk)
-        .exclude(status=status)
-        .update(
-            status=status,
-            closed_at=timezone.now() if status in CLOSED_STATUSES else None,
-            rejected_reason="",
         )
     )
 
