@@ -12,6 +12,9 @@ os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-used-anywhere-else
 # A Fernet key used by tests only.
 os.environ.setdefault("TIP_CONTACT_KEYS", "dGVzdC1vbmx5LWtleS1ub3QtZm9yLXByb2R1Y3Rpb24=")
 os.environ.setdefault("SITE_URL", "https://tips.test")
+# The network's keys, for tests only (32 bytes each in base64): the network is on in tests.
+os.environ.setdefault("NETWORK_SIGNING_KEYS", "dGVzdC1vbmx5LW5ldHdvcmstc2lnbmluZy1rZXktMDE=")
+os.environ.setdefault("NETWORK_ENCRYPTION_KEYS", "dGVzdC1vbmx5LW5ldHdvcmstc2VhbGluZy1rZXktMDE=")
 os.environ["DEBUG"] = "false"
 os.environ["SECURE_SSL_REDIRECT"] = "false"
 os.environ["CELERY_TASK_ALWAYS_EAGER"] = "true"

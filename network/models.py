@@ -52,6 +52,9 @@ class SeenNonce(models.Model):
             models.UniqueConstraint(fields=["partner", "nonce"], name="seennonce_unique")
         ]
 
+    def __str__(self) -> str:
+        return self.nonce
+
 
 class Refusal(models.Model):
     """A message or fetch we refused, with the reason: never anything about a visitor."""

@@ -258,6 +258,25 @@ def envfernetkeys(
     return keys
 
 
+def envrawkeys(
+    name: str, default: list[str], *, environ: Mapping[str, str] | None = None
+) -> list[str]:
+    """Raw 32-byte keys in standard base64 (Ed25519 seeds, X25519 private keys), comma-separated.
+    The message never shows a key."""
+    keys = envlist(name, default, environ=environ)
+    for position, key in enumerate(keys, start=1):
+        if not is_raw_key(key):
+            raise ConfigError(f"{name}: key {position} is not 32 bytes in base64 (44 characters)")
+    return keys
+
+
+def is_raw_key(key: str) -> bool:
+    try:
+        return len(key) == 44 and len(base64.b64decode(key.encode(), validate=True)) == 32
+    except (ValueError, binascii.Error):
+        return False
+
+
 def envemails(
     name: str, default: list[str], *, environ: Mapping[str, str] | None = None
 ) -> list[str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 from datetime import timedelta
 from pathlib import Path
 
@@ -29,9 +30,11 @@ from traceobject.env import (
     envnetworks,
     envphonebook,
     envrate,
+    envrawkeys,
     envstr,
     envurl,
     envurls,
+    is_raw_key,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -231,6 +234,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tips.tasks.relays_send_due",
         "schedule": 60.0,  # a partner portal that was down gets what waited within a minute
     },
+    "network-cleanup": {
+        "task": "network.tasks.network_cleanup",
+        "schedule": 600.0,  # seen nonces outlive the replay window by at most ten minutes
+    },
     "tips-apply-retention": {
         "task": "tips.tasks.apply_retention",
         "schedule": crontab(hour=3, minute=17),  # daily, off the hour
@@ -348,7 +355,7 @@ LANGUAGES = [
 # switcher need its entry.
 LANG_INFO.setdefault("mt", {"bidi": False, "code": "mt", "name": "Maltese", "name_local": "Malti"})
 # Pages outside the language prefixes, always in LANGUAGE_CODE whatever the browser asks.
-UNTRANSLATED_PATHS = ("/backoffice/", "/healthz/", "/metrics")
+UNTRANSLATED_PATHS = ("/backoffice/", "/healthz/", "/metrics", "/.well-known/", "/network/")
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = "UTC"
@@ -623,6 +630,51 @@ PORTAL_NAME = envstr("PORTAL_NAME", "Trace an Object")
 PORTAL_OPERATOR = envlangmap("PORTAL_OPERATOR", PORTAL_NAME)
 # The Chromium that `manage.py object_posters` prints posters to PDF with (objects/posters.py).
 POSTER_CHROMIUM = envstr("CHROMIUM", "/usr/bin/chromium")
+
+# --- Network of partner portals (network/, docs/network.md) ------------------------------
+# Our identity: Ed25519 signing seeds and X25519 private keys, 32 bytes in base64, comma-
+# separated. The first signing key signs and every one is published (the overlap of a
+# rotation); the first encryption key is published and every one opens sealed boxes. Or a
+# JSON file outside the repository, {"signing": [...], "encryption": [...]}, listed after any
+# keys from the environment. `manage.py network_keys` makes them.
+NETWORK_SIGNING_KEYS = envrawkeys("NETWORK_SIGNING_KEYS", [])
+NETWORK_ENCRYPTION_KEYS = envrawkeys("NETWORK_ENCRYPTION_KEYS", [])
+NETWORK_KEYS_FILE = envstr("NETWORK_KEYS_FILE", "")
+if NETWORK_KEYS_FILE:
+    try:
+        _network_file = json.loads(Path(NETWORK_KEYS_FILE).read_text())
+        _file_signing = list(_network_file.get("signing", []))
+        _file_encryption = list(_network_file.get("encryption", []))
+    except (OSError, ValueError, AttributeError, TypeError) as error:
+        raise ConfigError(f"NETWORK_KEYS_FILE cannot be read as JSON: {error}") from None
+    if not all(is_raw_key(key) for key in _file_signing + _file_encryption):
+        raise ConfigError("NETWORK_KEYS_FILE: a key is not 32 bytes in base64 (44 characters)")
+    NETWORK_SIGNING_KEYS += _file_signing
+    NETWORK_ENCRYPTION_KEYS += _file_encryption
+if not NETWORK_SIGNING_KEYS and not NETWORK_ENCRYPTION_KEYS and DEBUG:
+    # A development machine takes part without configuration, like TIP_CONTACT_KEYS above.
+    NETWORK_SIGNING_KEYS = [
+        base64.b64encode(hashlib.sha256(f"network-signing:{SECRET_KEY}".encode()).digest()).decode()
+    ]
+    NETWORK_ENCRYPTION_KEYS = [
+        base64.b64encode(hashlib.sha256(f"network-sealing:{SECRET_KEY}".encode()).digest()).decode()
+    ]
+if bool(NETWORK_SIGNING_KEYS) != bool(NETWORK_ENCRYPTION_KEYS):
+    raise ConfigError(
+        "NETWORK_SIGNING_KEYS and NETWORK_ENCRYPTION_KEYS go together: set both or neither"
+    )
+# Without keys (production's default) the network is off: no well-known, no inbox, no polling.
+NETWORK_ENABLED = bool(NETWORK_SIGNING_KEYS)
+NETWORK_NAME = envstr("NETWORK_NAME", PORTAL_NAME)  # how partners list us
+# Tests and a portal on a private network only: fetch from private and loopback addresses.
+NETWORK_ALLOW_PRIVATE = envbool("NETWORK_ALLOW_PRIVATE", False)
+NETWORK_MAX_MESSAGE_BYTES = envint("NETWORK_MAX_MESSAGE_BYTES", 262_144, minimum=1024)
+NETWORK_MAX_IMAGE_BYTES = envint("NETWORK_MAX_IMAGE_BYTES", 8 * 1024 * 1024, minimum=1024)
+# A message's timestamp may be this far from our clock; its nonce is kept twice as long.
+NETWORK_CLOCK_SKEW_SECONDS = envint("NETWORK_CLOCK_SKEW_SECONDS", 300, minimum=10)
+NETWORK_POLL_SECONDS = envint("NETWORK_POLL_SECONDS", 300, minimum=10)
+# Per partner, a fixed one-minute window: past it a message is refused as rate_limited (429).
+NETWORK_PARTNER_MESSAGES_PER_MINUTE = envint("NETWORK_PARTNER_MESSAGES_PER_MINUTE", 120, minimum=1)
 
 # --- Logging: to stdout; never a visitor's address or user agent -------------------------
 LOG_LEVEL = envloglevel("LOG_LEVEL", "INFO")

@@ -21,6 +21,8 @@ urlpatterns = [
     # Browsers and feed readers ask for /favicon.ico whatever the page says.
     path("favicon.ico", RedirectView.as_view(url=f"{settings.STATIC_URL}favicon.ico")),
     path("backoffice/", admin.site.urls),
+    # Partner portals: our signed identity and the inbox, at fixed addresses (docs/network.md).
+    path("", include("network.urls")),
     # oEmbed consumers ask one fixed address; the language is the pasted URL's.
     path("", include("objects.oembed_urls")),
     *i18n_patterns(

@@ -215,7 +215,15 @@ def test_prose_and_docstrings_name_nothing():
 
 
 def test_our_apps_are_listed_lowest_first():
-    assert our_apps() == ["audit", "outbox", "network", "objects", "tips", "moderation", "operations"]
+    assert our_apps() == [
+        "audit",
+        "outbox",
+        "network",
+        "objects",
+        "tips",
+        "moderation",
+        "operations",
+    ]
 
 
 def test_the_walk_sees_the_imports_it_must_judge():
