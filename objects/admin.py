@@ -150,6 +150,7 @@ class TracedObjectAdmin(AuditHistory, ObjectColumns, admin.ModelAdmin):
         "thumbnail_image",
         "title",
         "case",
+        "owner",
         "category",
         "state",
         "uploaded_by",
@@ -157,7 +158,7 @@ class TracedObjectAdmin(AuditHistory, ObjectColumns, admin.ModelAdmin):
     ]
     list_display_links = ["code", "title"]
     list_filter = [FourEyesFilter, "state", "category", CaseFilter]
-    list_select_related = ["case", "uploaded_by", "approved_by"]
+    list_select_related = ["case", "uploaded_by", "approved_by", "owner"]
     search_fields = ["code", "title"]
     ordering = ["-created_at"]
     actions = [actions.retire_objects]
@@ -206,7 +207,8 @@ class TracedObjectAdmin(AuditHistory, ObjectColumns, admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: TracedObject | None = None) -> bool:
         allowed = super().has_change_permission(request, obj)
-        return allowed and (obj is None or obj.state in EDITABLE_STATES)
+        # A partner's object is read only here: only its owner changes it.
+        return allowed and (obj is None or (obj.is_ours and obj.state in EDITABLE_STATES))
 
     def has_delete_permission(self, request: HttpRequest, obj: TracedObject | None = None) -> bool:
         return False  # objects are retired, never deleted: tips and the audit refer to them
@@ -256,6 +258,8 @@ class TracedObjectAdmin(AuditHistory, ObjectColumns, admin.ModelAdmin):
         if obj.state == ObjectState.FAILED:
             status += ["status_note", "failure_reason"]
         lifecycle = ["uploaded_by_name", "created_at", "approved_by_name", "published_at"]
+        if not obj.is_ours:  # approved by its owner, under the owner's rules
+            lifecycle = ["owner", "owner_ref", "created_at", "published_at"]
         if obj.outcome:
             lifecycle += ["outcome", "outcome_public_line", "identified_at"]
         if obj.retired_at:

@@ -18,8 +18,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from objects.imaging import ImageRejected, Limits, phash_distance, sanitise
-from objects.media import media_delete_private, private_storage
-from objects.models import ObjectState, Resemblance, TracedObject
+from objects.media import media_delete_private, media_publish, private_storage, public_storage
+from objects.models import PUBLIC_STATES, ObjectState, Resemblance, TracedObject
 from outbox.services import outbox_put
 from traceobject import metrics
 from traceobject.mail import mail_once, site_link
@@ -98,11 +98,17 @@ def object_intake(*, object_id: int) -> TracedObject:
     token = secrets.token_hex(16)
     saved: list[str] = []
     storage = private_storage()
+    # Ours waits for a second investigator; a partner's takes the state its owner gave it.
+    after = ObjectState.AWAITING_APPROVAL if obj.is_ours else obj.owner_state
     try:
         saved.append(storage.save(f"objects/{token}.jpg", ContentFile(image.display)))
         saved.append(storage.save(f"objects/thumbs/{token}.jpg", ContentFile(image.thumbnail)))
+        if after in PUBLIC_STATES:
+            # Public copies first, as object_approve makes them: a page never lacks its image.
+            obj.display.name, obj.thumbnail.name = saved
+            media_publish(obj=obj)
         updated = TracedObject.objects.filter(pk=obj.pk, state=ObjectState.DRAFT).update(
-            state=ObjectState.AWAITING_APPROVAL,
+            state=after,
             display=saved[0],
             display_width=image.display_size[0],
             display_height=image.display_size[1],
@@ -115,15 +121,21 @@ def object_intake(*, object_id: int) -> TracedObject:
             updated_at=timezone.now(),
         )
     except BaseException:
-        media_delete_private(saved)
+        _delete_both(saved)
         raise
     if not updated:  # another run finished first: keep its files, not ours
-        media_delete_private(saved)
+        _delete_both(saved)
     upload.unlink(missing_ok=True)
     obj.refresh_from_db()
     if updated:
         resemblances_record(obj=obj)
     return obj
+
+
+def _delete_both(names: list[str]) -> None:
+    media_delete_private(names)
+    for name in names:
+        public_storage().delete(name)
 
 
 def _intake_fail(obj: TracedObject, reason: str) -> None:
@@ -199,13 +211,13 @@ def resemblance_notify(*, new_id: int, existing_id: int) -> int:
     )
     if row is None or row.new.case_id == row.existing.case_id:
         return 0
+    owners = row.existing.case.owners.filter(is_active=True)
+    if row.new.uploaded_by_id is not None:  # None: a partner's object (objects/partners.py)
+        owners = owners.exclude(pk=row.new.uploaded_by_id)
     recipients = sorted(
         {
             email
-            for email in row.existing.case.owners.filter(is_active=True)
-            .exclude(pk=row.new.uploaded_by_id)
-            .exclude(owned_cases=row.new.case_id)
-            .values_list("email", flat=True)
+            for email in owners.exclude(owned_cases=row.new.case_id).values_list("email", flat=True)
             if email
         }
     )

@@ -90,7 +90,15 @@ class LocalTexts:
 
 class TracedObjectQuerySet(models.QuerySet):
     def public(self) -> TracedObjectQuerySet:
-        return self.filter(state__in=PUBLIC_STATES)
+        return self.filter(state__in=PUBLIC_STATES).shown()
+
+    def shown(self) -> TracedObjectQuerySet:
+        """Ours, or an active partner's: a removed partner's objects go with it, since we
+        would no longer learn that one was identified or retired."""
+        return self.filter(Q(owner__isnull=True) | Q(owner__active=True))
+
+    def ours(self) -> TracedObjectQuerySet:
+        return self.filter(owner__isnull=True)
 
     def visible_to(self, user: Any) -> TracedObjectQuerySet:
         """Staff see every public or retired object, and unpublished ones of their own cases."""
@@ -136,8 +144,13 @@ class TracedObject(models.Model):
     # {"fr": {"title": "…", "questions": "…", …}, …}: written by objects.services only.
     translations = models.JSONField(_("translations"), default=dict, blank=True, editable=False)
 
+    # Null only for a partner's object, which nobody here uploaded (see `owner`).
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="uploaded_objects"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="uploaded_objects",
     )
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -168,6 +181,24 @@ class TracedObject(models.Model):
     thumbnail_height = models.PositiveIntegerField(null=True, editable=False)
     phash = models.CharField(max_length=16, blank=True, editable=False)
 
+    # A partner portal's object (objects/partners.py), null for ours. PROTECT: a partner is
+    # removed by deactivating it (network.services.partner_remove), never deleted, and its
+    # objects keep saying whose they are. Read only here: only its owner changes it.
+    owner = models.ForeignKey(
+        "network.Partner",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    owner_ref = models.CharField(max_length=40, blank=True, editable=False)  # the owner's code
+    # What the owner's feed said last: its status (applied once our intake has processed the
+    # image), its "updated" minute and its image's SHA-256 (to fetch an image only when new).
+    owner_state = models.CharField(max_length=20, blank=True, editable=False)
+    owner_updated = models.CharField(max_length=40, blank=True, editable=False)
+    owner_image_sha256 = models.CharField(max_length=64, blank=True, editable=False)
+
     objects = TracedObjectQuerySet.as_manager()
 
     class Meta:
@@ -186,19 +217,36 @@ class TracedObject(models.Model):
                 condition=Q(approved_by__isnull=True) | ~Q(approved_by=F("uploaded_by")),
                 name="object_approver_is_not_uploader",
             ),
+            # A partner's object was approved by its owner, under the owner's rules.
             models.CheckConstraint(
                 condition=~Q(state__in=PUBLIC_STATES)
-                | Q(approved_by__isnull=False, published_at__isnull=False),
+                | Q(approved_by__isnull=False, published_at__isnull=False)
+                | Q(owner__isnull=False, published_at__isnull=False),
                 name="object_public_only_when_approved",
             ),
             models.CheckConstraint(
-                condition=~Q(state=ObjectState.IDENTIFIED) | ~Q(outcome=""),
+                condition=~Q(state=ObjectState.IDENTIFIED)
+                | ~Q(outcome="")
+                | Q(owner__isnull=False),
                 name="object_identified_has_outcome",
+            ),
+            models.CheckConstraint(
+                condition=Q(owner__isnull=False) | Q(uploaded_by__isnull=False),
+                name="object_ours_has_uploader",
+            ),
+            models.UniqueConstraint(
+                fields=["owner", "owner_ref"],
+                condition=Q(owner__isnull=False),
+                name="object_owner_ref_unique",
             ),
         ]
 
     def __str__(self) -> str:
         return f"{self.code} {self.title}"
+
+    @property
+    def is_ours(self) -> bool:
+        return self.owner_id is None
 
     @property
     def is_public(self) -> bool:

@@ -32,6 +32,8 @@ _CARD_FIELDS = (
     "thumbnail_width",
     "thumbnail_height",
     "translations",
+    "owner__name",  # "Published by …" on a partner's object (joined, no second query)
+    "owner__origin",
 )
 
 # The columns the object page shows: never the case, the uploader or internal notes.
@@ -53,14 +55,24 @@ _PAGE_FIELDS = (
     "thumbnail_width",
     "thumbnail_height",
     "translations",
+    "owner_ref",
+    "owner__name",
+    "owner__origin",
 )
+
+# The gallery's owner filter: our own objects, or one partner's (its primary key).
+OWNER_OURS = "here"
 
 
 def objects_public_list(
-    *, category: str = "", region: str = "", hide_identified: bool = False
+    *, category: str = "", region: str = "", hide_identified: bool = False, owner: str = ""
 ) -> TracedObjectQuerySet:
     """Published and identified objects, newest first; an empty filter means "any"."""
     objects = TracedObject.objects.public()
+    if owner == OWNER_OURS:
+        objects = objects.ours()
+    elif owner:
+        objects = objects.filter(owner_id=owner)
     if category:
         objects = objects.filter(category=category)
     if region:
@@ -68,40 +80,47 @@ def objects_public_list(
     if hide_identified:
         objects = objects.exclude(state=ObjectState.IDENTIFIED)
     # pk breaks ties, so an object never shows on two pages or on none.
-    return objects.only(*_CARD_FIELDS).order_by("-published_at", "-pk")
+    return objects.select_related("owner").only(*_CARD_FIELDS).order_by("-published_at", "-pk")
 
 
 class PublicSummary(TypedDict):
     regions: list[str]  # the region hints public objects carry, for the region filter
+    owners: list[tuple[str, str]]  # (pk, name) of the partners whose objects are public here
     published: int  # every public object, identified ones included
     identified: int
 
 
 def objects_public_summary() -> PublicSummary:
-    """The gallery's region options and counters, in one query grouped by region hint (one
-    row per region, whatever the number of objects)."""
+    """The gallery's region and owner options and counters, in one query grouped by region
+    hint and owner (one row per pair, whatever the number of objects)."""
     rows = (
         TracedObject.objects.public()
-        .order_by("region_hint")
-        .values_list("region_hint")
+        .order_by("region_hint", "owner__name", "owner_id")
+        .values_list("region_hint", "owner_id", "owner__name")
         .annotate(
             published=Count("pk"),
             identified=Count("pk", filter=Q(state=ObjectState.IDENTIFIED)),
         )
     )
-    summary: PublicSummary = {"regions": [], "published": 0, "identified": 0}
-    for region, published, identified in rows:
-        if region:
+    summary: PublicSummary = {"regions": [], "owners": [], "published": 0, "identified": 0}
+    owners: dict[str, str] = {}
+    for region, owner_id, owner_name, published, identified in rows:
+        if region and region not in summary["regions"]:
             summary["regions"].append(region)
+        if owner_id is not None:
+            owners[str(owner_id)] = owner_name
         summary["published"] += published
         summary["identified"] += identified
+    summary["owners"] = sorted(owners.items(), key=lambda pair: (pair[1].lower(), pair[0]))
     return summary
 
 
 def object_public_get(*, code: str) -> TracedObject | None:
     """The public object with this code, or None (also for drafts, retired objects, …)."""
     try:
-        return TracedObject.objects.public().only(*_PAGE_FIELDS).get(code=code)
+        return (
+            TracedObject.objects.public().select_related("owner").only(*_PAGE_FIELDS).get(code=code)
+        )
     except TracedObject.DoesNotExist:
         return None
 
@@ -181,6 +200,7 @@ def objects_feed_list(*, limit: int = FEED_SIZE) -> list[TracedObject]:
     """
     return list(
         _ever_public()
+        .select_related("owner")
         .only(*_REACH_FIELDS)
         .annotate(feed_updated=Coalesce("retired_at", "identified_at", "published_at"))
         .order_by("-feed_updated", "-pk")[:limit]
@@ -191,7 +211,7 @@ def object_page_get(*, code: str) -> TracedObject | None:
     """The object with this code if it was ever public (retired ones too, so a link on a
     poster or another site keeps answering), or None; one query."""
     try:
-        return _ever_public().only(*_REACH_FIELDS).get(code=code)
+        return _ever_public().select_related("owner").only(*_REACH_FIELDS).get(code=code)
     except TracedObject.DoesNotExist:
         return None
 
@@ -199,4 +219,24 @@ def object_page_get(*, code: str) -> TracedObject | None:
 def _ever_public() -> TracedObjectQuerySet:
     return TracedObject.objects.filter(
         Q(state__in=PUBLIC_STATES) | Q(state=ObjectState.RETIRED, published_at__isnull=False)
+    ).shown()
+
+
+# --- The network ------------------------------------------------------------------------
+
+# Most recently changed objects the signed feed carries; a partner keeps what it saw before,
+# and never takes an object missing from the feed for a retired one (objects/partners.py).
+NETWORK_FEED_SIZE = 300
+
+
+def objects_network_feed_list(*, limit: int = NETWORK_FEED_SIZE) -> list[TracedObject]:
+    """Our own objects that were ever public, as objects_feed_list (one query): never a
+    partner's, which only its owner publishes."""
+    return list(
+        _ever_public()
+        .ours()
+        .select_related("owner")
+        .only(*_REACH_FIELDS)
+        .annotate(feed_updated=Coalesce("retired_at", "identified_at", "published_at"))
+        .order_by("-feed_updated", "-pk")[:limit]
     )

@@ -178,6 +178,12 @@ EDITABLE_STATES = (ObjectState.DRAFT, ObjectState.AWAITING_APPROVAL, ObjectState
 
 
 def _check_owns_case(*, obj: TracedObject, by: User, action: str) -> None:
+    # A partner's object changes only at its owner (objects/partners.py), superusers too.
+    if not obj.is_ours:
+        raise PermissionDenied(
+            _("%(code)s belongs to a partner portal: only its owner can change it.")
+            % {"code": obj.code}
+        )
     if not (by.is_superuser or obj.case.owners.filter(pk=by.pk).exists()):
         raise PermissionDenied(
             _("Only an investigator of this object's case can %(action)s it.") % {"action": action}

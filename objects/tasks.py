@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import OperationalError
 
-from objects import intake
+from objects import intake, partners
 from traceobject.celery import RetryingTask
 from traceobject.celery import app as celery_app
 
@@ -26,3 +26,9 @@ def requeue_stalled_intake() -> int:
     requeued = intake.intake_requeue_stalled()
     intake.intake_root_clear_orphans()
     return requeued
+
+
+@celery_app.task(base=RetryingTask, autoretry_for=(OperationalError,))
+def partners_poll() -> int:
+    """Beat job: poll the signed object feed of every partner whose turn it is."""
+    return partners.partners_poll_due()

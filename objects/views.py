@@ -25,6 +25,7 @@ from django.views.decorators.http import require_safe
 
 from objects.models import Category, LocalText, ObjectState, TracedObject
 from objects.selectors import (
+    OWNER_OURS,
     object_page_get,
     objects_public_list,
     objects_public_summary,
@@ -60,6 +61,7 @@ class GalleryFilters(TypedDict):
     category: str
     region: str
     hide_identified: bool
+    owner: str  # "" any, OWNER_OURS, or a partner's primary key
 
 
 def _select(name: str, label: str, options: list[tuple[str, str]], current: str) -> SafeString:
@@ -82,7 +84,9 @@ def _select(name: str, label: str, options: list[tuple[str, str]], current: str)
     )
 
 
-def gallery_filters(data: QueryDict, *, regions: list[str]) -> tuple[GalleryFilters, dict]:
+def gallery_filters(
+    data: QueryDict, *, regions: list[str], owners: list[tuple[str, str]] | None = None
+) -> tuple[GalleryFilters, dict]:
     """The gallery's GET filters, and the filter form's controls rendered by hand (a Django
     form with its widgets cost several times the rest of the page's filters).
 
@@ -91,6 +95,7 @@ def gallery_filters(data: QueryDict, *, regions: list[str]) -> tuple[GalleryFilt
     or "false" is off, anything else on.
     """
     category, region = data.get("category", ""), data.get("region", "")
+    owner, owners = data.get("owner", ""), owners or []
     hide = data.get("hide_identified")
     hide_identified = hide is not None and hide.lower() != "false" and bool(hide)
     categories = [("", str(_("All categories"))), *((v, str(t)) for v, t in Category.choices)]
@@ -98,6 +103,7 @@ def gallery_filters(data: QueryDict, *, regions: list[str]) -> tuple[GalleryFilt
         "category": category if category in Category.values else "",
         "region": region if region and region in regions else "",
         "hide_identified": hide_identified,
+        "owner": owner if owner in {OWNER_OURS, *(pk for pk, _name in owners)} else "",
     }
     controls = {
         "category": _select("category", str(_("Category")), categories, category),
@@ -110,6 +116,15 @@ def gallery_filters(data: QueryDict, *, regions: list[str]) -> tuple[GalleryFilt
             region,
         ),
         "hide_identified": hide_identified,
+        # Only once a partner's objects are shown: before, every object is ours.
+        "owner": _select(
+            "owner",
+            str(_("Published by")),
+            [("", str(_("All publishers"))), (OWNER_OURS, settings.PORTAL_NAME), *owners],
+            owner,
+        )
+        if owners
+        else "",
     }
     return filters, controls
 
@@ -133,6 +148,7 @@ class GalleryCard(TypedDict):
     alt: str
     alt_lang: str
     identified: bool
+    published_by: str  # a partner's name, "" for ours
 
 
 def gallery_cards(objects: Iterable[TracedObject]) -> list[GalleryCard]:
@@ -166,6 +182,7 @@ def gallery_cards(objects: Iterable[TracedObject]) -> list[GalleryCard]:
                 "alt": alt,
                 "alt_lang": other(alt),
                 "identified": obj.state == ObjectState.IDENTIFIED,
+                "published_by": obj.owner.name if obj.owner_id and obj.owner else "",
             }
         )
     return cards
@@ -174,7 +191,9 @@ def gallery_cards(objects: Iterable[TracedObject]) -> list[GalleryCard]:
 @public_page
 def gallery(request: HttpRequest) -> HttpResponse:
     summary = objects_public_summary()
-    filters, controls = gallery_filters(request.GET, regions=summary["regions"])
+    filters, controls = gallery_filters(
+        request.GET, regions=summary["regions"], owners=summary["owners"]
+    )
     filtered = any(filters.values())
     paginator = Paginator(objects_public_list(**filters), GALLERY_PAGE_SIZE)
     if not filtered:  # the unfiltered list is every public object: no COUNT query needed

@@ -234,6 +234,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tips.tasks.relays_send_due",
         "schedule": 60.0,  # a partner portal that was down gets what waited within a minute
     },
+    "objects-partners-poll": {
+        "task": "objects.tasks.partners_poll",
+        # Looks for the partners due: each is polled every NETWORK_POLL_SECONDS, or later
+        # after failures (objects/partners.py), so this runs more often than any poll.
+        "schedule": 60.0,
+    },
     "network-cleanup": {
         "task": "network.tasks.network_cleanup",
         "schedule": 600.0,  # seen nonces outlive the replay window by at most ten minutes

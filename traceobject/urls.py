@@ -25,6 +25,8 @@ urlpatterns = [
     path("", include("network.urls")),
     # oEmbed consumers ask one fixed address; the language is the pasted URL's.
     path("", include("objects.oembed_urls")),
+    # Partner portals poll it (docs/network.md): no language, like the other network URLs.
+    path("", include("objects.network_urls")),
     *i18n_patterns(
         path("", include("objects.urls")),
         path("", include("objects.reach_urls")),

@@ -56,7 +56,7 @@ class ObjectColumns:
 
     @admin.display(description=gettext_lazy("uploaded by"))
     def uploaded_by_name(self, obj: TracedObject) -> str:
-        return obj.uploaded_by.get_username()
+        return obj.uploaded_by.get_username() if obj.uploaded_by else ""
 
     @admin.display(description=gettext_lazy("translations"))
     def translations_summary(self, obj: TracedObject) -> str:
