@@ -20,8 +20,8 @@ from django.db import IntegrityError, transaction
 from django.forms import ValidationError
 from django.utils import timezone
 
-from objects.models import TracedObject
-from tips import relaying, services
+from objects.models import ObjectState, TracedObject
+from tips import services
 from tips.models import (
     CLOSED_STATUSES,
     PublicStatus,
@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 MAX_LINKS = 5
+TIPPABLE = (ObjectState.PUBLISHED, ObjectState.IDENTIFIED, ObjectState.RETIRED)
 
 
 class Unacceptable(Exception):
@@ -133,9 +134,15 @@ def tip_handle(opened: Opened) -> dict:
     if found := stored.values_list("pk", flat=True).first():
         return {"ref": str(found), "stored": True}  # sent again: its acknowledgement was lost
     code = payload.get("owner_ref")
-    obj = TracedObject.objects.filter(code=code).first() if isinstance(code, str) else None
-    if obj is None or relaying.object_owner(obj) is not None:
-        raise Unacceptable("unknown_object")  # not ours: never relayed on, never stored
+    # One of our objects that was public (a retired one too: the tipster wrote before it
+    # was retired); never a partner's object (not relayed on) nor a draft (not probed).
+    obj = (
+        TracedObject.objects.filter(owner__isnull=True, state__in=TIPPABLE, code=code).first()
+        if isinstance(code, str)
+        else None
+    )
+    if obj is None:
+        raise Unacceptable("unknown_object")
     body = _text(payload, "body", max_length=5000)
     if not body:
         raise Unacceptable("malformed")
@@ -270,10 +277,6 @@ HANDLERS = {
 
 
 def handlers_register() -> None:
-    from importlib.util import find_spec
-
-    if find_spec("network.inbox") is None:  # TODO(n-relay): until n-core's inbox is merged
-        return
     from network.inbox import handler_register
 
     for kind, handler in HANDLERS.items():

@@ -55,6 +55,9 @@ SEND_BATCH = 200  # messages one run sends to one partner before it lets the nex
 BACKOFF_MINUTES = (1, 2, 4, 8, 15)  # then every 15 minutes, for as long as the owner is down
 # HTTP answers that mean "later", not "never": the owner is busy, slow or limiting us.
 TRANSIENT_STATUSES = {408, 425, 429}
+# Refusals an administrator's fix ends (the owner adds us as a partner, accepts our new key,
+# or the clocks agree again): the message waits for it rather than being lost.
+TRANSIENT_REASONS = {"unknown_sender", "bad_signature", "stale", "undecryptable", "replayed"}
 _REASON = re.compile(r"[a-z0-9_-]{1,40}")
 # pg_advisory_lock's first key: one sender per partner at a time (the second is its id).
 LOCK_CLASS = 210021
@@ -62,13 +65,14 @@ LOCK_CLASS = 210021
 
 def object_owner(obj: TracedObject | None) -> Partner | None:
     """The partner portal that owns `obj`; None for our own objects (and for none)."""
-    owner = getattr(obj, "owner", None)
-    return owner if isinstance(owner, Partner) else None
+    if obj is None or obj.owner_id is None:  # ours: no query for the owner
+        return None
+    return obj.owner
 
 
 def object_owner_ref(obj: TracedObject) -> str:
     """The object's reference at its owner (its code there)."""
-    return str(getattr(obj, "owner_ref", "") or obj.code)
+    return obj.owner_ref
 
 
 def message_id_new() -> str:
@@ -197,8 +201,10 @@ def exchange(*, partner: Partner, kind: str, payload: dict, message_id: str) -> 
             partner=partner, kind=kind, payload=payload, message_id=message_id
         )
         status, body = client.post(partner=partner, url=partner.inbox_url, body=raw)
-    except envelope.Refused as refused:  # our own rules (origin, address, size): try later
-        return Answer(error=f"not sent: {refused.reason}")
+    except envelope.Refused as refused:
+        if refused.reason == "oversized":  # ours: never smaller on a retry
+            return Answer(refused="oversized")
+        return Answer(error=f"not sent: {refused.reason}")  # the address, say: try later
     except OSError as exc:  # down, unreachable, timed out
         return Answer(error=f"not sent: {type(exc).__name__}")
     if status == 200:
@@ -207,9 +213,10 @@ def exchange(*, partner: Partner, kind: str, payload: dict, message_id: str) -> 
         except envelope.Refused as refused:
             return Answer(error=f"acknowledgement not valid: {refused.reason}")
         return answer_read(acked)
-    if status >= 500 or status in TRANSIENT_STATUSES:
-        return Answer(error=f"HTTP {status}")
-    return Answer(refused=refusal_reason(body) or f"http_{status}")
+    reason = refusal_reason(body)
+    if status >= 500 or status in TRANSIENT_STATUSES or reason in TRANSIENT_REASONS:
+        return Answer(error=f"HTTP {status} {reason}".strip())
+    return Answer(refused=reason or f"http_{status}")
 
 
 def answer_read(acked: dict) -> Answer:

@@ -60,6 +60,7 @@ def pair(db, monkeypatch, case, investigator, second_investigator) -> Pair:
     from nacl.public import PrivateKey, SealedBox
 
     from network.models import Partner
+    from objects.models import TracedObject
     from tests.factories import bare_published_object
     from tests.tips.network_pair import FakeNetwork
     from tips import inbound, relaying
@@ -81,13 +82,8 @@ def pair(db, monkeypatch, case, investigator, second_investigator) -> Pair:
     )
     ours = bare_published_object(case, investigator, second_investigator)
     mirror = bare_published_object(case, investigator, second_investigator)
-    # Until TracedObject.owner (n-objects) is here, B's copy is told apart by its id.
-    monkeypatch.setattr(
-        relaying,
-        "object_owner",
-        lambda obj: a_at_b if obj is not None and obj.pk == mirror.pk else None,
-    )
-    monkeypatch.setattr(relaying, "object_owner_ref", lambda obj: ours.code)
+    TracedObject.objects.filter(pk=mirror.pk).update(owner=a_at_b, owner_ref=ours.code)
+    mirror.refresh_from_db()
     monkeypatch.setattr(relaying, "_network_on", lambda: True)
     net = FakeNetwork(a_at_b=a_at_b, b_at_a=b_at_a)
     monkeypatch.setattr(relaying, "exchange", net.exchange)
