@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from django.core.validators import URLValidator
@@ -220,7 +221,7 @@ def status_handle(opened: Opened) -> dict:
     Messages from one partner arrive in order, so the last one sent is the one kept."""
     tip = _relayed(opened)
     try:
-        status = PublicStatus(opened.payload.get("status"))
+        status = PublicStatus(str(opened.payload.get("status")))
     except ValueError:
         raise Unacceptable("malformed") from None
     tip_status_from_owner(tip=tip, public_status=status)
@@ -268,11 +269,11 @@ def tip_status_from_owner(*, tip: Tip, public_status: PublicStatus) -> bool:
     )
 
 
-HANDLERS = {
-    RelayKind.TIP: tip_handle,
-    RelayKind.ANSWER: answer_handle,
-    RelayKind.STATUS: status_handle,
-    RelayKind.QUESTION: question_handle,
+HANDLERS: dict[str, Callable[[Opened], dict]] = {
+    RelayKind.TIP.value: tip_handle,
+    RelayKind.ANSWER.value: answer_handle,
+    RelayKind.STATUS.value: status_handle,
+    RelayKind.QUESTION.value: question_handle,
 }
 
 
@@ -280,4 +281,4 @@ def handlers_register() -> None:
     from network.inbox import handler_register
 
     for kind, handler in HANDLERS.items():
-        handler_register(str(kind), handler)
+        handler_register(kind, handler)

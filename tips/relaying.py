@@ -144,16 +144,18 @@ def follow_up_forward(*, follow_up: TipFollowUp) -> TipRelay | None:
 def question_flow_back(*, message: TipMessage) -> TipRelay | None:
     """An analyst asked the tipster of a tip a partner relayed: the question goes back."""
     tip = message.tip
-    if tip.source_partner_id is None:
+    partner = tip.source_partner if tip.source_partner_id is not None else None
+    if partner is None:
         return None
     payload = {"tip": tip.source_message_id, "body": message.body}
-    return _put(partner=tip.source_partner, tip=tip, kind=RelayKind.QUESTION, payload=payload)
+    return _put(partner=partner, tip=tip, kind=RelayKind.QUESTION, payload=payload)
 
 
 def status_flow_back(*, tip: Tip) -> TipRelay | None:
     """The tip's status changed: if a partner relayed it and the status its tipster sees
     is not the one last sent back ("received" at first), send the new one back."""
-    if tip.source_partner_id is None:
+    partner = tip.source_partner if tip.source_partner_id is not None else None
+    if partner is None:
         return None
     public = str(PUBLIC_STATUS[TipStatus(tip.status)])
     last = (
@@ -165,7 +167,7 @@ def status_flow_back(*, tip: Tip) -> TipRelay | None:
     if (last or {}).get("status", PublicStatus.RECEIVED) == public:
         return None
     payload = {"tip": tip.source_message_id, "status": public}
-    return _put(partner=tip.source_partner, tip=tip, kind=RelayKind.STATUS, payload=payload)
+    return _put(partner=partner, tip=tip, kind=RelayKind.STATUS, payload=payload)
 
 
 def statuses_flow_back(tip_ids: Iterable[int]) -> int:
