@@ -24,7 +24,7 @@ ROLE_GROUPS = {
 }
 
 # Apps whose every model an administrator may view.
-ADMINISTRATOR_VIEWS_APPS = ("audit", "outbox", "objects", "tips", "moderation")
+ADMINISTRATOR_VIEWS_APPS = ("audit", "outbox", "network", "objects", "tips", "moderation")
 
 # group -> {app_label: {model: [actions or full codenames]}}
 GROUP_PERMISSIONS = {
@@ -49,6 +49,8 @@ GROUP_PERMISSIONS = {
         "auth": {"user": ["add", "change", "view"], "group": ["add", "change", "view"]},
         "audit": {"auditentry": ["view", "export"], "failedtask": ["view"]},
         "moderation": {"staffpreference": ["view", "change"]},
+        # Partner portals: added by fingerprint, removed by an action (network/admin.py).
+        "network": {"partner": ["add", "change", "view"]},
         # The logins django-axes locks out (the home page counts them).
         "axes": {"accessattempt": ["view"]},
     },

@@ -53,7 +53,7 @@ def _address(host: str, port: int) -> str:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except OSError:
         raise Refused("http_error", "name not resolved") from None
-    addresses = [info[4][0] for info in infos]
+    addresses = [str(info[4][0]) for info in infos]
     if not settings.NETWORK_ALLOW_PRIVATE:
         for address in addresses:
             ip = ipaddress.ip_address(address.split("%")[0])

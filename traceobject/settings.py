@@ -244,6 +244,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "network.tasks.network_cleanup",
         "schedule": 600.0,  # seen nonces outlive the replay window by at most ten minutes
     },
+    "network-partners-refresh": {
+        "task": "network.tasks.partners_refresh",
+        "schedule": crontab(hour=4, minute=41),  # daily: partners' key rotations followed
+    },
     "tips-apply-retention": {
         "task": "tips.tasks.apply_retention",
         "schedule": crontab(hour=3, minute=17),  # daily, off the hour

@@ -66,7 +66,9 @@ def test_an_administrator_manages_staff_reads_the_audit_log_and_views_everything
         "audit.export_auditentry",
         "moderation.change_staffpreference",
         "axes.view_accessattempt",
-    } | every_view_permission("audit", "outbox", "objects", "tips", "moderation")
+        "network.add_partner",
+        "network.change_partner",
+    } | every_view_permission("audit", "outbox", "network", "objects", "tips", "moderation")
 
 
 def test_an_investigator_has_the_objects_permissions_and_an_inbox():
