@@ -274,6 +274,8 @@ MAX_BACKOFF_SECONDS = 3600
 # A poll holds its partner this long (next_poll_at moved ahead), so two workers running
 # the beat job at once do not poll the same partner twice.
 POLL_LEASE_SECONDS = 600
+
+
 def feed_max_bytes() -> int:
     """The signed feed may be larger than a message (every object in every language): the
     cap network.envelope.document_verify applies to a document."""

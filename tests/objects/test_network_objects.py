@@ -24,6 +24,7 @@ from PIL import Image
 from network.envelope import document_sign, document_verify
 from network.keys import signing_public_keys
 from network.models import Partner
+from network.services import partner_remove
 from objects.intake import object_intake
 from objects.media import private_storage, public_storage
 from objects.models import ObjectState, Outcome, TracedObject
@@ -246,6 +247,18 @@ def test_an_image_off_the_partners_origin_is_never_fetched(partner):
     assert result.refused and not TracedObject.objects.filter(owner=partner).exists()
 
 
+def test_a_partner_image_redirected_off_its_origin_is_refused(partner, portal):
+    images = with_image(portal)
+    portal["files"]["/media/objects/moved.jpg"] = (
+        302,
+        {"Location": "http://127.0.0.1:9/objects/train.jpg"},
+        b"",
+    )
+    images[0]["url"] = portal["origin"] + "/media/objects/moved.jpg"
+    result = partner_objects_import(partner=partner, payload={"objects": [item(images=images)]})
+    assert result.refused and not TracedObject.objects.filter(owner=partner).exists()
+
+
 def test_an_import_updates_identifies_and_retires(partner, portal):
     images = with_image(portal)
     [obj] = imported(partner, item(images=images))
@@ -288,7 +301,7 @@ def test_long_texts_are_cut_to_our_field_limits(partner):
 
 def test_a_removed_partners_objects_are_not_updated_and_no_longer_shown(client, partner):
     [obj] = imported(partner, item())
-    Partner.objects.filter(pk=partner.pk).update(active=False, removed_at=timezone.now())
+    partner_remove(partner=partner)
     with pytest.raises(PartnerRemoved):
         partner_objects_import(
             partner=partner, payload={"objects": [item(status="retired", updated="x")]}
@@ -411,3 +424,25 @@ def test_markup_in_a_partners_title_is_escaped_on_the_gallery_and_object_page(cl
         html = client.get(url).content.decode()
         assert "<script>alert(1)" not in html and "<b>bold" not in html
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_the_well_known_document_points_partners_at_our_signed_feed(client, settings):
+    settings.SITE_URL = "http://testserver"
+    ourselves = Partner.objects.create(
+        name="us", origin="http://testserver", signing_keys=signing_public_keys()
+    )
+    well_known = document_verify(
+        partner=ourselves,
+        raw=client.get("/.well-known/traceobject.json").content,
+        kind="well-known",
+    )
+    feed = client.get(well_known["feed"].removeprefix("http://testserver"))
+    assert document_verify(partner=ourselves, raw=feed.content, kind="objects") == {"objects": []}
+
+
+def test_beat_polls_the_partners_through_the_objects_task(settings):
+    from objects import tasks
+
+    entry = settings.CELERY_BEAT_SCHEDULE["objects-partners-poll"]
+    assert entry["task"] == tasks.partners_poll.name
+    assert entry["schedule"] <= settings.NETWORK_POLL_SECONDS
