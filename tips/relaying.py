@@ -135,7 +135,7 @@ def tip_relayed_out(tip: Tip) -> TipRelay | None:
 def follow_up_forward(*, follow_up: TipFollowUp) -> TipRelay | None:
     """The tipster added to a tip we relayed: the addition goes to the owner too."""
     relayed = tip_relayed_out(follow_up.tip)
-    if relayed is None:
+    if relayed is None or relayed.state == RelayState.REFUSED:  # the owner never took it
         return None
     payload = {"tip": relayed.message_id, "body": follow_up.body}
     return _put(partner=relayed.partner, tip=follow_up.tip, kind=RelayKind.ANSWER, payload=payload)

@@ -15,7 +15,7 @@ from tests.conftest import staff_login
 from tests.tips.conftest import tip_data
 from tips import crypto, relaying
 from tips.models import RelayKind, RelayState, Tip, TipRelay
-from tips.services import TipContent, tip_receive
+from tips.services import TipContent, tip_add_follow_up, tip_receive
 from traceobject.clock import minute_now
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("require_postgres")]
@@ -170,6 +170,8 @@ def test_a_refused_tip_shows_its_reason_to_the_administrator_and_holds_up_nothin
     relay = TipRelay.objects.get(tip=refused)
     assert (relay.state, relay.refused_reason, relay.payload) == ("refused", "unknown_object", {})
     assert TipRelay.objects.get(tip=delivered).state == RelayState.DELIVERED
+    tip_add_follow_up(tip=refused, body="It was the blue one.")  # nothing to add it to there
+    assert not TipRelay.objects.filter(tip=refused, kind=RelayKind.ANSWER).exists()
     page = (
         staff_login(client, superuser)
         .get("/backoffice/tips/tiprelay/?state=refused")
