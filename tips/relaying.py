@@ -123,8 +123,10 @@ def tip_relay_new(*, tip: Tip, partner: Partner, contact: str = "") -> TipRelay:
 
 
 def without_relayed_out(tips: QuerySet[Tip]) -> QuerySet[Tip]:
-    """Leave out the tips we relayed to the owner of their object: the owner reads them."""
-    return tips.exclude(Exists(TipRelay.objects.filter(tip=OuterRef("pk"), kind=RelayKind.TIP)))
+    """Leave out the tips we relayed to the owner of their object: the owner reads them.
+    One the owner refused comes back to our analysts (its text is still here)."""
+    relayed = TipRelay.objects.filter(tip=OuterRef("pk"), kind=RelayKind.TIP)
+    return tips.exclude(Exists(relayed.exclude(state=RelayState.REFUSED)))
 
 
 def tip_relayed_out(tip: Tip) -> TipRelay | None:

@@ -13,7 +13,7 @@ from django.db import connections
 from outbox.models import OutboxMessage
 from tests.conftest import staff_login
 from tests.tips.conftest import tip_data
-from tips import crypto, relaying
+from tips import crypto, relaying, triage
 from tips.models import RelayKind, RelayState, Tip, TipRelay
 from tips.services import TipContent, tip_add_follow_up, tip_receive
 from traceobject.clock import minute_now
@@ -160,7 +160,7 @@ def test_a_lost_acknowledgement_is_retried_and_the_tip_stored_once(pair):
 
 
 def test_a_refused_tip_shows_its_reason_to_the_administrator_and_holds_up_nothing(
-    pair, monkeypatch, client, superuser
+    pair, monkeypatch, client, superuser, analyst
 ):
     monkeypatch.setattr(relaying, "object_owner_ref", lambda obj: "TAO-1999-9999")
     refused = sent_on_b(pair)
@@ -170,6 +170,7 @@ def test_a_refused_tip_shows_its_reason_to_the_administrator_and_holds_up_nothin
     relay = TipRelay.objects.get(tip=refused)
     assert (relay.state, relay.refused_reason, relay.payload) == ("refused", "unknown_object", {})
     assert TipRelay.objects.get(tip=delivered).state == RelayState.DELIVERED
+    assert triage.tip_take_next(by=analyst) == refused  # back to our analysts, not lost
     tip_add_follow_up(tip=refused, body="It was the blue one.")  # nothing to add it to there
     assert not TipRelay.objects.filter(tip=refused, kind=RelayKind.ANSWER).exists()
     page = (
