@@ -19,7 +19,13 @@ from django.urls import URLPattern, path
 from django.utils.translation import gettext_lazy
 
 from audit.history import AuditHistory
-from tips import actions, columns, reading, triage
+from tips import (
+    actions,
+    columns,
+    reading,
+    relay_admin,  # noqa: F401  (registers the admin of relays to partners)
+    triage,
+)
 from tips.changelist import QueueChangeList
 from tips.filters import (
     AgeFilter,
@@ -78,7 +84,8 @@ class TipMessageInline(ReadOnlyTipInline):
 
     @admin.display(description=gettext_lazy("asked by"))
     def author_name(self, message: TipMessage) -> str:
-        return message.author.get_username()
+        # No author here: an analyst of the partner portal that owns the object asked it.
+        return message.author.get_username() if message.author else "—"
 
 
 def _is_changelist(request: HttpRequest) -> bool:

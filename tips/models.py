@@ -13,7 +13,9 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from network.models import Partner
 from objects.models import TracedObject
+from tips.relay_models import RelayKind, RelayState, TipRelay  # noqa: F401 (kept in their own module)
 from traceobject.fields import MinuteDateTimeField
 
 GROUP_SIZE_CAP = 100  # Tip.group_size counts a group's tips up to this many
@@ -145,6 +147,17 @@ class Tip(models.Model):
     # (`manage.py import_tips`: "hotline", "mail", a partner agency) and its own reference.
     source = models.CharField(_("source"), max_length=40, default="web")
     ref = models.CharField(_("reference in its source"), max_length=100, blank=True)
+    # A tip relayed to us by a partner portal (tips/inbound.py): the portal, and the id of
+    # its message, which a retry repeats (an acknowledgement lost): stored once.
+    source_partner = models.ForeignKey(
+        Partner,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("relayed by"),
+    )
+    source_message_id = models.CharField(max_length=32, blank=True, editable=False)
     # Intelligence (tips/grouping.py): the near-duplicate group, and whether an analyst put
     # the tip there by hand (then no automatic grouping ever moves it).
     group = models.ForeignKey(
@@ -190,6 +203,12 @@ class Tip(models.Model):
             # Importing the same tip of a channel twice must not create a second one.
             models.UniqueConstraint(
                 fields=["source", "ref"], condition=~Q(ref=""), name="tip_unique_source_ref"
+            ),
+            # A partner's message relayed twice (its acknowledgement lost) is one tip.
+            models.UniqueConstraint(
+                fields=["source_partner", "source_message_id"],
+                condition=Q(source_partner__isnull=False),
+                name="tip_unique_source_message",
             ),
             models.CheckConstraint(
                 condition=Q(kind="object", traced_object__isnull=False)
@@ -274,9 +293,19 @@ class TipFollowUp(models.Model):
     tip = models.ForeignKey(Tip, on_delete=models.CASCADE, related_name="follow_ups")
     body = models.TextField(max_length=5000)
     received_at = MinuteDateTimeField()
+    # An answer the tipster gave on the partner portal that relayed the tip: its message id,
+    # so that a retried message adds it once.
+    source_message_id = models.CharField(max_length=32, blank=True, editable=False)
 
     class Meta:
         ordering = ["received_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tip", "source_message_id"],
+                condition=~Q(source_message_id=""),
+                name="tipfollowup_unique_source_message",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Follow-up to tip #{self.tip_id}"
@@ -287,11 +316,23 @@ class TipMessage(models.Model):
 
     tip = models.ForeignKey(Tip, on_delete=models.CASCADE, related_name="messages")
     body = models.TextField(max_length=2000)
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    # None for a question an analyst of the owner portal asked about a tip we relayed.
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True
+    )
     created_at = MinuteDateTimeField(auto_now_add=True)
+    # That question's message id: a retried message adds it once.
+    source_message_id = models.CharField(max_length=32, blank=True, editable=False)
 
     class Meta:
         ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tip", "source_message_id"],
+                condition=~Q(source_message_id=""),
+                name="tipmessage_unique_source_message",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Message on tip #{self.tip_id}"

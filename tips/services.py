@@ -15,9 +15,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from network.models import Partner
 from objects.models import TracedObject
 from outbox.services import outbox_put
-from tips import alerts, grouping, triage
+from tips import alerts, grouping, relaying, triage
 from tips.crypto import contact_encrypt, receipt_hash, receipt_new, submission_hash
 from tips.models import CLOSED_STATUSES, Tip, TipFollowUp, TipKind, TipStatus
 from tips.urgent import urgent_waiting_forget
@@ -56,6 +57,8 @@ def tip_receive(
     urgent: bool = False,
     held_by_breaker: bool = False,
     submission: str = "",
+    source_partner: Partner | None = None,
+    source_message_id: str = "",
 ) -> ReceivedTip:
     """Store a tip (or, without an object, a report) and its outbox work in one transaction.
 
@@ -63,10 +66,19 @@ def tip_receive(
     would have refused any other tip; analysts see it marked (likely part of a flood).
     `submission` is the form's one-time token: sent again, it raises TipAlreadyReceived
     instead of storing a second tip (the database's unique index decides, even in a race).
+
+    A tip on a partner's object is stored here all the same (the visitor gets their receipt
+    at once) and relayed to the owner in the same transaction (tips/relaying.py): it is
+    not grouped here, and its contact details are sealed to the owner, never kept readable.
+    `source_partner` and its `source_message_id`: a tip a partner relayed to us (its
+    tipster holds the partner's receipt, not one of ours); the message stored a second
+    time raises IntegrityError, which tips/inbound.py reads as "stored already".
     """
     submission_key = submission_hash(submission) if submission else None
+    owner = relaying.object_owner(traced_object)
     for _attempt in range(3):  # a receipt collision is astronomically rare; never fail on it
-        receipt = receipt_new()
+        receipt = "" if source_partner else receipt_new()
+        contact = content.contact if content.contact and owner is None else ""
         try:
             with transaction.atomic():
                 tip = Tip.objects.create(
@@ -77,22 +89,30 @@ def tip_receive(
                     where=content.where,
                     occurred=content.occurred,
                     links=content.links,
-                    contact_encrypted=contact_encrypt(content.contact) if content.contact else "",
+                    contact_encrypted=contact_encrypt(contact) if contact else "",
                     language=language[:10],
                     urgent=urgent,
                     held_by_breaker=held_by_breaker,
                     received_at=minute_now(),
-                    receipt_hash=receipt_hash(receipt),
+                    receipt_hash=receipt_hash(receipt) if receipt else None,
                     submission_hash=submission_key,
+                    source="partner" if source_partner else "web",
+                    source_partner=source_partner,
+                    source_message_id=source_message_id,
                 )
                 if urgent:
                     outbox_put(task="tips.tasks.alert_urgent_report", kwargs={"tip_id": tip.pk})
                     urgent_waiting_forget()  # the back office's banner shows it at once
-                if traced_object:
+                if owner is not None:
+                    # The owner groups it with its own tips; here it waits for their news.
+                    relaying.tip_relay_new(tip=tip, partner=owner, contact=content.contact)
+                elif traced_object:
                     # Grouping and claims, in the worker once this tip is committed.
                     outbox_put(task="tips.tasks.analyse_tip", kwargs={"tip_id": tip.pk})
             return ReceivedTip(tip=tip, receipt=receipt)
         except IntegrityError:
+            if source_partner:
+                raise
             if submission_key and Tip.objects.filter(submission_hash=submission_key).exists():
                 raise TipAlreadyReceived from None
             if Tip.objects.filter(receipt_hash=receipt_hash(receipt)).exists():
@@ -147,10 +167,16 @@ def tip_by_receipt(receipt: str) -> Tip | None:
     )
 
 
-def tip_add_follow_up(*, tip: Tip, body: str) -> TipFollowUp:
+def tip_add_follow_up(*, tip: Tip, body: str, source_message_id: str = "") -> TipFollowUp:
+    """The tipster added to their tip (or answered a question). On a tip we relayed, the
+    addition goes on to the owner; `source_message_id`: an addition a partner relayed to
+    us (stored a second time, it raises IntegrityError: tips/inbound.py reads it)."""
     with transaction.atomic():
-        follow_up = TipFollowUp.objects.create(tip=tip, body=body, received_at=minute_now())
+        follow_up = TipFollowUp.objects.create(
+            tip=tip, body=body, received_at=minute_now(), source_message_id=source_message_id
+        )
         triage.tip_resume_after_follow_up(tip=tip)
+        relaying.follow_up_forward(follow_up=follow_up)
     return follow_up
 
 

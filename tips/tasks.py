@@ -8,7 +8,7 @@ from celery import Task
 from django.conf import settings
 from django.db import OperationalError
 
-from tips import alerts, grouping, recovery, services
+from tips import alerts, grouping, recovery, relaying, services
 from traceobject.celery import RetryingTask
 from traceobject.celery import app as celery_app
 
@@ -45,3 +45,16 @@ def analyse_tip(tip_id: int) -> int | None:
 def requeue_lost_work() -> dict:
     """Every five minutes: group the tips and alert the reports whose work was lost."""
     return asdict(recovery.tips_lost_work_requeue())
+
+
+@celery_app.task(base=RetryingTask, autoretry_for=(OperationalError,))
+def relay_send(partner_id: int) -> int:
+    """Send a partner portal's waiting messages about tips, in order (tips/relaying.py).
+    A partner that does not answer is not a failure: its messages wait, with backoff."""
+    return relaying.relays_send(partner_id=partner_id)
+
+
+@celery_app.task(base=RetryingTask, autoretry_for=(OperationalError,))
+def relays_send_due() -> int:
+    """Every minute: the messages whose next attempt has come (the owner was down)."""
+    return relaying.relays_send_due()

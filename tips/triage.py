@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from audit.services import log_action
 from objects.models import TracedObject
-from tips import grouping, permissions, strength
+from tips import grouping, permissions, relaying, strength
 from tips.crypto import contact_decrypt
 from tips.models import (
     CLOSED_STATUSES,
@@ -40,8 +40,7 @@ from tips.urgent import urgent_waiting_forget
 
 S = TipStatus
 OPEN_STATUSES = (S.NEW, S.IN_REVIEW, S.NEEDS_INFO)
-# A question moves these to "needs information"; a tip already forwarded or marked a
-# duplicate keeps its status (the question is still shown to the tipster).
+# A question moves these to "needs information" (a forwarded or duplicate tip keeps its own).
 ASKABLE_STATUSES = (S.NEW, S.IN_REVIEW)
 IN_REVIEW_FROM = (S.NEW, S.NEEDS_INFO)
 DUPLICABLE_FROM = (*OPEN_STATUSES, S.DUPLICATE)  # a duplicate may move to another group
@@ -71,11 +70,12 @@ def _first_triaged(now: datetime) -> Coalesce:
 
 
 def _group_started(tip: Tip) -> None:
-    """The tip was taken, assigned or left "new" (its fields just reloaded): its group is
-    being read (tips/grouping.py). No query once the group is marked."""
+    """The tip was taken, assigned or left "new" (fields just reloaded): its group is being
+    read (no query once marked), and a partner that relayed it hears of its new status."""
     if tip.group_id is not None and not tip.group_read:
         grouping.group_read_mark(tip.group_id)
         tip.group_read = True
+    relaying.status_flow_back(tip=tip)
 
 
 def _transition(
@@ -163,7 +163,7 @@ def _next_candidate_pk(*, wait: bool = False) -> int | None:
     # A flood waits for one decision. without_floods is a subquery, not a join: PostgreSQL
     # cannot lock rows on the nullable side of an outer join.
     candidates = without_floods(Tip.objects.filter(status=S.NEW, assigned_to__isnull=True))
-    candidates = candidates.order_by(*NEXT_ORDER)
+    candidates = relaying.without_relayed_out(candidates).order_by(*NEXT_ORDER)  # owner's
     if connection.features.has_select_for_update_skip_locked:
         # PostgreSQL: a row another analyst is taking right now is skipped, not waited for
         # (unless `wait`: every candidate was held, by takes that mark their groups).
@@ -258,7 +258,8 @@ def tip_ask(*, tip: Tip, by: User, body: str) -> TipMessage:
             status=S.NEEDS_INFO, first_triaged_at=_first_triaged(timezone.now())
         )
         tip.refresh_from_db(fields=TRIAGE_FIELDS)
-        _group_started(tip)
+        _group_started(tip)  # the status, then the question, to a partner that relayed it
+        relaying.question_flow_back(message=message)
         log_action(
             "tip.asked",
             user=by,
@@ -488,6 +489,7 @@ def tip_flood_reject(*, group: TipGroup, by: User) -> int:
         )
         grouping.group_read_mark(group.pk)
         strength.groups_strength_refresh([group.pk])  # a released flood stops counting
+        relaying.statuses_flow_back(tip_ids)
         group.refresh_from_db(fields=["flood"])
         log_action(
             "tip.flood_rejected",

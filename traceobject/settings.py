@@ -230,6 +230,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tips.tasks.requeue_lost_work",
         "schedule": 300.0,  # seconds; work lost with the broker is found within REQUEUE_AFTER
     },
+    "tips-relays-send-due": {
+        "task": "tips.tasks.relays_send_due",
+        "schedule": 60.0,  # a partner portal that was down gets what waited within a minute
+    },
     "objects-partners-poll": {
         "task": "objects.tasks.partners_poll",
         # Looks for the partners due: each is polled every NETWORK_POLL_SECONDS, or later
