@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("network", "0001_initial"),
         ("objects", "0006_object_display_sha256"),
-        ("tips", "0018_tipclaim_tally"),
+        ("tips", "0020_tipclaim_object_tally"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
