@@ -191,13 +191,22 @@ class TracedObject(models.Model):
         blank=True,
         editable=False,
         related_name="+",
+        db_index=False,  # object_owner_ref_unique leads with it
     )
-    owner_ref = models.CharField(max_length=40, blank=True, editable=False)  # the owner's code
+    owner_ref = models.CharField(
+        max_length=40, blank=True, editable=False, default="", db_default=""
+    )  # the owner's code
     # What the owner's feed said last: its status (applied once our intake has processed the
     # image), its "updated" minute and its image's SHA-256 (to fetch an image only when new).
-    owner_state = models.CharField(max_length=20, blank=True, editable=False)
-    owner_updated = models.CharField(max_length=40, blank=True, editable=False)
-    owner_image_sha256 = models.CharField(max_length=64, blank=True, editable=False)
+    owner_state = models.CharField(
+        max_length=20, blank=True, editable=False, default="", db_default=""
+    )
+    owner_updated = models.CharField(
+        max_length=40, blank=True, editable=False, default="", db_default=""
+    )
+    owner_image_sha256 = models.CharField(
+        max_length=64, blank=True, editable=False, default="", db_default=""
+    )
 
     objects = TracedObjectQuerySet.as_manager()
 

@@ -1,4 +1,4 @@
-"""What a partner portal's messages about tips do here (docs/network-tips.md); registered
+"""What a partner portal's messages about tips do here (docs/network.md, "Tips"); registered
 with network.inbox by tips.apps. network has opened each message (signature, sender, time
 window, nonce, rate) before a handler sees it: a handler checks the payload, as a form
 checks a visitor's input, and answers a dict that network signs as the acknowledgement.

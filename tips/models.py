@@ -156,8 +156,11 @@ class Tip(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("relayed by"),
+        db_index=False,  # tip_unique_source_message leads with it
     )
-    source_message_id = models.CharField(max_length=32, blank=True, editable=False)
+    source_message_id = models.CharField(
+        max_length=32, blank=True, editable=False, default="", db_default=""
+    )
     # Intelligence (tips/grouping.py): the near-duplicate group, and whether an analyst put
     # the tip there by hand (then no automatic grouping ever moves it).
     group = models.ForeignKey(
@@ -295,7 +298,9 @@ class TipFollowUp(models.Model):
     received_at = MinuteDateTimeField()
     # An answer the tipster gave on the partner portal that relayed the tip: its message id,
     # so that a retried message adds it once.
-    source_message_id = models.CharField(max_length=32, blank=True, editable=False)
+    source_message_id = models.CharField(
+        max_length=32, blank=True, editable=False, default="", db_default=""
+    )
 
     class Meta:
         ordering = ["received_at", "id"]
@@ -322,7 +327,9 @@ class TipMessage(models.Model):
     )
     created_at = MinuteDateTimeField(auto_now_add=True)
     # That question's message id: a retried message adds it once.
-    source_message_id = models.CharField(max_length=32, blank=True, editable=False)
+    source_message_id = models.CharField(
+        max_length=32, blank=True, editable=False, default="", db_default=""
+    )
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -1,4 +1,4 @@
-"""Tips between partner portals (issue #21, docs/network-tips.md): the messages we owe a
+"""Tips between partner portals (issue #21, docs/network.md, "Tips"): the messages we owe a
 partner about a tip, kept in TipRelay rows and delivered in order, once.
 
 Outbound, on the portal that relays: a tip on a partner's object ("tip") and the tipster's

@@ -280,6 +280,15 @@ MATRIX = [
     Row("forward-export-object", "GET", lambda w: admin_url(
         "moderation_forward_export", query=f"?object={w.published.pk}")(w),
         (LOGIN, 200, 403, 200, 403, 200)),
+    # --- Partner portals (docs/network.md)
+    Row("partners", "GET", admin_url("network_partner_changelist"),
+        (LOGIN, 403, 403, 403, 200, 200)),
+    Row("partner-add", "GET", admin_url("network_partner_add"),
+        (LOGIN, 403, 403, 403, 200, 200)),
+    Row("refusals", "GET", admin_url("network_refusal_changelist"),
+        (LOGIN, 403, 403, 403, 200, 200)),
+    Row("tip-relays", "GET", admin_url("tips_tiprelay_changelist"),
+        (LOGIN, 403, 403, 403, 200, 200)),
     # --- Audit, operations, staff
     Row("audit-log", "GET", admin_url("audit_auditentry_changelist"),
         (LOGIN, 403, 403, 403, 200, 200)),

@@ -1,6 +1,6 @@
 """What the owner's analysts do with a relayed tip flows back to the portal that relayed it:
 the status and the questions show with the tipster's receipt there, and their answer goes
-on to the owner (issue #21, item 4; docs/network-tips.md)."""
+on to the owner (issue #21, item 4; docs/network.md, "Tips")."""
 
 from __future__ import annotations
 

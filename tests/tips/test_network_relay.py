@@ -1,5 +1,5 @@
 """Tips on a partner's object: stored here with a receipt, relayed to the owner in order,
-once, with nothing about the visitor (issue #21, items 4 and 5; docs/network-tips.md)."""
+once, with nothing about the visitor (issue #21, items 4 and 5; docs/network.md, "Tips")."""
 
 from __future__ import annotations
 
