@@ -123,7 +123,9 @@ def _day(value: datetime) -> date:
 
 
 def object_activity(traced_object: TracedObject, *, days: int = ACTIVITY_DAYS) -> list[Day]:
-    """The object's last `days` days, oldest first (four queries, each over the window)."""
+    """The object's last `days` days, oldest first (four queries, each over the window or
+    the object's place claims, never over all its tips: two scans of 16,000 tips and their
+    groups took 130 ms at 1 M)."""
     today = timezone.localdate()
     first_day = today - timedelta(days=days - 1)
     since = timezone.make_aware(datetime.combine(first_day, datetime.min.time()))
@@ -131,18 +133,22 @@ def object_activity(traced_object: TracedObject, *, days: int = ACTIVITY_DAYS) -
     tip_days = Counter(
         _day(at) for at in tips.filter(received_at__gte=since).values_list("received_at", flat=True)
     )
+    # A group is new in the window when it has tips in it and none before it (each looked
+    # up in the group's own (group, received_at) index).
+    older = Tip.objects.filter(group_id=OuterRef("group_id"), received_at__lt=since)
     group_days = Counter(
         _day(first)
-        for first in tips.exclude(group_id=None)
+        for first in tips.filter(received_at__gte=since)
+        .exclude(group_id=None)
         .exclude(group__flood__in=FLOOD_DISCOUNTED)
+        .filter(~Exists(older))
         .values("group_id")
         .annotate(first=Min("received_at"))
-        .filter(first__gte=since)
         .values_list("first", flat=True)
     )
     place_days = Counter(
         _day(first)
-        for first in TipClaim.objects.filter(tip__traced_object=traced_object, kind=ClaimKind.PLACE)
+        for first in TipClaim.objects.filter(traced_object=traced_object, kind=ClaimKind.PLACE)
         .exclude(tip__status=TipStatus.REJECTED)
         .order_by()
         .values("value")

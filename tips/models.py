@@ -444,10 +444,10 @@ class TipClaim(models.Model):
             models.Index(fields=["kind", "value"]),
             # The evidence board reads an object's claims from this index alone, one range
             # (PostgreSQL; other databases ignore `include`): no heap page visited, no
-            # look-up tip by tip (tips/evidence.py).
+            # look-up tip by tip (tips/evidence.py); its places alone for the activity.
             models.Index(
-                fields=["traced_object"],
-                include=["tip", "kind", "value", "uncertain", "lat", "lon"],
+                fields=["traced_object", "kind"],
+                include=["tip", "value", "uncertain", "lat", "lon"],
                 name="tipclaim_object_tally",
             ),
         ]

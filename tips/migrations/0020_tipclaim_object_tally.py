@@ -10,8 +10,8 @@ or, after this migration, from this release's grouping."""
 from django.db import migrations, models
 
 NAME, OLD = "tipclaim_object_tally", "tipclaim_tally"
-INCLUDE = ("tip", "kind", "value", "uncertain", "lat", "lon")
-COLUMNS = ("tip_id", "kind", "value", "uncertain", "lat", "lon")
+INCLUDE = ("tip", "value", "uncertain", "lat", "lon")
+COLUMNS = ("tip_id", "value", "uncertain", "lat", "lon")
 
 
 BATCH = 20_000
@@ -33,6 +33,12 @@ def claims_fill(apps, schema_editor):
             return
         for start in range(first, last + 1, BATCH):
             cursor.execute(FILL, [start, start + BATCH])
+        if schema_editor.connection.vendor == "postgresql":
+            # Until autovacuum came by, the planner would believe every claim's object still
+            # NULL (710 ms for the board at 1 M), and the index could not be read alone: the
+            # rows every batch rewrote are not yet visible to all. VACUUM needs no
+            # transaction (atomic = False) and blocks no writer.
+            cursor.execute("VACUUM (ANALYZE) tips_tipclaim")
 
 
 def tally_index(apps, schema_editor):
@@ -43,11 +49,11 @@ def tally_index(apps, schema_editor):
         columns = ", ".join(quote(column) for column in COLUMNS)
         schema_editor.execute(
             f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {quote(NAME)} ON {table} "
-            f"({quote('traced_object_id')}) INCLUDE ({columns})"
+            f"({quote('traced_object_id')}, {quote('kind')}) INCLUDE ({columns})"
         )
     else:
         schema_editor.execute(
-            f"CREATE INDEX IF NOT EXISTS {quote(NAME)} ON {table} (traced_object_id)"
+            f"CREATE INDEX IF NOT EXISTS {quote(NAME)} ON {table} (traced_object_id, kind)"
         )
     schema_editor.execute(f"DROP INDEX {concurrently}IF EXISTS {quote(OLD)}")
 
@@ -72,7 +78,9 @@ class Migration(migrations.Migration):
                 migrations.RemoveIndex(model_name="tipclaim", name=OLD),
                 migrations.AddIndex(
                     model_name="tipclaim",
-                    index=models.Index(fields=["traced_object"], include=INCLUDE, name=NAME),
+                    index=models.Index(
+                        fields=["traced_object", "kind"], include=INCLUDE, name=NAME
+                    ),
                 ),
             ],
             database_operations=[
