@@ -604,10 +604,14 @@ def test_a_down_while_b_relays_50_tips_then_all_arrive_once_in_order_an_ack_lost
     b.run_task("tips.tasks.relays_send_due")
     wait_until(b.idle, seconds=30, what="B's send run")
     assert relays(b)[1][2] == attempts
-    # B's backoff is in minutes (1, 2, 4 …); the test moves B's next attempt to now instead
-    # of waiting them out ("the clock moves on"), here and below. One more attempt while
-    # A is still down:
-    fast_forward(b)
+    # The first backoff is waited out for real (the next minute: at most 60 s), then B tries
+    # again, A still down (B's beat may be the one that sends it).
+    wait_until(
+        lambda: b.query(
+            "SELECT next_attempt_at <= now() FROM tips_tiprelay WHERE id = %s", (waiting[0][0],)
+        )[0][0],
+        seconds=75, what="B's first backoff to pass",
+    )  # fmt: skip
     b.run_task("tips.tasks.relays_send_due")
     wait_until(lambda: relays(b)[1][2] > attempts, seconds=30, what="B's second attempt")
     assert not a.query(
@@ -618,6 +622,8 @@ def test_a_down_while_b_relays_50_tips_then_all_arrive_once_in_order_an_ack_lost
     assert len(tried_while_down) >= 2
 
     a.start("web", "worker", "beat")
+    # B's later backoffs (2, 4 … minutes) are not waited out: the test moves B's next
+    # attempt to now instead ("the clock moves on"), by fast_forward, here and below.
     a.front.drop_acks = 1  # A stores the next message; its acknowledgement is lost
     fast_forward(b)
     b.run_task("tips.tasks.relays_send_due")
