@@ -70,16 +70,13 @@ def _folds(object_id: int) -> tuple[dict[int, _Fold], dict[int, tuple[int, str]]
     rows = (
         Tip.objects.filter(traced_object_id=object_id)
         .order_by("received_at", "pk")
-        .values_list("pk", "group_id", "language", "received_at", "ref", "source", "status")
-    )
-    urgent = set(
-        Tip.objects.filter(traced_object_id=object_id, urgent=True)
-        .exclude(status__in=CLOSED_STATUSES)
-        .values_list("pk", flat=True)
+        .values_list(
+            "pk", "group_id", "language", "received_at", "ref", "source", "status", "urgent"
+        )
     )
     folds: dict[int, _Fold] = {}
     tips: dict[int, tuple[int, str]] = {}
-    for pk, group_id, language, received_at, ref, source, status in rows:
+    for pk, group_id, language, received_at, ref, source, status, urgent in rows:
         g = group_id if group_id is not None else -pk
         fold = folds.get(g)
         if fold is None:
@@ -90,7 +87,7 @@ def _folds(object_id: int) -> tuple[dict[int, _Fold], dict[int, tuple[int, str]]
         if language:
             fold.languages.add(language)
         fold.statuses[status] = fold.statuses.get(status, 0) + 1
-        fold.urgent_open += pk in urgent
+        fold.urgent_open += urgent and status not in CLOSED_STATUSES
         tips[pk] = (g, language)
     return folds, tips
 
