@@ -35,3 +35,32 @@ def test_a_partners_object_shows_in_the_gallery_with_its_owner(
     screenshot(page, f"partner-gallery-{width}")
     assert axe_violations(page) == []
     assert page.outside_requests == []
+
+
+def test_a_partners_object_says_whose_it_is_in_every_language(
+    request, page, settings, case, investigator, second_investigator
+):
+    """The gallery card and the object page name the owner in each of our languages, on a
+    phone and on a desktop, inside the viewport (screenshots: partner-LANG-WIDTH.png)."""
+    from django.utils import translation
+
+    owner, site = request.getfixturevalue("partner"), request.getfixturevalue("portal")
+    imported(owner, item(images=with_image(site)))
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            said = translation.gettext("Published by %(owner)s") % {"owner": owner.name}
+        for width in (360, 1280):
+            page.set_viewport_size({"width": width, "height": 900})
+            page.goto(f"/{code}/")
+            line = page.locator(".object-card .object-owner").first
+            assert line.is_visible(), code
+            assert line.inner_text().strip() == said, code
+            box = line.bounding_box()
+            assert box and box["x"] >= 0 and box["x"] + box["width"] <= width, code
+            assert page.evaluate("document.documentElement.scrollWidth") <= width, code
+            screenshot(page, f"partner-{code}-{width}")
+            page.locator(".object-card a").first.click()
+            assert page.locator("p.object-owner").inner_text().strip() == said, code
+            assert page.evaluate("document.documentElement.scrollWidth") <= width, code
+            screenshot(page, f"partner-object-{code}-{width}")
+    assert page.outside_requests == []
