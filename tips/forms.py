@@ -189,6 +189,22 @@ class TipForm(PublicForm):
         ),
         required=False,
     )
+    # On an object's form too: someone who recognises the room may know the child is there
+    # now. It makes the tip urgent (the top of the queue, the alert) as it makes a report.
+    danger_now = forms.BooleanField(
+        label=_("A child is in danger now"),
+        help_text=_("Tick this if you think a child is at risk right now."),
+        required=False,
+    )
+    field_order = [
+        "body",
+        "country",
+        "where",
+        "links",
+        "danger_now",
+        "contact",
+        "contact_consent",
+    ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -238,15 +254,11 @@ class TipForm(PublicForm):
 
 
 class ReportForm(TipForm):
-    """A report not about one of the objects; "a child is in danger now" makes it urgent.
+    """A report not about one of the objects; "a child is in danger now" (asked first here)
+    makes it urgent.
 
     It asks what a report needs (what, where, when), not where an object is sold."""
 
-    danger_now = forms.BooleanField(
-        label=_("A child is in danger now"),
-        help_text=_("Tick this if you think a child is at risk right now."),
-        required=False,
-    )
     where = CleanCharField(
         label=_("Where did it happen, or where is the child now?"),
         help_text=_("An address, a town, a website or an app: whatever you know."),

@@ -277,12 +277,19 @@ def tip_create(request: HttpRequest, code: str) -> HttpResponse:
         proof_of_work_factor=proof_of_work_factor(request, rules, scope=obj.code),
     )
     if request.method == "POST" and form.is_valid():
-        taken = _take(request, form, rules=rules, scope=obj.code, traced_object=obj)
+        taken = _take(
+            request,
+            form,
+            rules=rules,
+            scope=obj.code,
+            traced_object=obj,
+            urgent=form.cleaned_data["danger_now"],
+        )
         if taken is not None:
             return taken
     elif request.method == "POST":
         _refused(TipKind.OBJECT, Refusal.INVALID_FORM)
-    return _form_page(request, "tips/tip_form.html", form, obj=obj)
+    return _form_page(request, "tips/tip_form.html", form, obj=obj, danger_inline=True)
 
 
 @csp_update(PROOF_OF_WORK_CSP)

@@ -358,9 +358,9 @@ TIP = "The kite with the red tail is the Sunny brand sold in Lidl shops in Polan
 TIP_AT_A = "The kite with the red tail is the Sunny brand sold in Lidl stores in Poland since 2019."
 QUESTION = "Which town was the shop in?"
 RELAYED = 50
-# "Owner down for two minutes", shortened: A's processes are stopped for this long while B
-# tries and backs off (THREE_PORTALS_DOWN_SECONDS to lengthen it).
-DOWN_SECONDS = float(os.environ.get("THREE_PORTALS_DOWN_SECONDS", "15"))
+# "Owner down for two minutes": A's processes are stopped for this long while B tries and
+# backs off (THREE_PORTALS_DOWN_SECONDS to change it).
+DOWN_SECONDS = float(os.environ.get("THREE_PORTALS_DOWN_SECONDS", "120"))
 
 UPLOAD = """
 import io
@@ -405,13 +405,6 @@ tip_ask(tip=Tip.objects.get(pk={pk}), by=get_user_model().objects.get(username="
 """
 
 URGENT = "The kite's seller said the child in the photo lives above the shop."
-URGENT_TIP = """
-from objects.models import TracedObject
-from tips.services import TipContent, tip_receive
-tip_receive(content=TipContent(body={body!r}), language="en", urgent=True,
-            traced_object=TracedObject.objects.get(code={code!r}))
-"""
-
 RELAY_MANY = """
 from objects.models import TracedObject
 from tips.services import TipContent, tip_receive
@@ -535,10 +528,17 @@ def tipped(network, published, mirrored):
         f"/en/objects/{published['code']}/tip/", altcha_key(a.env["SECRET_KEY"]), body=TIP_AT_A
     )
     assert own.receipt, (own.status, own.text[:2000])
-    # The public tip form has no "danger now" box (only /report/ has, and a report is about
-    # no object): an urgent tip on A's object is written through B's service instead.
-    b.shell(URGENT_TIP.format(code=mirrored["b_code"], body=URGENT))
-    return {"visitor": visitor, "receipt": tip.receipt, "report_receipt": report.receipt}
+    # The urgent report on A's object: the object's tip form with "a child is in danger now".
+    urgent = Browser(b.front.port, VISITORS["b"], UA).send(
+        f"/en/objects/{mirrored['b_code']}/tip/", b_key, body=URGENT, danger_now="on"
+    )
+    assert urgent.receipt, (urgent.status, urgent.text[:2000])
+    return {
+        "visitor": visitor,
+        "receipt": tip.receipt,
+        "report_receipt": report.receipt,
+        "urgent_receipt": urgent.receipt,
+    }
 
 
 def test_a_visitor_on_b_tips_and_as_analyst_sees_it_grouped_and_asks_back(network, tipped):
