@@ -34,7 +34,9 @@ def test_a_tip_with_a_child_in_danger_now_is_urgent_alerted_and_answered_with_gu
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             f"/en/objects/{public_object.code}/tip/",
-            tip_data(danger_now="on", body="This is my neighbour's bathroom; the girl is there now."),
+            tip_data(
+                danger_now="on", body="This is my neighbour's bathroom; the girl is there now."
+            ),
             REMOTE_ADDR="198.51.100.23",
             follow=True,
         )
