@@ -20,7 +20,7 @@ from django.utils import translation
 from django.utils.translation import get_language, get_language_from_path
 from django.views.decorators.clickjacking import xframe_options_exempt
 
-from objects.feeds import etagged
+from objects.feeds import MarkupSafeJSONEncoder, etagged
 from objects.models import ObjectState
 from objects.selectors import object_page_get
 from objects.snippets import CARD_HEIGHT, CARD_MIN_WIDTH, CARD_WIDTH, iframe_snippet
@@ -107,10 +107,14 @@ def oembed(request: HttpRequest) -> HttpResponse:
             "height": CARD_HEIGHT,
             "cache_age": 3600,
         }
+        if obj.owner is not None:  # a partner's object: the agency that published it
+            data["author_name"] = obj.owner.name
         if obj.thumbnail and obj.state != ObjectState.RETIRED:
             data |= {
                 "thumbnail_url": request.build_absolute_uri(obj.thumbnail.url),
                 "thumbnail_width": obj.thumbnail_width,
                 "thumbnail_height": obj.thumbnail_height,
             }
-    return JsonResponse(data, json_dumps_params={"ensure_ascii": False})
+    return JsonResponse(
+        data, encoder=MarkupSafeJSONEncoder, json_dumps_params={"ensure_ascii": False}
+    )
