@@ -5,6 +5,7 @@ object; a partner's name is text everywhere, never markup."""
 from __future__ import annotations
 
 import json
+import re
 
 import feedparser
 import pytest
@@ -153,7 +154,7 @@ def test_a_partners_name_is_escaped_in_oembed(client, hostile_partner, theirs):
 @pytest.mark.parametrize("path", ["embed/objects/{}/", "objects/{}/poster/"])
 def test_the_card_and_the_poster_say_who_published_a_partners_object(client, ours, theirs, path):
     html = client.get("/nl/" + path.format(theirs.code)).content.decode()
-    assert "Gepubliceerd door Politie Nederland" in html
+    assert "Gepubliceerd door <bdi>Politie Nederland</bdi>" in html
     assert "Houten trein" in html
     ours_html = client.get("/nl/" + path.format(ours.code)).content.decode()
     assert "Gepubliceerd door" not in ours_html
@@ -166,7 +167,8 @@ def test_a_partners_name_is_escaped_on_the_card_and_the_poster(
     html = client.get("/en/" + path.format(theirs.code)).content.decode()
     assert "<script>alert" not in html and "<b>Co" not in html
     assert (
-        "Published by &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &lt;b&gt;Co" in html
+        "Published by <bdi>&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &lt;b&gt;Co"
+        in html
     )
 
 
@@ -179,3 +181,15 @@ def test_the_card_and_the_poster_of_a_partners_object_cost_one_query(
     page_cache_bump()
     with django_assert_num_queries(1):
         assert client.get("/en/" + path.format(theirs.code)).status_code == 200
+
+
+@pytest.mark.parametrize("path", ["embed/objects/{}/", "objects/{}/poster/"])
+def test_a_partners_english_texts_read_left_to_right_on_an_arabic_card_and_poster(
+    client, theirs, path
+):
+    """The partner sent English and Dutch only: on an Arabic page the English question keeps
+    its question mark at its end ("Where was it sold?", not "?Where was it sold")."""
+    html = client.get("/ar/" + path.format(theirs.code)).content.decode()
+    assert re.search(r'<h[12][^>]* lang="en" dir="ltr">Wooden train', html)
+    assert re.search(r'<p class="[\w-]*question" lang="en" dir="ltr">Where was it sold\?', html)
+    assert "<bdi>Politie Nederland</bdi>" in html
