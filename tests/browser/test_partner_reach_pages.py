@@ -175,3 +175,53 @@ def test_object_posters_prints_a_partners_object_on_one_a4_page_naming_its_owner
             ["pdftoppm", "-r", "80", "-png", "-singlefile", f"{stem}.pdf", str(stem)], check=True
         )
         shutil.copy(f"{stem}.png", SCREENSHOTS / f"partner-poster-print-{code}.png")
+
+
+# The longest a partner may send: a 200-character name (network.models.Partner), a
+# 120-character title and a long question, in the language whose words run longest.
+LONGEST_NAME = (
+    "Ministerstvo vnitra, Policejní prezidium České republiky, Národní centrála proti "
+    "organizovanému zločinu, Útvar pro ochranu dětí a mládeže před sexuálním zneužíváním, "
+    "oddělení identifikace obětí"
+)[:200]
+LONGEST_TITLE = ("Handgewebter Wandteppich mit Streifenmuster und Fransen aus einer " * 3)[:120]
+LONG_QUESTION = (
+    "Wo wurde dieser Wandteppich verkauft, und haben Sie ihn in einem Hotel gesehen? " * 5
+)
+
+
+@pytest.fixture
+def theirs_at_length(request):
+    owner, site = request.getfixturevalue("partner"), request.getfixturevalue("portal")
+    owner.name = LONGEST_NAME
+    owner.save(update_fields=["name"])
+    texts = {"en": {"title": LONGEST_TITLE, "description": LONG_QUESTION}}
+    [obj] = imported(owner, item(translations=texts, images=with_image(site)))
+    return obj
+
+
+@pytest.mark.parametrize("code", ["en", "ga", "fi", "ar"])
+def test_the_longest_partner_texts_still_fit_the_card_and_the_poster(page, theirs_at_length, code):
+    obj = theirs_at_length
+    for width in (280, 360):
+        page.set_viewport_size({"width": width, "height": 540})
+        page.goto(f"/{code}/embed/objects/{obj.code}/")
+        screenshot(page, f"partner-card-longest-{code}-{width}")
+        label = f"{code} card {width}"
+        for part in (".owner", ".button", ".code"):
+            box = page.locator(part).bounding_box()
+            assert box and box["y"] + box["height"] <= 540.5, (label, part, box)
+        assert page.locator(".image img").bounding_box()["height"] >= 100, label
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, label
+    for size, viewport in (("a4", A4_CSS_PX), ("a3", {"width": 1123, "height": 1587})):
+        page.emulate_media(media="print")
+        page.set_viewport_size(viewport)
+        page.goto(f"/{code}/objects/{obj.code}/poster/?size={size}")
+        sheet = page.locator(".sheet")
+        assert sheet.evaluate("s => s.scrollHeight <= s.clientHeight + 1"), (code, size)
+        image = page.locator(".poster-image").bounding_box()  # the room the picture has
+        assert image["height"] >= viewport["height"] * 0.25, (code, size, image)
+        reader = PdfReader(io.BytesIO(page.pdf(prefer_css_page_size=True, print_background=True)))
+        assert len(reader.pages) == 1, (code, size)
+        page.emulate_media(media="screen")
+        screenshot(page, f"partner-poster-longest-{code}-{size}")
