@@ -16,6 +16,7 @@ from typing import Any, TypedDict
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
+from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils.cache import get_conditional_response
@@ -46,6 +47,20 @@ def etagged(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     return wrapped
 
 
+class MarkupSafeJSONEncoder(DjangoJSONEncoder):
+    """JSON whose strings carry no raw <, > or &: a partner's name or title such as
+    "<script>" stays inert even where a careless reader pastes the JSON into a page."""
+
+    def encode(self, o: Any) -> str:
+        return (
+            super()
+            .encode(o)
+            .replace("&", "\\u0026")
+            .replace("<", "\\u003c")
+            .replace(">", "\\u003e")
+        )
+
+
 class FeedImage(TypedDict):
     url: str
     width: int
@@ -64,6 +79,7 @@ class FeedEntry(TypedDict):
     state: str
     status: str  # what became of it, "" while it is searched for
     summary: str
+    author: str  # the partner agency that published it, "" for ours
     published: datetime
     updated: datetime
     image: FeedImage | None
@@ -85,6 +101,13 @@ def _entry_title(obj: TracedObject, title: str) -> str:
     if obj.state == ObjectState.RETIRED:
         return _("Retired: %(title)s") % {"title": title}
     return title
+
+
+def published_by_line(obj: TracedObject) -> str:
+    """Whose object it is, for a partner's (the msgid the gallery and object page use)."""
+    if obj.owner is None:
+        return ""
+    return _("Published by %(owner)s") % {"owner": obj.owner.name}
 
 
 def feed_entries(request: HttpRequest) -> list[FeedEntry]:
@@ -109,6 +132,7 @@ def feed_entries(request: HttpRequest) -> list[FeedEntry]:
         lines = [status, question]
         if region:
             lines.append(_("Region: %(region)s") % {"region": region})
+        lines.append(published_by_line(obj))
         entries.append(
             {
                 "url": request.build_absolute_uri(reverse("objects:detail", args=[obj.code])),
@@ -120,6 +144,7 @@ def feed_entries(request: HttpRequest) -> list[FeedEntry]:
                 "state": obj.state,
                 "status": status,
                 "summary": "\n\n".join(line for line in lines if line),
+                "author": obj.owner.name if obj.owner else "",
                 "published": obj.published_at,  # type: ignore[typeddict-item]
                 "updated": obj.feed_updated,  # type: ignore[attr-defined]
                 "image": image,
@@ -146,7 +171,12 @@ class _MediaAtomFeed(Atom1Feed):
         return {**super().root_attributes(), "xmlns:media": MEDIA_RSS_NS}
 
     def add_item_elements(self, handler: Any, item: dict[str, Any]) -> None:
-        super().add_item_elements(handler, item)
+        # Django declares the summary type="html"; ours is plain text (a partner's name or
+        # title may read "<b>…"), which a reader must show as written, not render.
+        summary = item["description"]
+        super().add_item_elements(handler, {**item, "description": None})
+        if summary is not None:
+            handler.addQuickElement("summary", summary, {"type": "text"})
         image: FeedImage | None = item.get("image")
         if image is None:
             return
@@ -199,6 +229,10 @@ class ObjectsAtomFeed(Feed):
     def item_guid(self, item: FeedEntry) -> str:
         return item["url"]  # the same id before and after an update: readers replace it
 
+    def item_author_name(self, item: FeedEntry) -> str | None:
+        # Ours carry no <author>, as before; a partner's names the agency that published it.
+        return item["author"] or None
+
     def item_pubdate(self, item: FeedEntry) -> datetime:
         return item["published"]
 
@@ -241,6 +275,8 @@ def feed_json(request: HttpRequest) -> HttpResponse:
                 "image": entry["image"],
             },
         }
+        if entry["author"]:
+            item["authors"] = [{"name": entry["author"]}]
         if entry["image"]:
             item["image"] = entry["image"]["url"]
             item["attachments"] = [
@@ -257,5 +293,8 @@ def feed_json(request: HttpRequest) -> HttpResponse:
         "items": items,
     }
     return JsonResponse(
-        feed, content_type="application/feed+json", json_dumps_params={"ensure_ascii": False}
+        feed,
+        encoder=MarkupSafeJSONEncoder,
+        content_type="application/feed+json",
+        json_dumps_params={"ensure_ascii": False},
     )

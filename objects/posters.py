@@ -24,6 +24,7 @@ from django.utils import translation
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
+from objects.embed import owner_name_html
 from objects.models import ObjectState
 from objects.selectors import object_page_get
 from objects.views import public_page
@@ -77,6 +78,7 @@ def poster(request: HttpRequest, code: str) -> HttpResponse:
             "question": obj.text_in("questions", language),
             "region": obj.text_in("region_hint", language),
             "alt": obj.text_in("alt_text", language),
+            "owner_name": owner_name_html(obj),
             "object_url": url,
             "short_url": url.split("://", 1)[-1].rstrip("/"),
             "qr_svg": qr_svg(url),
