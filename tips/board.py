@@ -145,4 +145,5 @@ def board_read(*, traced_object: TracedObject) -> dict[str, Any]:
         "place_map": place_map(clusters),
         "cluster_km": f"{CLUSTER_KM:g}",
         "sample_tip_ids": sorted(row.lead_id for row in rows),
+        "counted": data.counted,  # the activity's counts, when the statement made them
     }

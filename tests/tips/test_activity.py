@@ -140,3 +140,51 @@ def test_the_object_page_in_the_back_office_shows_the_activity(client, public_ob
     assert "Tips: <strong>1</strong>" in html
     assert "New places: <strong>1</strong>" in html
     assert html.count('<tr><th scope="row">') == activity.ACTIVITY_DAYS
+
+
+@pytest.mark.usefixtures("require_postgres")
+@pytest.mark.parametrize("published_days_ago", [40, 3])
+def test_the_boards_statement_counts_the_days_and_the_saturation_as_the_queries_do(
+    public_object, settings, published_days_ago
+):
+    """The board counts the activity inside its one statement (tips/evidence.py): the same
+    days, new groups, new places and saturation as activity's own queries, with a flood, a
+    rejected tip, a group that began before the window and a tip not grouped yet."""
+    from tips import evidence
+    from tips.models import TipStatus
+
+    settings.TIP_SATURATED_DAYS = 21
+    settings.TIP_FLOOD_MIN_TIPS = 3
+    public_object.published_at = timezone.now() - timedelta(days=published_days_ago)
+    public_object.save(update_fields=["published_at"])
+    received(public_object, "I bought this shampoo in Kraków at a Biedronka.", days_ago=45)
+    received(public_object, "I bought this shampoo in Krakow at a Biedronka!", days_ago=25)
+    received(public_object, "Ich habe es in Krakau gesehen.", days_ago=24, language="de")
+    rejected = received(public_object, "C'est vendu à Lyon, dans une pharmacie.", days_ago=23)
+    Tip.objects.filter(pk=rejected.pk).update(
+        status=TipStatus.REJECTED, closed_at=timezone.now(), rejected_reason="spam"
+    )
+    for n in range(3):
+        received(public_object, "BUY SHAMPOO NOW cheap" + "!" * n, days_ago=22)
+    received(public_object, "Je l'ai vu au marché de Lyon, sur un étal.", days_ago=22)
+    tip_receive(
+        content=TipContent(body="Seen in Gdańsk, not analysed yet."),
+        language="pl",
+        traced_object=public_object,
+    )
+    counted = evidence.board_data(public_object, calm_shown=30, floods_shown=10).counted
+    assert counted is not None
+    _first_day, since = activity.activity_since()
+    queried = activity._counted(public_object, since)
+    assert (counted.tips, counted.groups, counted.places) == (
+        dict(queried.tips),
+        dict(queried.groups),
+        dict(queried.places),
+    )
+    # Kraków was first named before the window; the rejected tip's Lyon counts nothing.
+    assert sum(counted.tips.values()) == 8 and sum(counted.places.values()) == 1
+    assert sum(counted.groups.values()) >= 2  # the flood is none of them
+    assert activity.object_saturation(public_object, counted=counted) == (
+        activity.object_saturation(public_object)
+    )
+    assert (activity.object_saturation(public_object) is not None) == (published_days_ago == 40)

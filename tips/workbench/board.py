@@ -71,7 +71,7 @@ def board_view(request: HttpRequest, object_id: int, *, tips_admin: TipsAdmin) -
         can_change=tips_admin.has_change_permission(request),
         can_forward=may_forward(request.user),
         forward_at_most=MAX_TIPS_PER_FORWARD,
-        activity=activity_context(obj),
+        activity=activity_context(obj, counted=board.pop("counted")),
         **board,
     )
 
