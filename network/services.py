@@ -16,6 +16,7 @@ from network.models import Partner
 from network.refused import Refused
 from traceobject.clock import minute_now
 from traceobject.env import is_raw_key
+from traceobject.pagecache import page_cache_bump
 
 WELL_KNOWN_PATH = "/.well-known/traceobject.json"
 
@@ -121,12 +122,14 @@ def partner_add(*, origin: str, fingerprint: str, name: str = "", by: Any = None
             target=partner,
             data={"origin": origin, "fingerprint": wanted},
         )
+        # A partner added again shows its objects again, maybe under a new name.
+        transaction.on_commit(page_cache_bump)
     return partner
 
 
 def partner_remove(*, partner: Partner, by: Any = None) -> bool:
-    """Cuts a partner off at once: its next message is refused as removed_sender. Harmless
-    when repeated."""
+    """Cuts a partner off at once: its next message is refused as removed_sender, and its
+    objects leave the public pages, cached ones included. Harmless when repeated."""
     with transaction.atomic():
         changed = Partner.objects.filter(pk=partner.pk, active=True).update(
             active=False, removed_at=minute_now()
@@ -135,6 +138,9 @@ def partner_remove(*, partner: Partner, by: Any = None) -> bool:
             log_action(
                 "network.partner_removed", user=by, target=partner, data={"origin": partner.origin}
             )
+            # Once committed: bumped earlier, a page rendered from the old rows could be
+            # stored under the new version (objects/services.py does the same).
+            transaction.on_commit(page_cache_bump)
     partner.refresh_from_db()
     return bool(changed)
 

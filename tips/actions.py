@@ -19,10 +19,19 @@ from django.utils.translation import gettext_lazy, ngettext_lazy
 from tips import triage
 from tips.forms import DuplicateOfForm
 from tips.models import Tip
+from tips.relay_models import handed_over
 from tips.selectors import flood_groups_of, groups_in_order
 from tips.workbench.common import TipsAdmin, forward_create_url, render, staff
 
 Message = str | Promise  # ngettext_lazy keyed on "count"
+
+# A tip relayed to the partner portal that owns its object is triaged there (its status
+# here follows theirs, tips/inbound.py): the bulk actions leave it and say so.
+HANDED_OVER = ngettext_lazy(
+    "%(count)d relayed to its owner's portal was left to its analysts",
+    "%(count)d relayed to their owners' portals were left to their analysts",
+    "count",
+)
 
 
 def apply_to_each(
@@ -37,9 +46,13 @@ def apply_to_each(
 ) -> None:
     """Run `transition(tip)` on each selected tip and say how many changed and how many
     were left as they were (`done`, `skipped`: ngettext_lazy keyed on "count")."""
-    changed = unchanged = 0
+    changed = unchanged = relayed = 0
     errors: list[str] = []
-    for tip in queryset.select_related(None).only("pk", *triage.TRIAGE_FIELDS):
+    tips = queryset.select_related(None).only("pk", *triage.TRIAGE_FIELDS)
+    for tip in tips.annotate(handed_over=handed_over()):
+        if tip.handed_over:
+            relayed += 1
+            continue
         try:
             if transition(tip):
                 changed += 1
@@ -50,7 +63,11 @@ def apply_to_each(
     parts = [done % {"count": changed, **extra}]
     if unchanged:
         parts.append(skipped % {"count": unchanged, **extra})
-    level = messages.SUCCESS if changed and not (unchanged or errors) else messages.WARNING
+    if relayed:
+        parts.append(HANDED_OVER % {"count": relayed})
+    level = (
+        messages.SUCCESS if changed and not (unchanged or relayed or errors) else messages.WARNING
+    )
     tips_admin.message_user(request, "; ".join(parts + errors) + ".", level)
 
 
@@ -241,7 +258,13 @@ def merge_groups(tips_admin: TipsAdmin, request: HttpRequest, queryset: QuerySet
 @admin.action(description=gettext_lazy("Forward…"), permissions=["change"])
 def forward_tips(
     tips_admin: TipsAdmin, request: HttpRequest, queryset: QuerySet[Tip]
-) -> HttpResponseRedirect:
-    return HttpResponseRedirect(
-        forward_create_url(queryset.order_by("pk").values_list("pk", flat=True))
-    )
+) -> HttpResponseRedirect | None:
+    """The forwarding page for the selected tips but those relayed to their owner."""
+    selected = queryset.order_by("pk").annotate(handed_over=handed_over())
+    flags = dict(selected.values_list("pk", "handed_over"))
+    ours = [pk for pk, relayed in flags.items() if not relayed]
+    if len(ours) < len(flags):
+        level = messages.WARNING if ours else messages.ERROR
+        skipped = HANDED_OVER % {"count": len(flags) - len(ours)}
+        tips_admin.message_user(request, f"{skipped}.", level)
+    return HttpResponseRedirect(forward_create_url(ours)) if ours else None

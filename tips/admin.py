@@ -34,9 +34,13 @@ from tips.filters import (
     FloodFilter,
     LanguageFilter,
     ObjectFilter,
+    RelayedFilter,
+    relay_column_shown,
+    relayed_to,
 )
-from tips.models import Tip, TipFollowUp, TipKind, TipMessage, TipStatus
+from tips.models import Tip, TipFollowUp, TipKind, TipMessage, TipRelay, TipStatus
 from tips.permissions import may_add_note, may_reveal_contact, may_view_tips
+from tips.relay_models import handed_over_to
 from tips.selectors import tips_for_staff, with_authors
 from tips.workbench import ask, board, note, queue_step, reveal, take_next
 from tips.workbench import triage as triage_page
@@ -93,6 +97,18 @@ def _is_changelist(request: HttpRequest) -> bool:
     return bool(match and match.url_name == "tips_tip_changelist")
 
 
+def _relay_owner(tip: Tip | None) -> str | None:
+    """The partner portal a tip was handed over to (tips/relaying.py), whose analysts triage
+    it: from the tip page's own query (TipAdmin.get_queryset), or asked."""
+    if tip is None:
+        return None
+    if "relay_owner" not in tip.__dict__:  # a tip not read through get_queryset
+        relays = TipRelay.objects.handing_over().filter(tip=tip)
+        tip.__dict__["relay_owner"] = relays.values_list("partner__name", flat=True).first()
+    owner: str | None = tip.__dict__["relay_owner"]
+    return owner
+
+
 def _swapped(fields: list[str], old: str, new: str) -> list[str]:
     return [new if field == old else field for field in fields]
 
@@ -145,6 +161,7 @@ class TipAdmin(AuditHistory, admin.ModelAdmin):
         AgeFilter,
         "kind",
         FloodFilter,
+        RelayedFilter,
     ]
     list_select_related = ["traced_object", "assigned_to", "group"]
     # Only columns an index serves (the primary key, received_at, tip_group_strength): sorting
@@ -201,7 +218,13 @@ class TipAdmin(AuditHistory, admin.ModelAdmin):
     receipt_state = staticmethod(columns.receipt_state)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Tip]:
-        return tips_for_staff(super().get_queryset(request), queue=_is_changelist(request))
+        queue = _is_changelist(request)
+        tips = tips_for_staff(super().get_queryset(request), queue=queue)
+        return tips if queue else tips.annotate(relay_owner=handed_over_to("partner__name"))
+
+    def get_list_display(self, request: HttpRequest) -> Any:
+        shown = relay_column_shown(request)  # where relayed tips are listed
+        return [*self.list_display, relayed_to] if shown else self.list_display
 
     def get_fieldsets(self, request: HttpRequest, obj: Tip | None = None) -> Any:
         if obj is None or obj.kind != TipKind.REPORT:
@@ -234,6 +257,10 @@ class TipAdmin(AuditHistory, admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # tips come from the public forms only
+
+    def has_change_permission(self, request: HttpRequest, obj: Tip | None = None) -> bool:
+        # A tip handed over to its object's owner is triaged there; its status follows theirs.
+        return _relay_owner(obj) is None and super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request: HttpRequest, obj: Tip | None = None) -> bool:
         return False  # the retention job deletes tips, on the published schedule
@@ -291,6 +318,7 @@ class TipAdmin(AuditHistory, admin.ModelAdmin):
                 show_save_and_continue=False,
                 show_save_and_add_another=False,
                 show_delete=False,
+                relay_owner=_relay_owner(obj),
             )
         return super().render_change_form(request, context, add, change, form_url, obj)
 

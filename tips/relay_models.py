@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
+from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from network.models import Partner
@@ -22,6 +25,56 @@ class RelayState(models.TextChoices):
     WAITING = "waiting", _("Waiting")
     DELIVERED = "delivered", _("Delivered")
     REFUSED = "refused", _("Refused")
+
+
+class TipRelayQuerySet(models.QuerySet["TipRelay"]):
+    def handing_over(self) -> TipRelayQuerySet:
+        """The "tip" messages that hand a tip to its object's owner and still stand (waiting
+        or delivered): the owner's analysts triage those tips. A refused one hands nothing
+        over, so its tip is ours again."""
+        return self.filter(kind=RelayKind.TIP).exclude(state=RelayState.REFUSED)
+
+    def done_with(self, *, before: datetime) -> TipRelayQuerySet:
+        """Delivered before `before` and needed no more: never a "tip" message (it maps the
+        owner's messages back to its tip, and goes with the tip), nor a tip's latest status
+        (the next status is compared with it); waiting and refused ones stay too."""
+        later_status = TipRelay.objects.filter(
+            tip=OuterRef("tip"), kind=RelayKind.STATUS, pk__gt=OuterRef("pk")
+        )
+        return (
+            self.filter(state=RelayState.DELIVERED, delivered_at__lt=before)
+            .exclude(kind=RelayKind.TIP)
+            .exclude(Q(kind=RelayKind.STATUS) & ~Exists(later_status))
+        )
+
+
+# Relay rows deleted per statement by relays_done_delete: no backlog holds one long lock.
+DELETE_BATCH = 1000
+
+
+def relays_done_delete(*, now: datetime | None = None) -> int:
+    """Delete the relay rows done with for TIP_RELAY_KEEP_DAYS (TipRelayQuerySet.done_with),
+    in batches; the retention job's part for partner portals. Idempotent."""
+    cutoff = (now or minute_now()) - timedelta(days=settings.TIP_RELAY_KEEP_DAYS)
+    deleted = 0
+    while ids := list(
+        TipRelay.objects.done_with(before=cutoff).values_list("pk", flat=True)[:DELETE_BATCH]
+    ):
+        # Asked again on the batch: a status that has become a tip's latest meanwhile stays.
+        deleted += TipRelay.objects.done_with(before=cutoff).filter(pk__in=ids).delete()[0]
+    return deleted
+
+
+def handed_over(tip_ref: OuterRef | None = None) -> Exists:
+    """Whether the tip (`OuterRef("pk")` of a tips query) was handed over to its owner."""
+    return Exists(TipRelay.objects.handing_over().filter(tip=tip_ref or OuterRef("pk")))
+
+
+def handed_over_to(field: str, tip_ref: OuterRef | None = None) -> Subquery:
+    """`field` of the standing "tip" relay of the tip (None when it was not handed over):
+    one subquery in the tips' own query, so a list page runs no query per row."""
+    relays = TipRelay.objects.handing_over().filter(tip=tip_ref or OuterRef("pk"))
+    return Subquery(relays.order_by("id").values(field)[:1])
 
 
 class TipRelay(models.Model):
@@ -47,6 +100,8 @@ class TipRelay(models.Model):
     delivered_at = MinuteDateTimeField(null=True, blank=True)
     # The owner's reference of the tip, from its acknowledgement of a "tip" message.
     owner_ref = models.CharField(max_length=100, blank=True)
+
+    objects = TipRelayQuerySet.as_manager()
 
     class Meta:
         ordering = ["id"]

@@ -8,7 +8,7 @@ from celery import Task
 from django.conf import settings
 from django.db import OperationalError
 
-from tips import alerts, grouping, recovery, relaying, services
+from tips import alerts, grouping, recovery, relay_models, relaying, services
 from traceobject.celery import RetryingTask
 from traceobject.celery import app as celery_app
 
@@ -32,7 +32,11 @@ def alert_urgent_report(self: Task, tip_id: int) -> int:
 
 @celery_app.task(base=RetryingTask, autoretry_for=(OperationalError,))
 def apply_retention() -> dict:
-    return asdict(services.retention_apply())
+    """Daily: the tips' retention schedule, then the relay rows to partners done with."""
+    return {
+        **asdict(services.retention_apply()),
+        "relays_deleted": relay_models.relays_done_delete(),
+    }
 
 
 @celery_app.task(base=RetryingTask, autoretry_for=(OperationalError,))

@@ -554,6 +554,9 @@ if not TIP_CONTACT_KEYS:
 TIP_CONTACT_RETENTION_DAYS = envint("TIP_CONTACT_RETENTION_DAYS", 30, minimum=0)  # after close
 TIP_REJECTED_RETENTION_DAYS = envint("TIP_REJECTED_RETENTION_DAYS", 30, minimum=0)
 TIP_RECEIPT_RETENTION_DAYS = envint("TIP_RECEIPT_RETENTION_DAYS", 90, minimum=0)  # after close
+# Delivered messages about tips to partner portals (answers, statuses, questions; emptied
+# once delivered), kept for the administrator this long; a "tip" message goes with its tip.
+TIP_RELAY_KEEP_DAYS = envint("TIP_RELAY_KEEP_DAYS", 30, minimum=0)  # after delivery
 # --- Tips: intelligence (grouping, claims, floods; tips/grouping.py, README "Tip intelligence")
 # Two tips are near-duplicates when the estimated Jaccard similarity of their character
 # shingles is at least this many percent. The MinHash has TIP_GROUP_BANDS x TIP_GROUP_ROWS

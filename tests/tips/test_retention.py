@@ -189,11 +189,13 @@ def test_the_task_applies_the_schedule_and_returns_the_counts(public_object):
         "contacts_deleted": 1,
         "rejected_deleted": 0,
         "receipts_invalidated": 1,
+        "relays_deleted": 0,  # messages to partner portals: tests/tips/test_relay_retention.py
     }
     assert apply_retention.apply().get() == {
         "contacts_deleted": 0,
         "rejected_deleted": 0,
         "receipts_invalidated": 0,
+        "relays_deleted": 0,
     }
 
 
