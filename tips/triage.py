@@ -87,9 +87,12 @@ def _transition(
     data: dict[str, Any] | None = None,
     **values: Any,
 ) -> bool:
-    """Apply `values` if the tip is in one of `from_statuses`; audit it if it changed."""
+    """Apply `values` if the tip is in one of `from_statuses`; audit it if it changed. A tip
+    relayed to its object's owner is never changed here, whoever calls: its status follows
+    the owner's (tips/inbound.py), and the admin offers no triage for it."""
     with transaction.atomic():
-        changed = Tip.objects.filter(pk=tip.pk, status__in=from_statuses).update(**values)
+        mine = relaying.without_relayed_out(Tip.objects.filter(pk=tip.pk))
+        changed = mine.filter(status__in=from_statuses).update(**values)
         if changed:
             if S.REJECTED in (tip.status, values.get("status")):  # it supports no claim
                 strength.groups_strength_refresh([tip.group_id])

@@ -220,3 +220,17 @@ def test_forwarding_in_bulk_leaves_out_relayed_tips(analyst_client, pair):
     alone = act(analyst_client, "forward_tips", [tip])
     assert alone.status_code == 302 and "?tips=" not in alone["Location"]
     assert said(alone) == ["1 relayed to its owner's portal was left to its analysts."]
+
+
+def test_the_triage_service_itself_leaves_a_relayed_tip_alone(pair, analyst):
+    """Defence in depth: a caller that skips the admin (a hand-built URL, a script) cannot
+    change a relayed tip's status either; the owner's status still applies."""
+    from tips import triage
+
+    tip = delivered(pair, relayed(pair))
+    assert triage.tip_mark_in_review(tip=tip, by=analyst) is False
+    assert triage.tip_reject(tip=tip, by=analyst, reason="spam") is False
+    tip.refresh_from_db()
+    assert tip.status == "new"
+    # Refused by the owner, it is ours again and triaged as any other.
+    assert triage.tip_mark_in_review(tip=refused(tip), by=analyst) is True
