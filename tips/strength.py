@@ -266,11 +266,20 @@ def _grown(tip: Tip, object_id: int, group_id: int, keys: set[Key]) -> None:
     by_score: dict[int, set[Key]] = defaultdict(set)
     for key, score in changed.items():
         by_score[score].add(key)
+    # A score below the cap has few groups behind it (at most STRENGTH_CAP / 100): their ids
+    # are read first, and the UPDATE goes to them through the group index, rather than
+    # weighing every tip of the object below the score against a subquery.
     for score, raised in sorted(by_score.items()):
-        supporters = _support(object_id).filter(_keys_filter(raised)).values("tip__group_id")
-        Tip.objects.filter(
-            traced_object_id=object_id, group_id__in=supporters, group_strength__lt=score
-        ).update(group_strength=score)
+        supporters = set(
+            _support(object_id)
+            .filter(_keys_filter(raised))
+            .values_list("tip__group_id", flat=True)
+            .distinct()
+        )
+        if supporters:
+            Tip.objects.filter(group_id__in=sorted(supporters), group_strength__lt=score).update(
+                group_strength=score
+            )
 
 
 def groups_strength_refresh(group_ids: Iterable[int | None]) -> None:
