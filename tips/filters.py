@@ -110,7 +110,27 @@ class AgeFilter(admin.SimpleListFilter):
         return queryset
 
 
-class FloodFilter(admin.SimpleListFilter):
+class LeftOutFilter(admin.SimpleListFilter):
+    """A filter whose default (no parameter) leaves some tips out: its first choice says
+    so (`unfiltered`), then its lookups."""
+
+    unfiltered: StrOrPromise = ""
+
+    def choices(self, changelist: ChangeList) -> Iterator[_ListFilterChoices]:
+        yield {
+            "selected": self.value() is None,
+            "query_string": changelist.get_query_string(remove=[self.parameter_name]),
+            "display": self.unfiltered,
+        }
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+
+class FloodFilter(LeftOutFilter):
     """The queue leaves out held and rejected floods unless asked: a flood is one decision
     (the actions "Release their flood" and "Reject their flood"), not 3,000 rows."""
 
@@ -123,18 +143,7 @@ class FloodFilter(admin.SimpleListFilter):
             ("all", gettext_lazy("Everything, floods included")),
         ]
 
-    def choices(self, changelist: ChangeList) -> Iterator[_ListFilterChoices]:
-        yield {
-            "selected": self.value() is None,
-            "query_string": changelist.get_query_string(remove=[self.parameter_name]),
-            "display": _("Without held or rejected floods"),
-        }
-        for lookup, title in self.lookup_choices:
-            yield {
-                "selected": self.value() == lookup,
-                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
-                "display": title,
-            }
+    unfiltered = gettext_lazy("Without held or rejected floods")
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Tip]) -> QuerySet[Tip]:
         # A subquery on the few flood groups (a hashed set), not a join: the capped count
@@ -154,7 +163,7 @@ def with_relay(queryset: QuerySet[Tip]) -> QuerySet[Tip]:
     )
 
 
-class RelayedFilter(admin.SimpleListFilter):
+class RelayedFilter(LeftOutFilter):
     """The queue leaves out the tips relayed to the partner portal that owns their object
     (as take-next does): its analysts triage them and their status here follows theirs.
     A relay the owner refused hands nothing over: that tip is in the queue as any other."""
@@ -168,18 +177,7 @@ class RelayedFilter(admin.SimpleListFilter):
             ("all", gettext_lazy("Everything, relayed tips included")),
         ]
 
-    def choices(self, changelist: ChangeList) -> Iterator[_ListFilterChoices]:
-        yield {
-            "selected": self.value() is None,
-            "query_string": changelist.get_query_string(remove=[self.parameter_name]),
-            "display": _("Not relayed to partners"),
-        }
-        for lookup, title in self.lookup_choices:
-            yield {
-                "selected": self.value() == lookup,
-                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
-                "display": title,
-            }
+    unfiltered = gettext_lazy("Not relayed to partners")
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Tip]) -> QuerySet[Tip]:
         if self.value() == "yes":
