@@ -114,6 +114,7 @@ class LeftOutFilter(admin.SimpleListFilter):
     """A filter whose default (no parameter) leaves some tips out: its first choice says
     so (`unfiltered`), then its lookups."""
 
+    parameter_name: str
     unfiltered: StrOrPromise = ""
 
     def choices(self, changelist: ChangeList) -> Iterator[_ListFilterChoices]:
