@@ -30,7 +30,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import QuerySet
 
 from network.models import Partner
 from objects.models import TracedObject
@@ -46,6 +46,7 @@ from tips.models import (
     TipRelay,
     TipStatus,
 )
+from tips.relay_models import handed_over
 from traceobject.clock import minute_now
 
 logger = logging.getLogger(__name__)
@@ -125,8 +126,7 @@ def tip_relay_new(*, tip: Tip, partner: Partner, contact: str = "") -> TipRelay:
 def without_relayed_out(tips: QuerySet[Tip]) -> QuerySet[Tip]:
     """Leave out the tips we relayed to the owner of their object: the owner reads them.
     One the owner refused comes back to our analysts (its text is still here)."""
-    relayed = TipRelay.objects.filter(tip=OuterRef("pk"), kind=RelayKind.TIP)
-    return tips.exclude(Exists(relayed.exclude(state=RelayState.REFUSED)))
+    return tips.exclude(handed_over())
 
 
 def tip_relayed_out(tip: Tip) -> TipRelay | None:
