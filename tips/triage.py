@@ -87,12 +87,10 @@ def _transition(
     data: dict[str, Any] | None = None,
     **values: Any,
 ) -> bool:
-    """Apply `values` if the tip is in one of `from_statuses`; audit it if it changed. A tip
-    relayed to its object's owner is never changed here, whoever calls: its status follows
-    the owner's (tips/inbound.py), and the admin offers no triage for it."""
+    """Apply `values` if the tip is in `from_statuses`, never relayed out; audit a change."""
     with transaction.atomic():
-        mine = relaying.without_relayed_out(Tip.objects.filter(pk=tip.pk))
-        changed = mine.filter(status__in=from_statuses).update(**values)
+        mine = Tip.objects.filter(pk=tip.pk, status__in=from_statuses)
+        changed = relaying.without_relayed_out(mine).update(**values)
         if changed:
             if S.REJECTED in (tip.status, values.get("status")):  # it supports no claim
                 strength.groups_strength_refresh([tip.group_id])
@@ -471,9 +469,8 @@ def tip_flood_release(*, group: TipGroup, by: User) -> bool:
 
 
 def tip_flood_reject(*, group: TipGroup, by: User) -> int:
-    """A held flood was spam: reject every tip in it still open (one conditional update,
-    one audit entry naming them); tips joining later stay out of the queue. Returns how
-    many tips were rejected."""
+    """A held flood was spam: reject its open tips (one conditional update, one audit entry
+    naming them), returning how many; tips joining later stay out of the queue."""
     permissions.check_can_triage(by)
     now = timezone.now()
     with transaction.atomic():
