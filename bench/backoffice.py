@@ -150,6 +150,7 @@ def measure(tier: int) -> None:
         .values_list("traced_object_id", "n")
         .first()
     )
+    assert largest is not None, "no tip on any object: load the tier first"
     # The last page the capped paginators offer (10,001 rows counted at most): the real end
     # of the list (traceobject/pagination.py).
     last_tips = -(-min(Tip.objects.count(), 10_001) // 50)
