@@ -59,6 +59,13 @@ def page(browser, live_server):
     context.close()
 
 
+@pytest.fixture
+def poster_host(settings):
+    """`manage.py object_posters` serves the pages itself, as SITE_URL's host (tips.test
+    here)."""
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "tips.test"]
+
+
 def screenshot(page, name: str) -> Path:
     SCREENSHOTS.mkdir(exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"

@@ -11,13 +11,13 @@ import shutil
 import subprocess
 
 import pytest
-from django.conf import settings
 from django.core.cache import caches
 from django.core.management import call_command
 from django.utils import translation
 from pypdf import PdfReader
 
 from tests.browser.conftest import SCREENSHOTS, screenshot
+from tests.browser.languages import ALL
 from tests.objects.test_network_objects import (  # noqa: F401 (fixtures)
     imported,
     item,
@@ -30,7 +30,7 @@ from tips.services import TipContent, tip_receive
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-LANGUAGES = [code for code, _name in settings.LANGUAGES]
+LANGUAGES = ALL  # every language, in CI too
 WIDTHS = (360, 1280)
 # A long agency name, as a real one is: it must wrap, never widen the page.
 OWNER = "Landeskriminalamt Nordrhein-Westfalen, Dezernat 12"
@@ -147,12 +147,6 @@ def test_the_poster_of_a_partners_object_names_the_owner_in_every_language(page,
         reader = PdfReader(io.BytesIO(page.pdf(prefer_css_page_size=True, print_background=True)))
         assert len(reader.pages) == 1, code
     assert page.outside_requests == []
-
-
-@pytest.fixture
-def poster_host(settings):
-    """The command serves the pages itself, as SITE_URL's host (tips.test here)."""
-    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "tips.test"]
 
 
 @pytest.mark.skipif(not shutil.which("pdftoppm"), reason="needs poppler-utils (pdftoppm)")

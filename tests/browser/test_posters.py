@@ -53,12 +53,6 @@ def _pdf_to_png(pdf: Path, dpi: int = 110) -> Path:
     return stem.with_suffix(".png")
 
 
-@pytest.fixture
-def poster_host(settings):
-    """The command serves the pages itself, as SITE_URL's host (tips.test here)."""
-    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "tips.test"]
-
-
 @pytest.mark.skipif(not shutil.which("pdftoppm"), reason="needs poppler-utils (pdftoppm)")
 def test_object_posters_prints_one_a4_page_per_language_whose_qr_opens_the_object(
     shown_object, tmp_path, poster_host
