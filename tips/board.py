@@ -122,7 +122,12 @@ def claim_rows(tally: dict[str, list[dict[str, Any]]], kind: str) -> list[dict[s
 
 def board_read(*, traced_object: TracedObject) -> dict[str, Any]:
     """Everything the board shows, in one query whatever the number of tips and groups."""
-    data = board_data(traced_object, calm_shown=GROUPS_SHOWN, floods_shown=FLOODS_SHOWN)
+    data = board_data(
+        traced_object,
+        calm_shown=GROUPS_SHOWN,
+        floods_shown=FLOODS_SHOWN,
+        claims_shown=CLAIMS_SHOWN,
+    )
     read, tally = data.groups, data.tally
     clusters = place_clusters(data.points)[:PLACES_SHOWN]
     rows = [BoardGroup(group=group) for group in read.calm + read.floods]

@@ -2,8 +2,9 @@
 they claim, strongest first, each tallied inside the database (GROUP BY, window
 functions, array_agg) so that Python reads a few dozen rows, not every tip and claim (the
 agreement score: docs/tips.md). One statement for the board whatever the object's size:
-the groups shown with the object's counts, the claims' tally, the place claims' points and
-the activity sparkline's counts.
+the groups shown with the object's counts, the best claims of the stored tally (kept by
+tips/tally.py, which counts again only what changed), the place claims' points and the
+activity sparkline's counts.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from django.conf import settings
 from django.db import connection
 
 from objects.models import TracedObject
-from tips import evidence_embedded
+from tips import evidence_embedded, tally
 from tips.activity import Counted, activity_since
 from tips.models import CLOSED_STATUSES, FLOOD_DISCOUNTED, ClaimKind, FloodState, TipStatus
 
@@ -139,97 +140,86 @@ _LEAD = """CASE WHEN g < 0 THEN -g ELSE (
         SELECT lead.id FROM tips_tip AS lead WHERE lead.group_id = g
         ORDER BY lead.received_at, lead.id LIMIT 1) END"""
 
-# The object's claims on tips not rejected, each with its tip's group ("support": none when
-# the group is a held or rejected flood, which counts nothing) and the slot of the group's
-# first tip; a place again for its country ("via": kept apart to count the country's groups
-# that came only from places). Tallied per value, and the places per town and 0.001° cell.
-_TALLIES = """
-    claim AS (
-        SELECT c.kind, c.value, c.uncertain, c.lat, c.lon, t.id AS tip_id, t.language,
-               t.received_at, floor(extract(epoch FROM r.first_at) / %(slot)s) AS slot,
-               CASE WHEN r.discounted THEN NULL ELSE t.g END AS support
-        FROM tips_tipclaim AS c
-        JOIN tip AS t ON t.id = c.tip_id
-        JOIN ranked AS r ON r.g = t.g
-        WHERE c.traced_object_id = %(object)s AND t.status <> %(rejected)s
-    ), counted AS (
-        -- Grouped byte by byte ("C"): the sort the tally needs, without the locale's rules.
-        SELECT kind COLLATE "C" AS kind, value COLLATE "C" AS value, uncertain, tip_id,
-               language, slot, support, false AS via
-        FROM claim
-        UNION ALL
-        SELECT %(country)s, split_part(value, ':', 1) COLLATE "C", false, tip_id, language,
-               slot, support, true
-        FROM claim WHERE kind = %(place)s
-    ), tally AS (
-        SELECT kind, value, count(DISTINCT tip_id) AS tips, count(DISTINCT support) AS groups,
-               count(DISTINCT support) FILTER (WHERE NOT via) AS direct, bool_or(via) AS via,
-               coalesce(array_agg(DISTINCT language)
-                        FILTER (WHERE support IS NOT NULL AND language <> ''), '{}')
+# The board's groups, without folding every group of a large object: each group's size
+# and first tip first (one hash aggregate over the object's tips), then the full figures
+# (languages, statuses, span) only for the groups that can be shown, those at least as
+# large as the `calm_shown`-th largest calm group and the `floods_shown`-th largest flood
+# (the strongest are the largest first: _STRENGTH). The counts come from all of them.
+_BOARD_GROUPS = f"""
+    tip AS (
+        SELECT id, coalesce(group_id, -id) AS g, language, status, urgent, received_at
+        FROM tips_tip WHERE traced_object_id = %(object)s
+    ), flood AS (
+        SELECT id, flood FROM tips_tipgroup
+        WHERE traced_object_id = %(object)s AND flood IN %(flooded)s
+    ), sized AS (
+        SELECT g, count(*) AS size, min(received_at) AS first_at FROM tip GROUP BY g
+    ), light AS (
+        SELECT sized.*, coalesce(flood.flood IN %(discounted)s, false) AS discounted
+        FROM sized LEFT JOIN flood ON flood.id = sized.g
+    ), bar AS (
+        SELECT (SELECT min(size) FROM (SELECT size FROM light WHERE NOT discounted
+                                       ORDER BY size DESC LIMIT %(calm_shown)s) AS best)
+                   AS calm,
+               (SELECT min(size) FROM (SELECT size FROM light WHERE discounted
+                                       ORDER BY size DESC LIMIT %(floods_shown)s) AS best)
+                   AS floods
+    ), candidate AS (
+        SELECT g FROM light, bar
+        WHERE size >= CASE WHEN discounted THEN bar.floods ELSE bar.calm END
+    ), grouped AS (
+        SELECT g, count(*) AS size,
+               coalesce(array_agg(DISTINCT language) FILTER (WHERE language <> ''), '{{}}')
                    AS languages,
-               count(DISTINCT slot) FILTER (WHERE support IS NOT NULL) AS slots,
-               bool_or(NOT uncertain) AS certain
-        FROM counted GROUP BY kind, value
-    ), point AS (
-        SELECT value, round(lat::numeric, 3) AS lat, round(lon::numeric, 3) AS lon,
-               coalesce(array_agg(DISTINCT support) FILTER (WHERE support IS NOT NULL), '{}')
-                   AS groups,
-               array_agg(DISTINCT tip_id) AS tips,
-               coalesce(array_agg(DISTINCT language)
-                        FILTER (WHERE support IS NOT NULL AND language <> ''), '{}')
-                   AS languages,
-               coalesce(array_agg(DISTINCT slot) FILTER (WHERE support IS NOT NULL), '{}')
-                   AS slots,
-               coalesce(min(received_at) FILTER (WHERE support IS NOT NULL), min(received_at))
-                   AS first_at,
-               bool_or(NOT uncertain) AS certain
-        FROM claim WHERE kind = %(place)s AND lat IS NOT NULL AND lon IS NOT NULL
-        GROUP BY 1, 2, 3
-    )"""
+               min(received_at) AS first_at, max(received_at) AS last_at, {_STATUS_COUNTS},
+               count(*) FILTER (WHERE urgent AND status NOT IN %(closed)s) AS urgent_open
+        FROM tip WHERE g IN (SELECT g FROM candidate) GROUP BY g
+    ), ranked AS (
+        SELECT grouped.*, coalesce(flood.flood, %(none)s) AS flood_state,
+               coalesce(flood.flood IN %(discounted)s, false) AS discounted
+        FROM grouped LEFT JOIN flood ON flood.id = grouped.g
+    )"""  # noqa: S608
 
 # The activity sparkline's counts (tips/activity.py, Counted) from the rows the board reads
 # anyway: per local day since %(since)s, the tips, the independent groups whose first tip
-# arrived that day and the places first named that day; and the object's independent
-# groups with the newest one's first tip (its saturation). Three queries less per board.
-_ACTIVITY = """json_build_array(
-        (SELECT coalesce(json_object_agg(day, n), '{}') FROM (
+# arrived that day and the places first named that day (the stored tally); and the object's
+# independent groups with the newest one's first tip (its saturation). Three queries less
+# per board.
+_ACTIVITY = f"""json_build_array(
+        (SELECT coalesce(json_object_agg(day, n), '{{}}') FROM (
             SELECT (received_at AT TIME ZONE %(tz)s)::date AS day, count(*) AS n
             FROM tip WHERE received_at >= %(since)s GROUP BY 1) AS days),
-        (SELECT coalesce(json_object_agg(day, n), '{}') FROM (
-            SELECT (first_at AT TIME ZONE %(tz)s)::date AS day, count(*) AS n FROM ranked
+        (SELECT coalesce(json_object_agg(day, n), '{{}}') FROM (
+            SELECT (first_at AT TIME ZONE %(tz)s)::date AS day, count(*) AS n FROM light
             WHERE g > 0 AND NOT discounted AND first_at >= %(since)s GROUP BY 1) AS days),
-        (SELECT coalesce(json_object_agg(day, n), '{}') FROM (
-            SELECT (first AT TIME ZONE %(tz)s)::date AS day, count(*) AS n FROM (
-                SELECT min(received_at) AS first FROM claim WHERE kind = %(place)s
-                GROUP BY value) AS named
-            WHERE first >= %(since)s GROUP BY 1) AS days),
-        (SELECT json_build_array(count(*), max(first_at)) FROM ranked
+        {tally.PLACE_DAYS},
+        (SELECT json_build_array(count(*), max(first_at)) FROM light
          WHERE g > 0 AND NOT discounted))"""
 
 # Everything the board reads, in one statement whose answer is one row of JSON: the
 # object's counts, the groups shown (the strongest calm ones, then the strongest floods)
-# with their first tips' texts, the claims' tally and the places' points. The tips are
-# read once for all of it.
+# with their first tips' texts, the best claims of the stored tally and the places' points.
+# The tips are read once for all of it.
 _BOARD_SQL = f"""
-    {_NO_JIT} WITH {_GROUPS}, shown AS (
+    {_NO_JIT} WITH {_BOARD_GROUPS}, shown AS (
         (SELECT * FROM ranked WHERE NOT discounted ORDER BY {_STRENGTH} LIMIT %(calm_shown)s)
         UNION ALL
         (SELECT * FROM ranked WHERE discounted ORDER BY {_STRENGTH} LIMIT %(floods_shown)s)
     ), led AS (
         SELECT shown.*, {_LEAD} AS lead_id FROM shown
-    ), {_TALLIES}
+    )
     SELECT
-        (SELECT json_build_array(count(*), coalesce(sum(size), 0), coalesce(sum(status_0), 0),
-                                 coalesce(sum(urgent_open), 0),
+        (SELECT json_build_array(count(*), coalesce(sum(size), 0),
+                                 (SELECT count(*) FROM tip WHERE status = %(status_0)s),
+                                 (SELECT count(*) FROM tip
+                                  WHERE urgent AND status NOT IN %(closed)s),
                                  count(*) FILTER (WHERE discounted))
-         FROM ranked),
+         FROM light),
         (SELECT json_agg(json_build_array({_GROUP_COLUMNS}, lead_id, body.body, discounted)
                          ORDER BY discounted, {_STRENGTH})
          FROM led JOIN tips_tip AS body ON body.id = led.lead_id),
-        (SELECT json_agg(json_build_array(kind, value, tips, groups, direct, via, languages,
-                                          slots, certain)) FROM tally),
-        (SELECT json_agg(json_build_array(value, lat, lon, groups, tips, languages, slots,
-                                          first_at, certain)) FROM point),
+        {tally.BEST},
+        {tally.POINTS},
         {_ACTIVITY}
 """  # noqa: S608
 
@@ -294,9 +284,16 @@ def _counted(row: list[Any]) -> Counted:
     )
 
 
-def board_data(traced_object: TracedObject, *, calm_shown: int, floods_shown: int) -> BoardData:
-    """The groups shown and the counts, the claims' tally and the places' points of the
-    object: one query, whose answer is one row."""
+def board_data(
+    traced_object: TracedObject,
+    *,
+    calm_shown: int,
+    floods_shown: int,
+    claims_shown: int | None = None,
+) -> BoardData:
+    """The groups shown and the counts, the claims' tally (the best `claims_shown` of each
+    kind, or all) and the places' points of the object: on PostgreSQL one query, whose
+    answer is one row, after the stored tally's marked claims are counted again."""
     params = _params(
         traced_object,
         calm_shown=calm_shown,
@@ -305,15 +302,17 @@ def board_data(traced_object: TracedObject, *, calm_shown: int, floods_shown: in
         place=ClaimKind.PLACE.value,
         since=activity_since()[1],
         tz=settings.TIME_ZONE,
+        **tally.read_params(claims_shown=claims_shown),
     )
     counted = None
     if connection.vendor == "postgresql":
+        tally.refresh(traced_object.pk)
         with connection.cursor() as cursor:
             cursor.execute(_BOARD_SQL, params)
-            counts, shown, tally, points, activity = cursor.fetchone()
+            counts, shown, claims, points, activity = cursor.fetchone()
         counted = _counted(activity)
     else:  # the embedded database of `make run`
-        counts, shown, tally, points = evidence_embedded.board_rows(
+        counts, shown, claims, points = evidence_embedded.board_rows(
             traced_object.pk, calm_shown=calm_shown, floods_shown=floods_shown
         )
     groups, tips, new, urgent, floods = counts
@@ -330,7 +329,10 @@ def board_data(traced_object: TracedObject, *, calm_shown: int, floods_shown: in
     for row in shown or []:
         (read.floods if row[-1] else read.calm).append(_group(row))
     return BoardData(
-        groups=read, tally=_tally(tally or []), points=_points(points or []), counted=counted
+        groups=read,
+        tally=_tally(claims or [], shown=claims_shown),
+        points=_points(points or []),
+        counted=counted,
     )
 
 
@@ -379,7 +381,7 @@ def place_points(traced_object: TracedObject) -> list[PlacePoint]:
     return board_data(traced_object, calm_shown=0, floods_shown=0).points
 
 
-def _tally(rows: list[list[Any]]) -> dict[str, list[dict]]:
+def _tally(rows: list[list[Any]], *, shown: int | None = None) -> dict[str, list[dict]]:
     board: dict[str, list[dict]] = {kind.value: [] for kind in ClaimKind}
     for kind, value, tips, groups, direct, via, languages, slots, certain in rows:
         if kind == ClaimKind.NAME and groups < settings.TIP_NAME_MIN_GROUPS:
@@ -398,6 +400,8 @@ def _tally(rows: list[list[Any]]) -> dict[str, list[dict]]:
         board[kind].append(entry)
     for entries in board.values():
         entries.sort(key=_claim_order)
+        if shown is not None:
+            del entries[shown:]
     return board
 
 

@@ -150,7 +150,7 @@ def _claims(
         g, language = tips[tip_id]
         fold = folds[g]
         support = None if fold.discounted else g
-        slot = int(fold.first_at.timestamp() // slot_seconds)
+        slot = int(received_at.timestamp() // slot_seconds)  # the tip's own slot
         said = [(kind, value, uncertain, False)]
         if kind == ClaimKind.PLACE:
             said.append((ClaimKind.COUNTRY.value, value.split(":", 1)[0], False, True))

@@ -492,3 +492,6 @@ class ObjectViewDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.traced_object_id} on {self.day}: {self.views}"
+
+
+from tips.tally_models import ClaimPoint, ClaimTally, TallyMark  # noqa: E402, F401 (their own module)

@@ -12,7 +12,6 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache
 from typing import Any
 
 from django.conf import settings
@@ -143,14 +142,26 @@ def claims_tally(traced_object: TracedObject, groups: dict[int, Group]) -> dict[
         TipClaim.objects.filter(tip__traced_object=traced_object)
         .exclude(tip__status=TipStatus.REJECTED)
         .order_by()  # tallied in any order: sorting 45,000 claims by value took 70 ms
-        .values_list("kind", "value", "tip_id", "tip__group_id", "tip__language", "uncertain")
+        .values_list(
+            "kind",
+            "value",
+            "tip_id",
+            "tip__group_id",
+            "tip__language",
+            "uncertain",
+            "tip__received_at",
+        )
     )
+    slot_seconds = settings.TIP_AGREEMENT_SLOT_HOURS * 3600
     tips: dict[tuple, set[int]] = defaultdict(set)
     support: dict[tuple, set[int]] = defaultdict(set)
     languages: dict[tuple, set[str]] = defaultdict(set)
+    slots: dict[tuple, set[int]] = defaultdict(set)  # of the supporting tips
     certain: set[tuple] = set()  # places that some tip named without doubt
     from_places: set[tuple] = set()  # country keys that places support
-    for kind, value, tip_id, group_id, language, uncertain in claims.iterator(chunk_size=5000):
+    for kind, value, tip_id, group_id, language, uncertain, received_at in claims.iterator(
+        chunk_size=5000
+    ):
         keys: tuple[tuple, ...] = ((kind, value),)
         if kind == ClaimKind.PLACE:
             if not uncertain:
@@ -164,6 +175,7 @@ def claims_tally(traced_object: TracedObject, groups: dict[int, Group]) -> dict[
             if group is None or group.flood in FLOOD_DISCOUNTED:
                 continue
             support[key].add(group.id)
+            slots[key].add(int(received_at.timestamp() // slot_seconds))
             if language:
                 languages[key].add(language)
     # The countries' own claims merged with their places' (kept apart until here to count
@@ -176,11 +188,7 @@ def claims_tally(traced_object: TracedObject, groups: dict[int, Group]) -> dict[
         tips[direct] |= tips.pop(via)
         support[direct] |= support.pop(via)
         languages[direct] |= languages.pop(via)
-    slot_seconds = settings.TIP_AGREEMENT_SLOT_HOURS * 3600
-
-    @cache  # a group supports many claims: its slot is worked out once
-    def slot_of(group_id: int) -> int:
-        return int(groups[group_id].first_at.timestamp() // slot_seconds)
+        slots[direct] |= slots.pop(via)
 
     board: dict[str, list[dict]] = {kind.value: [] for kind in ClaimKind}
     for key, tip_ids in tips.items():
@@ -188,9 +196,8 @@ def claims_tally(traced_object: TracedObject, groups: dict[int, Group]) -> dict[
         independent = support[key]
         if kind == ClaimKind.NAME and len(independent) < settings.TIP_NAME_MIN_GROUPS:
             continue
-        slots = {slot_of(group_id) for group_id in independent}
         score = agreement_score(
-            groups=len(independent), languages=len(languages[key]), slots=len(slots)
+            groups=len(independent), languages=len(languages[key]), slots=len(slots[key])
         )
         entry = {
             kind: value,

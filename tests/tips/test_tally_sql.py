@@ -161,3 +161,72 @@ def test_the_embedded_databases_board_equals_the_sql(monkeypatch):
     assert len(sql.points) > 3
     assert as_rows(every_folded) == as_rows(every_sql)
     assert [g.tips for g in every_folded] == [g.tips for g in every_sql]
+
+
+def folded_board(traced_object, monkeypatch):
+    """The board as the embedded database folds it from every claim (no stored tally)."""
+    from django.db import connection
+
+    with monkeypatch.context() as patched:
+        patched.setattr(connection, "vendor", "sqlite")
+        return evidence.board_data(traced_object, calm_shown=0, floods_shown=0)
+
+
+def test_the_stored_tally_follows_every_change(monkeypatch, settings):
+    """The board's tally is stored and only what the triggers marked is counted again
+    (tips/tally.py): after each kind of change, made as plain UPDATEs and DELETEs that no
+    Python code hears of, the stored tally and points equal a fold of every claim."""
+    from tips.models import ClaimPoint, ClaimTally, TallyMark, TipClaim
+
+    settings.TIP_NAME_MIN_GROUPS = 2
+    traced_object = generated_object(7)
+
+    def same() -> None:
+        stored = evidence.board_data(traced_object, calm_shown=0, floods_shown=0)
+        assert not TallyMark.objects.filter(traced_object_id=traced_object.pk).exists()
+        folded = folded_board(traced_object, monkeypatch)
+        assert stored.tally == folded.tally
+        key = lambda p: (p.value, p.lat, p.lon)  # noqa: E731
+        assert sorted(stored.points, key=key) == sorted(folded.points, key=key)
+
+    same()
+    rows = ClaimTally.objects.filter(traced_object=traced_object).count()
+    assert rows > 20 and ClaimPoint.objects.filter(traced_object=traced_object).exists()
+    tips = list(Tip.objects.filter(traced_object=traced_object, claims__isnull=False).distinct())
+    rng = random.Random(7)
+    groups = list(TipGroup.objects.filter(traced_object=traced_object))
+
+    tip_import(
+        traced_object=traced_object,
+        content=TipContent(body="Vu à Cracovie, même flacon, chez Rossmann", country="PL"),
+        language="fr",
+        received_at=timezone.now(),
+        source="corpus",
+        ref="late-1",
+    )
+    same()
+    Tip.objects.filter(pk=rng.choice(tips).pk).update(status=TipStatus.REJECTED)
+    same()
+    Tip.objects.filter(pk=rng.choice(tips).pk).update(status=TipStatus.NEW)  # reopened
+    same()
+    Tip.objects.filter(pk__in=[t.pk for t in rng.sample(tips, 5)]).update(group=groups[0])
+    same()
+    for state in (FloodState.REJECTED, FloodState.RELEASED):
+        TipGroup.objects.filter(pk=groups[1].pk).update(
+            flood=state, flood_detected_at=timezone.now()
+        )
+        same()
+    Tip.objects.filter(pk=rng.choice(tips).pk).update(received_at=timezone.now())
+    same()
+    Tip.objects.filter(pk=rng.choice(tips).pk).update(language="de")
+    same()
+    TipClaim.objects.filter(pk=TipClaim.objects.filter(kind="place").first().pk).delete()
+    same()
+    Tip.objects.filter(pk__in=[t.pk for t in rng.sample(tips, 3)]).delete()
+    same()
+    groups[2].delete()  # its tips are no longer grouped: each a group of its own
+    same()
+    # Nothing changed: one short statement, nothing counted.
+    from tips import tally
+
+    assert tally.refresh(traced_object.pk) == 0
