@@ -194,7 +194,7 @@ _ACTIVITY = f"""json_build_array(
             WHERE g > 0 AND NOT discounted AND first_at >= %(since)s GROUP BY 1) AS days),
         {tally.PLACE_DAYS},
         (SELECT json_build_array(count(*), max(first_at)) FROM light
-         WHERE g > 0 AND NOT discounted))"""
+         WHERE g > 0 AND NOT discounted))"""  # noqa: S608
 
 # Everything the board reads, in one statement whose answer is one row of JSON: the
 # object's counts, the groups shown (the strongest calm ones, then the strongest floods)
