@@ -51,15 +51,23 @@ _RECOUNT = """
         FROM tips_tipclaim AS c JOIN country ON country.value = split_part(c.value, ':', 1)
         WHERE c.traced_object_id = %(object)s AND c.kind = %(place)s
           AND (c.kind, c.value) NOT IN (SELECT kind, value FROM keyed)
+    ), tip AS MATERIALIZED (
+        -- The object's tips not rejected, each with its support, read once from the
+        -- object's index and joined by hash: a country named by 12,000 tips looked up tip
+        -- by tip and group by group took 200 ms.
+        SELECT t.id, t.language, t.received_at,
+               CASE WHEN flood.id IS NULL THEN coalesce(t.group_id, -t.id) END AS support
+        FROM tips_tip AS t
+        LEFT JOIN tips_tipgroup AS flood
+            ON flood.id = t.group_id AND flood.traced_object_id = %(object)s
+           AND flood.flood IN %(discounted)s
+        WHERE t.traced_object_id = %(object)s AND t.status <> %(rejected)s
+          AND EXISTS (SELECT FROM keyed)
     ), claim AS (
         SELECT p.kind, p.value, p.uncertain, p.lat, p.lon, t.id AS tip_id, t.language,
                t.received_at, floor(extract(epoch FROM t.received_at) / %(slot)s) AS slot,
-               CASE WHEN g.flood IN %(discounted)s THEN NULL ELSE coalesce(t.group_id, -t.id)
-               END AS support
-        FROM picked AS p
-        JOIN tips_tip AS t ON t.id = p.tip_id
-        LEFT JOIN tips_tipgroup AS g ON g.id = t.group_id
-        WHERE t.status <> %(rejected)s
+               t.support
+        FROM picked AS p JOIN tip AS t ON t.id = p.tip_id
     ), counted AS (
         SELECT kind, value, uncertain, tip_id, language, slot, support, received_at,
                false AS via
@@ -149,7 +157,8 @@ def read_params(*, claims_shown: int | None) -> dict[str, Any]:
 
 def refresh(object_id: int) -> int:
     """Count again the object's claims the triggers marked: one statement; how many claims
-    were counted (0: nothing had changed, and nothing was read but the marks)."""
+    were counted (0: nothing had changed, and nothing was read but the marks). A mark left by an
+    object deleted since is only deleted."""
     from tips.evidence import LANGUAGE_BONUS, TIME_BONUS
 
     with connection.cursor() as cursor:
@@ -168,3 +177,15 @@ def refresh(object_id: int) -> int:
             },
         )
         return cursor.fetchone()[0]
+
+
+def refresh_marked() -> dict[str, int]:
+    """Count again the marked claims of every object that has some (beat, every
+    TALLY_REFRESH_SECONDS): the board then seldom waits for a count, whatever the rate of
+    new tips (one count per object per run, not one per tip)."""
+    if connection.vendor != "postgresql":  # the embedded database keeps no stored tally
+        return {"objects": 0, "claims": 0}
+    from tips.tally_models import TallyMark
+
+    objects = sorted(set(TallyMark.objects.values_list("traced_object_id", flat=True)))
+    return {"objects": len(objects), "claims": sum(refresh(pk) for pk in objects)}

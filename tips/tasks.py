@@ -8,7 +8,7 @@ from celery import Task
 from django.conf import settings
 from django.db import OperationalError
 
-from tips import alerts, grouping, recovery, relay_models, relaying, services
+from tips import alerts, grouping, recovery, relay_models, relaying, services, tally
 from traceobject.celery import RetryingTask
 from traceobject.celery import app as celery_app
 
@@ -43,6 +43,13 @@ def apply_retention() -> dict:
 def analyse_tip(tip_id: int) -> int | None:
     """Group the tip with its near-duplicates and extract its claims. Idempotent."""
     return grouping.tip_analyse(tip_id=tip_id)
+
+
+@celery_app.task(base=RetryingTask, autoretry_for=(OperationalError,))
+def tally_refresh_marked() -> dict:
+    """Every TALLY_REFRESH_SECONDS: the evidence boards' stored tallies, counted again where
+    tips changed (tips/tally.py), so that a board rarely counts when it is opened."""
+    return tally.refresh_marked()
 
 
 @celery_app.task(base=RetryingTask, autoretry_for=(OperationalError,))

@@ -212,6 +212,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# How often beat has the evidence boards' stored tallies counted again where tips changed.
+TALLY_REFRESH_SECONDS = envint("TALLY_REFRESH_SECONDS", 30, minimum=1)
 # The beat schedule, all in one place. Exactly one beat process may run (docker-compose.yml).
 CELERY_BEAT_SCHEDULE = {
     "objects-requeue-stalled-intake": {
@@ -229,6 +231,12 @@ CELERY_BEAT_SCHEDULE = {
     "tips-requeue-lost-work": {
         "task": "tips.tasks.requeue_lost_work",
         "schedule": 300.0,  # seconds; work lost with the broker is found within REQUEUE_AFTER
+    },
+    "tips-tally-refresh": {
+        "task": "tips.tasks.tally_refresh_marked",
+        # The boards' stored tallies follow new tips within this; a board opened sooner
+        # counts what changed itself (tips/tally.py).
+        "schedule": float(TALLY_REFRESH_SECONDS),
     },
     "tips-relays-send-due": {
         "task": "tips.tasks.relays_send_due",

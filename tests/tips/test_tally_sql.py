@@ -172,6 +172,7 @@ def folded_board(traced_object, monkeypatch):
         return evidence.board_data(traced_object, calm_shown=0, floods_shown=0)
 
 
+@pytest.mark.usefixtures("require_postgres")
 def test_the_stored_tally_follows_every_change(monkeypatch, settings):
     """The board's tally is stored and only what the triggers marked is counted again
     (tips/tally.py): after each kind of change, made as plain UPDATEs and DELETEs that no
@@ -230,3 +231,35 @@ def test_the_stored_tally_follows_every_change(monkeypatch, settings):
     from tips import tally
 
     assert tally.refresh(traced_object.pk) == 0
+
+
+@pytest.mark.usefixtures("require_postgres")
+def test_beat_counts_the_marked_claims_of_every_object(monkeypatch, settings):
+    """The beat task counts the marks of every object, so that a board opened later has
+    nothing to count; its tally is the fold's."""
+    from tips import tally, tasks
+    from tips.models import TallyMark
+
+    settings.TIP_NAME_MIN_GROUPS = 2
+    first = generated_object(3)
+    second = corpus_object(code="TAO-2026-0899")
+    for n, tip in enumerate(PLACE_TIPS[:12]):
+        tip_import(
+            traced_object=second,
+            content=TipContent(body=tip.body, country=tip.country, links=list(tip.links)),
+            language=tip.language,
+            received_at=datetime(2026, 3, 1, tzinfo=UTC) + timedelta(hours=n),
+            source="corpus",
+            ref=f"second-{n}",
+        )
+    marked = set(TallyMark.objects.values_list("traced_object_id", flat=True))
+    assert marked == {first.pk, second.pk}
+
+    done = tasks.tally_refresh_marked.delay().get()
+
+    assert done["objects"] == 2 and done["claims"] > 20
+    assert not TallyMark.objects.exists()
+    assert tally.refresh(first.pk) == 0
+    for traced_object in (first, second):
+        stored = evidence.board_data(traced_object, calm_shown=0, floods_shown=0)
+        assert stored.tally == folded_board(traced_object, monkeypatch).tally
