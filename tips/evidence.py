@@ -20,9 +20,9 @@ from objects.models import TracedObject
 from tips import evidence_embedded, tally
 from tips.activity import Counted, activity_since
 from tips.models import CLOSED_STATUSES, FLOOD_DISCOUNTED, ClaimKind, FloodState, TipStatus
+from tips.tally import LANGUAGE_BONUS, TIME_BONUS
+from tips.towns import town
 
-LANGUAGE_BONUS = 0.5
-TIME_BONUS = 0.5
 SAMPLE_CHARS = 200
 
 
@@ -429,10 +429,8 @@ def _claim_order(entry: dict) -> tuple:
 
 def _place_fields(value: str, *, uncertain: bool) -> dict:
     """A place claim's town as the board shows it ("PL:3094802" -> Kraków, PL, 50.06, ...)."""
-    from tips.places import place_index  # built only when an object has place claims
-
-    country, _, geonameid = value.partition(":")
-    place = place_index().by_id.get(int(geonameid)) if geonameid.isdigit() else None
+    country = value.partition(":")[0]
+    place = town(value)
     return {
         "name": place.name if place else value,
         "country": country,

@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from tips.evidence import PlacePoint, agreement_score
-from tips.places import Place, PlaceIndex, distance_km, place_index
+from tips.places import distance_km
+from tips.towns import town
 
 CLUSTER_KM = 5.0  # tips within this of a cluster's centre agree on the place
 PLACES_SHOWN = 12
@@ -75,7 +76,6 @@ def place_clusters(points: list[PlacePoint]) -> list[PlaceCluster]:
     claims: score, then groups, then tips)."""
     if not points:
         return []
-    index = place_index()
     towns: dict[str, list[PlacePoint]] = {}
     for point in points:
         towns.setdefault(point.value, []).append(point)
@@ -83,13 +83,13 @@ def place_clusters(points: list[PlacePoint]) -> list[PlaceCluster]:
     def town_strength(value: str) -> tuple:
         groups = set().union(*(p.groups for p in towns[value]))
         tips = set().union(*(p.tips for p in towns[value]))
-        place = _town(value, index)
+        place = town(value)
         return (-len(groups), -len(tips), -(place.population if place else 0), value)
 
     clusters: list[PlaceCluster] = []
     town_cluster: dict[str, PlaceCluster] = {}
     for value in sorted(towns, key=town_strength):
-        place = _town(value, index)
+        place = town(value)
         if place is not None:
             lat, lon, name = place.lat, place.lon, place.name
         else:  # a town the index no longer has: the middle of its points
@@ -109,7 +109,7 @@ def place_clusters(points: list[PlacePoint]) -> list[PlaceCluster]:
         cluster = _nearest(clusters, point.lat, point.lon) or town_cluster[point.value]
         cluster.add(point)
         if point.value != cluster.value:
-            place = _town(point.value, index)
+            place = town(point.value)
             name = place.name if place else point.value
             if name not in cluster.towns:
                 cluster.towns.append(name)
@@ -118,11 +118,6 @@ def place_clusters(points: list[PlacePoint]) -> list[PlaceCluster]:
     found = [cluster for cluster in clusters if cluster.points]
     found.sort(key=lambda c: (-c.score, -len(c.groups), -len(c.tips), c.name, c.value))
     return found
-
-
-def _town(value: str, index: PlaceIndex) -> Place | None:
-    _, _, geonameid = value.partition(":")
-    return index.by_id.get(int(geonameid)) if geonameid.isdigit() else None
 
 
 def _nearest(clusters: list[PlaceCluster], lat: float, lon: float) -> PlaceCluster | None:

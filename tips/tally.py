@@ -21,6 +21,10 @@ from django.db import connection
 
 from tips.models import FLOOD_DISCOUNTED, ClaimKind, TipStatus
 
+# The agreement score's bonuses (evidence.agreement_score; docs/tips.md).
+LANGUAGE_BONUS = 0.5
+TIME_BONUS = 0.5
+
 # pg_advisory_xact_lock(LOCK_CLASS, object id): one count at a time per object, so that two
 # boards opened at once do not both rewrite the same rows.
 LOCK_CLASS = 1923
@@ -123,6 +127,8 @@ _RECOUNT = """
     )
     SELECT count(*) FROM keyed"""  # noqa: S608 (our own constants only; values as parameters)
 
+_ANY_MARKED = "SELECT EXISTS (SELECT FROM tips_tallymark WHERE traced_object_id = %s)"
+
 # What the board reads of the stored tally, inside its own statement (tips/evidence.py):
 # the best `claims_shown` claims of each kind (all of them when it is NULL), names only
 # when TIP_NAME_MIN_GROUPS groups agree; the places' points; and the days on which places
@@ -156,12 +162,14 @@ def read_params(*, claims_shown: int | None) -> dict[str, Any]:
 
 
 def refresh(object_id: int) -> int:
-    """Count again the object's claims the triggers marked: one statement; how many claims
-    were counted (0: nothing had changed, and nothing was read but the marks). A mark left by an
-    object deleted since is only deleted."""
-    from tips.evidence import LANGUAGE_BONUS, TIME_BONUS
-
+    """Count again the object's claims the triggers marked: a look at the marks, then one
+    statement if there are any; how many claims were counted (0: nothing had changed). A
+    mark left by an object deleted since is only deleted."""
     with connection.cursor() as cursor:
+        # A look at the marks first: planning the count costs more than this whole look.
+        cursor.execute(_ANY_MARKED, [object_id])
+        if not cursor.fetchone()[0]:
+            return 0
         cursor.execute(
             _RECOUNT,
             {
