@@ -127,6 +127,12 @@ def test_the_places_map_draws_inside_the_viewport(
     # The coordinates read as one line ("45.75, 4.85"), not a column of broken digits.
     lines = link.evaluate("a => a.getClientRects().length")
     assert lines == 1 and re.fullmatch(r"-?\d+\.\d\d, -?\d+\.\d\d", link.inner_text())
+    # The table fits its column, and the page does not scroll sideways.
+    section = page.locator("#board-places").bounding_box()
+    table = page.locator("#board-places table").bounding_box()
+    assert table["x"] >= section["x"] - 1
+    assert table["x"] + table["width"] <= section["x"] + section["width"] + 1
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
     screenshot(page, f"board-places-{width}")
     assert axe_violations(page, impacts=None) == []
     assert outside == []  # the map site is never asked for anything until a click

@@ -64,12 +64,13 @@ def table_rows(section: str) -> list[dict]:
         rows.append(
             {
                 "rank": int(cells[0]),
-                "place": re.sub(r"<[^>]+>", " ", cells[1]),
+                # The name, its nearby towns, and its coordinates' link under them.
+                "place": re.sub(r"<[^>]+>", " ", cells[1].split('<br><a ')[0]),
                 "groups": int(cells[2]),
                 "tips": int(cells[3]),
                 "languages": cells[4],
                 "first": cells[5],
-                "link": cells[6],
+                "link": "<a " + cells[1].split("<br><a ", 1)[1],
             }
         )
     return rows
