@@ -17,7 +17,6 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import Resolver404, resolve, reverse
 from django.utils import translation
-from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language, get_language_from_path
 from django.views.decorators.clickjacking import xframe_options_exempt
@@ -26,13 +25,14 @@ from objects.feeds import MarkupSafeJSONEncoder, etagged
 from objects.models import ObjectState, TracedObject
 from objects.selectors import object_page_get
 from objects.snippets import CARD_HEIGHT, CARD_MIN_WIDTH, CARD_WIDTH, iframe_snippet
+from objects.templatetags.object_texts import bdi
 from objects.views import public_page
 
 
 def owner_name_html(obj: TracedObject) -> SafeString | str:
     """A partner's name for "Published by …", escaped and isolated in <bdi>: a name that
     ends in a bracket, "Politie (NL)", keeps it in place in an Arabic sentence. "" for ours."""
-    return format_html("<bdi>{}</bdi>", obj.owner.name) if obj.owner is not None else ""
+    return bdi(obj.owner.name) if obj.owner is not None else ""
 
 
 @xframe_options_exempt

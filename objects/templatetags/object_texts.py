@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import template
 from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import get_language, get_language_bidi, get_language_info
 
 from objects.models import LocalText, LocalTexts, TracedObject
@@ -28,3 +29,10 @@ def lang_if_other(text: LocalText) -> str:
             return format_html(' lang="{}" dir="{}"', text.lang, direction)
         return format_html(' lang="{}"', text.lang)
     return ""
+
+
+@register.filter
+def bdi(name: str) -> SafeString | str:
+    """A name isolated from the sentence around it, escaped: a partner's name ending in a
+    bracket, "Politie (NL)", keeps the bracket in its place in an Arabic sentence."""
+    return format_html("<bdi>{}</bdi>", name) if name else ""

@@ -62,5 +62,10 @@ def test_a_partners_object_says_whose_it_is_in_every_language(
             page.locator(".object-card a").first.click()
             assert page.locator("p.object-owner").inner_text().strip() == said, code
             assert page.evaluate("document.documentElement.scrollWidth") <= width, code
+            # The link and the embed code read left to right on an Arabic page too: their
+            # start shows ("https://…", "<iframe"), not their end.
+            for field in ("#share-link", "#embed-snippet"):
+                direction = page.locator(field).evaluate("e => getComputedStyle(e).direction")
+                assert direction == "ltr", (code, field)
             screenshot(page, f"partner-object-{code}-{width}")
     assert page.outside_requests == []

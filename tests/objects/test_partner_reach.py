@@ -193,3 +193,21 @@ def test_a_partners_english_texts_read_left_to_right_on_an_arabic_card_and_poste
     assert re.search(r'<h[12][^>]* lang="en" dir="ltr">Wooden train', html)
     assert re.search(r'<p class="[\w-]*question" lang="en" dir="ltr">Where was it sold\?', html)
     assert "<bdi>Politie Nederland</bdi>" in html
+
+
+@pytest.mark.parametrize("language", ["ar", "en", "pl"])
+def test_the_gallery_and_the_object_page_isolate_a_partners_name(client, theirs, language):
+    """The words "Published by Politie Nederland" on the gallery's card and the object's page: the
+    name in <bdi>, so that in a right-to-left sentence its brackets and full stop stay its
+    own; escaped like any text."""
+    gallery = client.get(f"/{language}/").content.decode()
+    page = client.get(f"/{language}/objects/{theirs.code}/").content.decode()
+    named = published_by(language, "<bdi>Politie Nederland</bdi>")
+    assert named in gallery and named in page
+    assert '<dd class="col-sm-8"><bdi>Politie Nederland</bdi> (<bdi>' in page
+
+
+def test_the_gallery_escapes_a_partners_name(client, hostile_partner, theirs):
+    gallery = client.get("/en/").content.decode()
+    assert "<script>alert" not in gallery and "<b>Co" not in gallery
+    assert "Published by <bdi>&lt;script&gt;alert(&quot;x&quot;)" in gallery

@@ -65,7 +65,7 @@ def table_rows(section: str) -> list[dict]:
             {
                 "rank": int(cells[0]),
                 # The name, its nearby towns, and its coordinates' link under them.
-                "place": re.sub(r"<[^>]+>", " ", cells[1].split('<br><a ')[0]),
+                "place": re.sub(r"<[^>]+>", " ", cells[1].split("<br><a ")[0]),
                 "groups": int(cells[2]),
                 "tips": int(cells[3]),
                 "languages": cells[4],

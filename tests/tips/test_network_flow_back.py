@@ -53,7 +53,9 @@ def test_an_analysts_status_change_shows_on_the_receipt_at_the_relaying_portal(
 ):
     html = check(client, receipt)
     assert status_shown(html) == "Received"
-    assert "This object was published by Portal A. Your tip was passed on to them" in html
+    assert (
+        "This object was published by <bdi>Portal A</bdi>. Your tip was passed on to them" in html
+    )
     assert triage.tip_take_next(by=analyst) == there(pair)
     assert flow_back(pair) == 1
     assert status_shown(check(client, receipt)) == "In review"
@@ -131,4 +133,4 @@ def test_a_message_about_a_tip_never_relayed_to_its_sender_is_refused(pair, rece
 
 def test_the_receipt_says_in_the_visitors_language_who_the_tip_went_to(client, pair, receipt):
     html = client.post("/pl/receipt/", {"receipt": receipt}, REMOTE_ADDR="192.0.2.1")
-    assert "Ten przedmiot opublikował Portal A." in html.content.decode()
+    assert "Ten przedmiot opublikował <bdi>Portal A</bdi>." in html.content.decode()
