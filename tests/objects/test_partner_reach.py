@@ -197,9 +197,9 @@ def test_a_partners_english_texts_read_left_to_right_on_an_arabic_card_and_poste
 
 @pytest.mark.parametrize("language", ["ar", "en", "pl"])
 def test_the_gallery_and_the_object_page_isolate_a_partners_name(client, theirs, language):
-    """The words "Published by Politie Nederland" on the gallery's card and the object's page: the
-    name in <bdi>, so that in a right-to-left sentence its brackets and full stop stay its
-    own; escaped like any text."""
+    """The words "Published by Politie Nederland" on the gallery's card and the object's
+    page: the name in <bdi>, so that in a right-to-left sentence its brackets and full stop
+    stay its own; escaped like any text."""
     gallery = client.get(f"/{language}/").content.decode()
     page = client.get(f"/{language}/objects/{theirs.code}/").content.decode()
     named = published_by(language, "<bdi>Politie Nederland</bdi>")
