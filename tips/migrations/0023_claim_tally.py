@@ -3,16 +3,16 @@ and on PostgreSQL the triggers that mark what to count again, then a mark for ev
 there is, so that each object's first board after the upgrade counts it all once.
 
 Safe under the running release: new tables only; the triggers add one INSERT per statement
-that writes claims or changes a tip's group, status, language or time or a group's flood
-decision, whichever release makes it. The marks are written after the triggers exist, so
+that writes claims, and one per tip whose group, status, language or time changes or group
+whose flood decision changes, whichever release makes the change. The marks are written after the triggers exist, so
 no change between the two is missed.
 """
 
 import django.db.models.deletion
 from django.db import migrations, models
 
-# Statement triggers with transition tables: one INSERT ... SELECT per statement, however
-# many rows it wrote (a plain UPDATE of 3,000 tips is one).
+# On the claims, statement triggers with transition tables: one INSERT ... SELECT per
+# statement, however many claims it wrote.
 MARK_CLAIMS = """
 CREATE OR REPLACE FUNCTION tips_tally_mark_claims() RETURNS trigger AS $$
 BEGIN
@@ -41,45 +41,41 @@ CREATE TRIGGER tips_tipclaim_tally_delete AFTER DELETE ON tips_tipclaim
     REFERENCING OLD TABLE AS old_rows
     FOR EACH STATEMENT EXECUTE FUNCTION tips_tally_mark_claims();
 """
-# A tip's group (a group deleted sets it to NULL: an UPDATE too), status, language or time.
+# A tip's group (a group deleted sets it to NULL: an UPDATE too), status, language or time:
+# row triggers whose WHEN the database checks without calling anything, so that the many
+# UPDATEs that change none of these (a strength, an assignment) cost nothing.
 MARK_TIPS = """
-CREATE OR REPLACE FUNCTION tips_tally_mark_tips() RETURNS trigger AS $$
+CREATE OR REPLACE FUNCTION tips_tally_mark_tip() RETURNS trigger AS $$
 BEGIN
     INSERT INTO tips_tallymark (traced_object_id, kind, value)
-    SELECT DISTINCT c.traced_object_id, c.kind, c.value
-    FROM new_rows AS n
-    JOIN old_rows AS o ON o.id = n.id
-    JOIN tips_tipclaim AS c ON c.tip_id = n.id
-    WHERE c.traced_object_id IS NOT NULL
-      AND (n.group_id IS DISTINCT FROM o.group_id OR n.status IS DISTINCT FROM o.status
-           OR n.language IS DISTINCT FROM o.language
-           OR n.received_at IS DISTINCT FROM o.received_at)
+    SELECT DISTINCT traced_object_id, kind, value FROM tips_tipclaim
+    WHERE tip_id = NEW.id AND traced_object_id IS NOT NULL
     ON CONFLICT DO NOTHING;
     RETURN NULL;
 END;
 $$ LANGUAGE plpgsql;
 CREATE TRIGGER tips_tip_tally AFTER UPDATE ON tips_tip
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION tips_tally_mark_tips();
+    FOR EACH ROW
+    WHEN (OLD.group_id IS DISTINCT FROM NEW.group_id OR OLD.status IS DISTINCT FROM NEW.status
+          OR OLD.language IS DISTINCT FROM NEW.language
+          OR OLD.received_at IS DISTINCT FROM NEW.received_at)
+    EXECUTE FUNCTION tips_tally_mark_tip();
 """
 # A group's flood decision: every claim of its tips.
 MARK_GROUPS = """
-CREATE OR REPLACE FUNCTION tips_tally_mark_groups() RETURNS trigger AS $$
+CREATE OR REPLACE FUNCTION tips_tally_mark_group() RETURNS trigger AS $$
 BEGIN
     INSERT INTO tips_tallymark (traced_object_id, kind, value)
     SELECT DISTINCT c.traced_object_id, c.kind, c.value
-    FROM new_rows AS n
-    JOIN old_rows AS o ON o.id = n.id
-    JOIN tips_tip AS t ON t.group_id = n.id
-    JOIN tips_tipclaim AS c ON c.tip_id = t.id
-    WHERE n.flood IS DISTINCT FROM o.flood AND c.traced_object_id IS NOT NULL
+    FROM tips_tip AS t JOIN tips_tipclaim AS c ON c.tip_id = t.id
+    WHERE t.group_id = NEW.id AND c.traced_object_id IS NOT NULL
     ON CONFLICT DO NOTHING;
     RETURN NULL;
 END;
 $$ LANGUAGE plpgsql;
 CREATE TRIGGER tips_tipgroup_tally AFTER UPDATE ON tips_tipgroup
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION tips_tally_mark_groups();
+    FOR EACH ROW WHEN (OLD.flood IS DISTINCT FROM NEW.flood)
+    EXECUTE FUNCTION tips_tally_mark_group();
 """
 MARK_ALL = """
 INSERT INTO tips_tallymark (traced_object_id, kind, value)
@@ -94,8 +90,8 @@ DROP TRIGGER IF EXISTS tips_tipclaim_tally_delete ON tips_tipclaim;
 DROP TRIGGER IF EXISTS tips_tip_tally ON tips_tip;
 DROP TRIGGER IF EXISTS tips_tipgroup_tally ON tips_tipgroup;
 DROP FUNCTION IF EXISTS tips_tally_mark_claims();
-DROP FUNCTION IF EXISTS tips_tally_mark_tips();
-DROP FUNCTION IF EXISTS tips_tally_mark_groups();
+DROP FUNCTION IF EXISTS tips_tally_mark_tip();
+DROP FUNCTION IF EXISTS tips_tally_mark_group();
 """
 
 
