@@ -15,8 +15,8 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Max, Q, QuerySet
+from django.db import connection, transaction
+from django.db.models import F, Max, Q, QuerySet
 from django.db.models.functions import TruncHour
 
 from tips.evidence import agreement_score
@@ -47,15 +47,34 @@ def _keys_filter(keys: Iterable[Key]) -> Q:
     keys = list(keys)
     condition = _exact(keys)
     for country in sorted({value for kind, value in keys if kind == ClaimKind.COUNTRY}):
-        condition |= Q(kind=ClaimKind.PLACE, value__startswith=f"{country}:")
+        condition |= _places_of(country)
     return condition
+
+
+def _places_of(country: str) -> Q:
+    """Place claims in `country` ("PL:3094802"). SQLite's LIKE cannot use an index (it
+    ignores case); its text compares byte by byte, so a range is exactly the prefix."""
+    if connection.vendor == "sqlite":
+        return Q(kind=ClaimKind.PLACE, value__gte=f"{country}:", value__lt=f"{country};")
+    return Q(kind=ClaimKind.PLACE, value__startswith=f"{country}:")
+
+
+def _claims_of(object_id: int) -> QuerySet[TipClaim]:
+    """An object's claims, to be looked up by kind and value. SQLite keeps no statistics:
+    it would walk the (object, kind) index through every claim of the object rather than
+    the (kind, value) one; the object's id as an expression leaves it that one."""
+    claims = TipClaim.objects.order_by()
+    if connection.vendor == "sqlite":
+        return claims.alias(object_of=F("traced_object_id") + 0).filter(object_of=object_id)
+    return claims.filter(traced_object_id=object_id)
 
 
 def _support(object_id: int) -> QuerySet[TipClaim]:
     """The claims that count on an object: tips not rejected, in a group that is no held
     or rejected flood."""
     return (
-        TipClaim.objects.filter(traced_object_id=object_id, tip__group_id__isnull=False)
+        _claims_of(object_id)
+        .filter(tip__group_id__isnull=False)
         .exclude(tip__status=TipStatus.REJECTED)
         .exclude(tip__group__flood__in=FLOOD_DISCOUNTED)
         .order_by()
@@ -149,8 +168,8 @@ def _supporters(object_id: int, keys: set[Key]) -> set[int]:
     groups' strength may have to fall)."""
     if not keys:
         return set()
-    claims = TipClaim.objects.filter(traced_object_id=object_id).filter(_keys_filter(keys))
-    return set(claims.order_by().values_list("tip__group_id", flat=True).distinct()) - {None}
+    claims = _claims_of(object_id).filter(_keys_filter(keys))
+    return set(claims.values_list("tip__group_id", flat=True).distinct()) - {None}
 
 
 def groups_strength_write(object_id: int, group_ids: set[int]) -> None:
