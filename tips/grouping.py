@@ -8,6 +8,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 
@@ -105,13 +106,23 @@ def band_keys(sig: np.ndarray) -> list[int]:
 # --- Writes --------------------------------------------------------------------------------
 
 
+# A group's size, counted up to the cap, written onto the tips whose size it changes.
+_GROUP_SIZE = "SELECT COUNT(*) FROM (SELECT 1 FROM tips_tip WHERE group_id = %s LIMIT %s) AS tips"
+_GROUP_SIZE_SQL = (
+    f"UPDATE tips_tip SET group_size = ({_GROUP_SIZE})"  # noqa: S608 (constants only)
+    f" WHERE group_id = %s AND group_size <> ({_GROUP_SIZE})"
+)
+
+
 def group_sizes_refresh(group_ids: Iterable[int | None]) -> None:
-    """Set Tip.group_size on the tips of these groups: two queries a group, and only rows
-    whose size changes are written (past the cap, none but a newcomer's)."""
-    for group_id in {pk for pk in group_ids if pk is not None}:
-        members = Tip.objects.filter(group_id=group_id).order_by()
-        size = members[:GROUP_SIZE_CAP].count()
-        members.exclude(group_size=size).update(group_size=size)
+    """Set Tip.group_size on the tips of these groups: one UPDATE a group, which counts its
+    tips up to the cap and writes only rows whose size changes (past the cap, none but a
+    newcomer's)."""
+    with connection.cursor() as cursor:
+        for group_id in sorted({pk for pk in group_ids if pk is not None}):
+            cursor.execute(
+                _GROUP_SIZE_SQL, [group_id, GROUP_SIZE_CAP, group_id, group_id, GROUP_SIZE_CAP]
+            )
 
 
 def group_sizes_refresh_all() -> None:
@@ -180,15 +191,31 @@ def _touched(tip: Tip) -> bool:
     return tip.status != TipStatus.NEW or tip.assigned_to_id is not None
 
 
-def _best_group(*, traced_object_id: int, sig: np.ndarray, keys: list[int]) -> int | None:
+@dataclass(frozen=True)
+class Found:
+    """The group a tip joins, as the grouping read it: its flood state, and which of the
+    tip's band keys it holds already (none to write again)."""
+
+    group_id: int
+    flood: str | None
+    keys: frozenset[int] = frozenset()
+
+
+def _found(group_id: int) -> Found:
+    flood = TipGroup.objects.filter(pk=group_id).values_list("flood", flat=True).first()
+    return Found(group_id=group_id, flood=flood)
+
+
+def _best_group(*, traced_object_id: int, sig: np.ndarray, keys: list[int]) -> Found | None:
     """The group of the most similar candidate, if similar enough."""
-    matches = Counter(
+    bands = list(
         TipBand.objects.filter(traced_object_id=traced_object_id, key__in=keys).values_list(
-            "tip_id", "group_id"
+            "tip_id", "group_id", "key", "group__flood"
         )
     )
-    if not matches:
+    if not bands:
         return None
+    matches = Counter((tip_id, group_id) for tip_id, group_id, _key, _flood in bands)
     groups = dict(pair for pair, _count in matches.most_common(CANDIDATES_CHECKED))
     best, best_group = 0.0, None
     members = Tip.objects.filter(pk__in=list(groups)).values_list("pk", "signature")
@@ -198,16 +225,23 @@ def _best_group(*, traced_object_id: int, sig: np.ndarray, keys: list[int]) -> i
         score = similarity(sig, signature_from_bytes(bytes(stored)))
         if score > best:
             best, best_group = score, groups[tip_id]
-    if best * 100 >= settings.TIP_GROUP_SIMILARITY_PERCENT:
-        return best_group
-    return None
+    if best_group is None or best * 100 < settings.TIP_GROUP_SIMILARITY_PERCENT:
+        return None
+    flood = next(flood for _tip, group_id, _key, flood in bands if group_id == best_group)
+    held = frozenset(key for _tip, group_id, key, _flood in bands if group_id == best_group)
+    return Found(group_id=best_group, flood=flood, keys=held)
 
 
-def _index(*, tip: Tip, group_id: int, keys: list[int]) -> None:
+def _index(*, tip: Tip, group_id: int, keys: list[int], held: frozenset[int] = frozenset()) -> None:
+    """Store the band keys of `tip` that its group does not hold yet (`held`: those it
+    is known to hold)."""
+    missing = [key for key in keys if key not in held]
+    if not missing:
+        return
     TipBand.objects.bulk_create(
         [
             TipBand(traced_object_id=_object_id(tip), group_id=group_id, tip_id=tip.pk, key=k)
-            for k in keys
+            for k in missing
         ],
         ignore_conflicts=True,  # the group has this key already
     )
@@ -217,11 +251,14 @@ def _claims_write(tip: Tip, *, fresh: bool = False) -> list[tuple[str, str]]:
     """Write the tip's claims, and say what they are."""
     if not fresh:
         TipClaim.objects.filter(tip=tip).delete()
-    region_hint = (
-        TracedObject.objects.filter(pk=_object_id(tip))
-        .values_list("region_hint", flat=True)
-        .first()
-    )
+    if Tip.traced_object.is_cached(tip):  # type: ignore[attr-defined]
+        region_hint = tip.traced_object.region_hint if tip.traced_object else ""
+    else:
+        region_hint = (
+            TracedObject.objects.filter(pk=_object_id(tip))
+            .values_list("region_hint", flat=True)
+            .first()
+        )
     claims, places = tip_claims_and_places(
         body=tip.body,
         where=tip.where,
@@ -249,13 +286,20 @@ def _claims_write(tip: Tip, *, fresh: bool = False) -> list[tuple[str, str]]:
     return [(row.kind, row.value) for row in rows]
 
 
-def _flood_check(*, group_id: int, at: datetime) -> bool:
+def _flood_check(*, group_id: int, at: datetime, flood: str | None) -> bool:
     """Hold the group when it got TIP_FLOOD_MIN_TIPS tips in a window of
     TIP_FLOOD_WINDOW_MINUTES around `at` (the windows ending and starting at `at`: imports
-    arrive out of order). A group an analyst released or rejected keeps that decision."""
+    arrive out of order). A group an analyst released or rejected keeps that decision, and
+    one held is held already (`flood`: the group's FloodState): neither is counted."""
+    if flood != FloodState.NONE:
+        return False
     window = timedelta(minutes=settings.TIP_FLOOD_WINDOW_MINUTES)
     enough = settings.TIP_FLOOD_MIN_TIPS
     members = Tip.objects.filter(group_id=group_id).order_by()
+    # Fewer than enough in both windows together (most groups): neither window has enough.
+    around = members.filter(received_at__gte=at - window, received_at__lte=at + window)
+    if around[:enough].count() < enough:
+        return False
     for start, end in ((at - window, at), (at, at + window)):
         # Counting stops at the threshold: a flood of 5,000 costs what one of 20 does.
         in_window = members.filter(received_at__gte=start, received_at__lte=end)[:enough]
@@ -344,27 +388,33 @@ def _analyse(tip: Tip, *, fresh: bool) -> int:
     keys = band_keys(sig)
     object_id = _object_id(tip)
     if tip.held_by_breaker and not tip.group_id:
-        found: int | None = _breaker_flood(traced_object_id=object_id)
+        found: Found | None = Found(
+            group_id=_breaker_flood(traced_object_id=object_id), flood=FloodState.HELD
+        )
+    elif tip.group_id:
+        found = _found(tip.group_id)
     else:
-        found = tip.group_id or _best_group(traced_object_id=object_id, sig=sig, keys=keys)
-    opened = found is None
-    group_id = TipGroup.objects.create(traced_object_id=object_id).pk if found is None else found
+        found = _best_group(traced_object_id=object_id, sig=sig, keys=keys)
+    if found is None:  # it opens a group of its own
+        group_id, flood = TipGroup.objects.create(traced_object_id=object_id).pk, FloodState.NONE
+        group_read: Value | Coalesce = Value(False)
+    else:
+        group_id, flood = found.group_id, found.flood
+        group_read = _group_read_of(group_id=group_id, tip=tip)
     Tip.objects.filter(pk=tip.pk).update(
-        group_id=group_id,
-        signature=sig.tobytes(),
-        group_read=_group_read_of(group_id=group_id, tip=tip),
+        group_id=group_id, signature=sig.tobytes(), group_read=group_read
     )
     tip.group_id, tip.signature = group_id, sig.tobytes()
     group_sizes_refresh([group_id])
     if _touched(tip):  # taken before the worker grouped it: its group is being read
         group_read_mark(group_id)
-    _index(tip=tip, group_id=group_id, keys=keys)
+    _index(tip=tip, group_id=group_id, keys=keys, held=found.keys if found else frozenset())
     claims = _claims_write(tip, fresh=fresh)
     # A group of one is no flood (TIP_FLOOD_MIN_TIPS is at least 2).
-    if not opened and _flood_check(group_id=group_id, at=tip.received_at):
+    if found is not None and _flood_check(group_id=group_id, at=tip.received_at, flood=flood):
         strength.groups_strength_refresh([group_id])  # held: its support no longer counts
     else:
-        strength.tip_strength_added(tip, claims)
+        strength.tip_strength_added(tip, claims, flood=flood)
     return group_id
 
 
