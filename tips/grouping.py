@@ -16,8 +16,7 @@ import numpy as np
 from datasketch import MinHash
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 from django.utils import timezone
 
 from objects.models import TracedObject
@@ -180,11 +179,35 @@ def group_reads_refresh_all() -> None:
     Tip.objects.filter(group_id__in=started).update(group_read=True)
 
 
-def _group_read_of(*, group_id: int, tip: Tip) -> Coalesce:
-    """A tip joining a group takes the group's flag from any other member (they all carry
-    it); False when it opens the group."""
-    other = Tip.objects.filter(group_id=group_id).exclude(pk=tip.pk).order_by()
-    return Coalesce(Subquery(other.values("group_read")[:1]), Value(False))
+# A tip joins its group: the group, its signature, and the group's read flag from any other
+# member (they all carry it; False when it opens the group).
+_JOIN_SQL = """
+    UPDATE tips_tip SET group_id = %s, signature = %s, group_read = COALESCE((
+        SELECT other.group_read FROM tips_tip AS other
+        WHERE other.group_id = %s AND other.id <> %s LIMIT 1), %s)
+    WHERE id = %s"""
+_GROUP_COUNT_SQL = "SELECT COUNT(*) FROM (SELECT 1 FROM tips_tip WHERE group_id = %s LIMIT %s) AS t"
+
+
+def _join(tip: Tip, *, group_id: int, sig: np.ndarray) -> None:
+    """Put the tip into its group, and write the group's size: onto every tip of the group
+    whose size it changes, or, when the group had reached the cap before (its other tips
+    carry the cap already), onto the newcomer alone, without weighing the others."""
+    with connection.cursor() as cursor:
+        cursor.execute(_JOIN_SQL, [group_id, sig.tobytes(), group_id, tip.pk, False, tip.pk])
+        cursor.execute(_GROUP_COUNT_SQL, [group_id, GROUP_SIZE_CAP + 1])
+        (size,) = cursor.fetchone()
+        if size > GROUP_SIZE_CAP:
+            cursor.execute(
+                "UPDATE tips_tip SET group_size = %s WHERE id = %s AND group_size <> %s",
+                [GROUP_SIZE_CAP, tip.pk, GROUP_SIZE_CAP],
+            )
+        else:
+            cursor.execute(
+                "UPDATE tips_tip SET group_size = %s WHERE group_id = %s AND group_size <> %s",
+                [size, group_id, size],
+            )
+    tip.group_id, tip.signature = group_id, sig.tobytes()
 
 
 def _touched(tip: Tip) -> bool:
@@ -397,15 +420,9 @@ def _analyse(tip: Tip, *, fresh: bool) -> int:
         found = _best_group(traced_object_id=object_id, sig=sig, keys=keys)
     if found is None:  # it opens a group of its own
         group_id, flood = TipGroup.objects.create(traced_object_id=object_id).pk, FloodState.NONE
-        group_read: Value | Coalesce = Value(False)
     else:
         group_id, flood = found.group_id, found.flood
-        group_read = _group_read_of(group_id=group_id, tip=tip)
-    Tip.objects.filter(pk=tip.pk).update(
-        group_id=group_id, signature=sig.tobytes(), group_read=group_read
-    )
-    tip.group_id, tip.signature = group_id, sig.tobytes()
-    group_sizes_refresh([group_id])
+    _join(tip, group_id=group_id, sig=sig)
     if _touched(tip):  # taken before the worker grouped it: its group is being read
         group_read_mark(group_id)
     _index(tip=tip, group_id=group_id, keys=keys, held=found.keys if found else frozenset())

@@ -321,7 +321,8 @@ def _grown(tip: Tip, object_id: int, group_id: int, keys: set[Key], *, flood: st
     (tests/tips/test_strength.py checks this against a count from scratch)."""
     group = Tip.objects.filter(group_id=group_id).order_by()
     if flood in FLOOD_DISCOUNTED:  # it joined a flood that counts nothing: nothing changed
-        group.exclude(group_strength=0).update(group_strength=0)
+        # Its other tips are at 0 since the flood was held or rejected.
+        Tip.objects.filter(pk=tip.pk).exclude(group_strength=0).update(group_strength=0)
         return
     stored = _stored(object_id, keys)
     below = {key for key in keys if stored.get(key, 0) < STRENGTH_CAP}
