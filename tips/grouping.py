@@ -9,7 +9,6 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from functools import cache
 
 import numpy as np
@@ -20,7 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from objects.models import TracedObject
-from tips import strength
+from tips import flood, strength
 from tips.models import (
     GROUP_SIZE_CAP,
     ClaimKind,
@@ -33,7 +32,6 @@ from tips.models import (
     TipStatus,
 )
 from tips.places import tip_claims_and_places
-from traceobject.clock import minute_now
 
 SHINGLE = 3
 # Fixed: signatures stored in the database must stay comparable across restarts and
@@ -186,7 +184,6 @@ _JOIN_SQL = """
         SELECT other.group_read FROM tips_tip AS other
         WHERE other.group_id = %s AND other.id <> %s LIMIT 1), %s)
     WHERE id = %s"""
-_GROUP_COUNT_SQL = "SELECT COUNT(*) FROM (SELECT 1 FROM tips_tip WHERE group_id = %s LIMIT %s) AS t"
 
 
 def _join(tip: Tip, *, group_id: int, sig: np.ndarray) -> None:
@@ -195,7 +192,7 @@ def _join(tip: Tip, *, group_id: int, sig: np.ndarray) -> None:
     carry the cap already), onto the newcomer alone, without weighing the others."""
     with connection.cursor() as cursor:
         cursor.execute(_JOIN_SQL, [group_id, sig.tobytes(), group_id, tip.pk, False, tip.pk])
-        cursor.execute(_GROUP_COUNT_SQL, [group_id, GROUP_SIZE_CAP + 1])
+        cursor.execute(_GROUP_SIZE, [group_id, GROUP_SIZE_CAP + 1])
         (size,) = cursor.fetchone()
         if size > GROUP_SIZE_CAP:
             cursor.execute(
@@ -229,26 +226,36 @@ def _found(group_id: int) -> Found:
     return Found(group_id=group_id, flood=flood)
 
 
+# The candidates' band keys, with their groups' flood state.
+_BANDS_SQL = """
+    SELECT band.tip_id, band.group_id, band.key, grp.flood FROM tips_tipband AS band
+    JOIN tips_tipgroup AS grp ON grp.id = band.group_id
+    WHERE band.traced_object_id = %s AND band.key IN ({keys})"""
+
+
 def _best_group(*, traced_object_id: int, sig: np.ndarray, keys: list[int]) -> Found | None:
     """The group of the most similar candidate, if similar enough."""
-    bands = list(
-        TipBand.objects.filter(traced_object_id=traced_object_id, key__in=keys).values_list(
-            "tip_id", "group_id", "key", "group__flood"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _BANDS_SQL.format(keys=", ".join(["%s"] * len(keys))), [traced_object_id, *keys]
         )
-    )
+        bands = cursor.fetchall()
     if not bands:
         return None
     matches = Counter((tip_id, group_id) for tip_id, group_id, _key, _flood in bands)
     groups = dict(pair for pair, _count in matches.most_common(CANDIDATES_CHECKED))
-    best, best_group = 0.0, None
     members = Tip.objects.filter(pk__in=list(groups)).values_list("pk", "signature")
-    for tip_id, stored in members:
-        if stored is None:
-            continue
-        score = similarity(sig, signature_from_bytes(bytes(stored)))
-        if score > best:
-            best, best_group = score, groups[tip_id]
-    if best_group is None or best * 100 < settings.TIP_GROUP_SIMILARITY_PERCENT:
+    signed = [
+        (pk, signature_from_bytes(bytes(stored))) for pk, stored in members if stored is not None
+    ]
+    signed = [(pk, stored) for pk, stored in signed if len(stored) == len(sig)]
+    if not signed:
+        return None
+    # similarity() of each, at once; the first of the most similar, as members are read.
+    scores = (np.stack([stored for _pk, stored in signed]) == sig).mean(axis=1)
+    best = float(scores.max())
+    best_group = groups[signed[int(scores.argmax())][0]]
+    if best == 0 or best * 100 < settings.TIP_GROUP_SIMILARITY_PERCENT:
         return None
     flood = next(flood for _tip, group_id, _key, flood in bands if group_id == best_group)
     held = frozenset(key for _tip, group_id, key, _flood in bands if group_id == best_group)
@@ -309,52 +316,6 @@ def _claims_write(tip: Tip, *, fresh: bool = False) -> list[tuple[str, str]]:
     return [(row.kind, row.value) for row in rows]
 
 
-def _flood_check(*, group_id: int, at: datetime, flood: str | None) -> bool:
-    """Hold the group when it got TIP_FLOOD_MIN_TIPS tips in a window of
-    TIP_FLOOD_WINDOW_MINUTES around `at` (the windows ending and starting at `at`: imports
-    arrive out of order). A group an analyst released or rejected keeps that decision, and
-    one held is held already (`flood`: the group's FloodState): neither is counted."""
-    if flood != FloodState.NONE:
-        return False
-    window = timedelta(minutes=settings.TIP_FLOOD_WINDOW_MINUTES)
-    enough = settings.TIP_FLOOD_MIN_TIPS
-    members = Tip.objects.filter(group_id=group_id).order_by()
-    # Fewer than enough in both windows together (most groups): neither window has enough.
-    around = members.filter(received_at__gte=at - window, received_at__lte=at + window)
-    if around[:enough].count() < enough:
-        return False
-    for start, end in ((at - window, at), (at, at + window)):
-        # Counting stops at the threshold: a flood of 5,000 costs what one of 20 does.
-        in_window = members.filter(received_at__gte=start, received_at__lte=end)[:enough]
-        if in_window.count() >= enough:
-            return bool(
-                TipGroup.objects.filter(pk=group_id, flood=FloodState.NONE).update(
-                    flood=FloodState.HELD, flood_detected_at=timezone.now()
-                )
-            )
-    return False
-
-
-def _breaker_flood(*, traced_object_id: int) -> int:
-    """The object's held flood of tips taken over a shared budget (tips/ratelimits.py): one
-    group per burst, whatever its tips say, so the analyst releases or rejects the burst at
-    once. A burst an analyst has decided on is closed; the next tip over budget opens a new
-    one. Called under the object's lock (_lock_object)."""
-    held = (
-        TipGroup.objects.filter(
-            traced_object_id=traced_object_id, flood=FloodState.HELD, tips__held_by_breaker=True
-        )
-        .order_by("-pk")
-        .values_list("pk", flat=True)
-        .first()
-    )
-    if held is not None:
-        return held
-    return TipGroup.objects.create(
-        traced_object_id=traced_object_id, flood=FloodState.HELD, flood_detected_at=minute_now()
-    ).pk
-
-
 def _lock_object(traced_object_id: int) -> None:
     """Tips on one object are grouped one at a time (PostgreSQL: a row lock; SQLite
     serialises writers anyway), so two workers cannot open two groups for one flood."""
@@ -412,26 +373,26 @@ def _analyse(tip: Tip, *, fresh: bool) -> int:
     object_id = _object_id(tip)
     if tip.held_by_breaker and not tip.group_id:
         found: Found | None = Found(
-            group_id=_breaker_flood(traced_object_id=object_id), flood=FloodState.HELD
+            group_id=flood.breaker_flood(traced_object_id=object_id), flood=FloodState.HELD
         )
     elif tip.group_id:
         found = _found(tip.group_id)
     else:
         found = _best_group(traced_object_id=object_id, sig=sig, keys=keys)
     if found is None:  # it opens a group of its own
-        group_id, flood = TipGroup.objects.create(traced_object_id=object_id).pk, FloodState.NONE
+        group_id, state = TipGroup.objects.create(traced_object_id=object_id).pk, FloodState.NONE
     else:
-        group_id, flood = found.group_id, found.flood
+        group_id, state = found.group_id, found.flood
     _join(tip, group_id=group_id, sig=sig)
     if _touched(tip):  # taken before the worker grouped it: its group is being read
         group_read_mark(group_id)
     _index(tip=tip, group_id=group_id, keys=keys, held=found.keys if found else frozenset())
     claims = _claims_write(tip, fresh=fresh)
     # A group of one is no flood (TIP_FLOOD_MIN_TIPS is at least 2).
-    if found is not None and _flood_check(group_id=group_id, at=tip.received_at, flood=flood):
+    if found is not None and flood.flood_check(group_id=group_id, at=tip.received_at, flood=state):
         strength.groups_strength_refresh([group_id])  # held: its support no longer counts
     else:
-        strength.tip_strength_added(tip, claims, flood=flood)
+        strength.tip_strength_added(tip, claims, flood=state)
     return group_id
 
 
