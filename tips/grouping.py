@@ -281,7 +281,8 @@ def _claims_write(tip: Tip, *, fresh: bool = False) -> list[tuple[str, str]]:
     """Write the tip's claims, and say what they are."""
     if not fresh:
         TipClaim.objects.filter(tip=tip).delete()
-    if Tip.traced_object.is_cached(tip):  # type: ignore[attr-defined]
+    region_hint: str | None = ""
+    if Tip.traced_object.is_cached(tip):  # import_tips: the object is in hand
         region_hint = tip.traced_object.region_hint if tip.traced_object else ""
     else:
         region_hint = (
@@ -379,8 +380,9 @@ def _analyse(tip: Tip, *, fresh: bool) -> int:
         found = _found(tip.group_id)
     else:
         found = _best_group(traced_object_id=object_id, sig=sig, keys=keys)
+    state: str | None = FloodState.NONE  # the group's flood state
     if found is None:  # it opens a group of its own
-        group_id, state = TipGroup.objects.create(traced_object_id=object_id).pk, FloodState.NONE
+        group_id = TipGroup.objects.create(traced_object_id=object_id).pk
     else:
         group_id, state = found.group_id, found.flood
     _join(tip, group_id=group_id, sig=sig)

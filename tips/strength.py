@@ -68,21 +68,10 @@ def _claims_of(object_id: int) -> QuerySet[TipClaim]:
     return claims.filter(traced_object_id=object_id)
 
 
-def _support(object_id: int) -> QuerySet[TipClaim]:
-    """The claims that count on an object: tips not rejected, in a group that is no held
-    or rejected flood."""
-    return (
-        _claims_of(object_id)
-        .filter(tip__group_id__isnull=False)
-        .exclude(tip__status=TipStatus.REJECTED)
-        .exclude(tip__group__flood__in=FLOOD_DISCOUNTED)
-        .order_by()
-    )
-
-
-# The claims that count on an object (as _support), with the TIP_AGREEMENT_SLOT_HOURS slot
-# each arrived in (whole slots since 1970, UTC), distinct: written out, as this is counted
-# for every tip analysed and the ORM spent more building it than the database running it.
+# The claims that count on an object (tips not rejected, in a group that is no held or
+# rejected flood), with the TIP_AGREEMENT_SLOT_HOURS slot each arrived in (whole slots since
+# 1970, UTC), distinct. Written out: it runs for most tips analysed, and the ORM spent more
+# time building it than the database running it (bench/tip_grouping.py).
 _SUPPORT_SQL = """
     SELECT DISTINCT claim.kind, claim.value, tip.group_id, tip.language, {slot}
     FROM tips_tipclaim AS claim
@@ -129,7 +118,7 @@ def _support_rows(object_id: int, keys: set[Key]) -> list[tuple[str, str, int, s
             [
                 object_id,
                 TipStatus.REJECTED.value,
-                *(str(state) for state in FLOOD_DISCOUNTED),
+                *(state.value for state in FLOOD_DISCOUNTED),
                 *params,
             ],
         )
