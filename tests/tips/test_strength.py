@@ -141,16 +141,15 @@ def test_the_counting_statement_agrees_with_a_count_in_python(settings, slot_hou
     """scores_count (written-out SQL) against the rule counted in Python over the ORM's
     rows: tips rejected, a held flood, tips without a language, countries with their places,
     slots of other lengths than a day."""
+    from datetime import UTC, datetime
+
     from django.utils import timezone
 
     from tests.tips.corpus import corpus_import, corpus_object, make_corpus
     from tips.evidence import agreement_score
     from tips.models import FLOOD_DISCOUNTED, STRENGTH_CAP, TipClaim, TipStatus
-    from tips.strength import claim_keys, scores_count
-
-    from datetime import UTC, datetime
-
     from tips.services import tip_import
+    from tips.strength import claim_keys, scores_count
 
     settings.TIP_AGREEMENT_SLOT_HOURS = slot_hours
     traced_object = corpus_object()
