@@ -8,19 +8,18 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
 from datasketch import MinHash
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 from django.utils import timezone
 
 from objects.models import TracedObject
-from tips import strength
+from tips import flood, strength
 from tips.models import (
     GROUP_SIZE_CAP,
     ClaimKind,
@@ -33,7 +32,6 @@ from tips.models import (
     TipStatus,
 )
 from tips.places import tip_claims_and_places
-from traceobject.clock import minute_now
 
 SHINGLE = 3
 # Fixed: signatures stored in the database must stay comparable across restarts and
@@ -105,13 +103,23 @@ def band_keys(sig: np.ndarray) -> list[int]:
 # --- Writes --------------------------------------------------------------------------------
 
 
+# A group's size, counted up to the cap, written onto the tips whose size it changes.
+_GROUP_SIZE = "SELECT COUNT(*) FROM (SELECT 1 FROM tips_tip WHERE group_id = %s LIMIT %s) AS tips"
+_GROUP_SIZE_SQL = (
+    f"UPDATE tips_tip SET group_size = ({_GROUP_SIZE})"  # noqa: S608 (constants only)
+    f" WHERE group_id = %s AND group_size <> ({_GROUP_SIZE})"
+)
+
+
 def group_sizes_refresh(group_ids: Iterable[int | None]) -> None:
-    """Set Tip.group_size on the tips of these groups: two queries a group, and only rows
-    whose size changes are written (past the cap, none but a newcomer's)."""
-    for group_id in {pk for pk in group_ids if pk is not None}:
-        members = Tip.objects.filter(group_id=group_id).order_by()
-        size = members[:GROUP_SIZE_CAP].count()
-        members.exclude(group_size=size).update(group_size=size)
+    """Set Tip.group_size on the tips of these groups: one UPDATE a group, which counts its
+    tips up to the cap and writes only rows whose size changes (past the cap, none but a
+    newcomer's)."""
+    with connection.cursor() as cursor:
+        for group_id in sorted({pk for pk in group_ids if pk is not None}):
+            cursor.execute(
+                _GROUP_SIZE_SQL, [group_id, GROUP_SIZE_CAP, group_id, group_id, GROUP_SIZE_CAP]
+            )
 
 
 def group_sizes_refresh_all() -> None:
@@ -169,45 +177,101 @@ def group_reads_refresh_all() -> None:
     Tip.objects.filter(group_id__in=started).update(group_read=True)
 
 
-def _group_read_of(*, group_id: int, tip: Tip) -> Coalesce:
-    """A tip joining a group takes the group's flag from any other member (they all carry
-    it); False when it opens the group."""
-    other = Tip.objects.filter(group_id=group_id).exclude(pk=tip.pk).order_by()
-    return Coalesce(Subquery(other.values("group_read")[:1]), Value(False))
+# A tip joins its group: the group, its signature, and the group's read flag from any other
+# member (they all carry it; False when it opens the group).
+_JOIN_SQL = """
+    UPDATE tips_tip SET group_id = %s, signature = %s, group_read = COALESCE((
+        SELECT other.group_read FROM tips_tip AS other
+        WHERE other.group_id = %s AND other.id <> %s LIMIT 1), %s)
+    WHERE id = %s"""
+
+
+def _join(tip: Tip, *, group_id: int, sig: np.ndarray) -> None:
+    """Put the tip into its group, and write the group's size: onto every tip of the group
+    whose size it changes, or, when the group had reached the cap before (its other tips
+    carry the cap already), onto the newcomer alone, without weighing the others."""
+    with connection.cursor() as cursor:
+        cursor.execute(_JOIN_SQL, [group_id, sig.tobytes(), group_id, tip.pk, False, tip.pk])
+        cursor.execute(_GROUP_SIZE, [group_id, GROUP_SIZE_CAP + 1])
+        (size,) = cursor.fetchone()
+        if size > GROUP_SIZE_CAP:
+            cursor.execute(
+                "UPDATE tips_tip SET group_size = %s WHERE id = %s AND group_size <> %s",
+                [GROUP_SIZE_CAP, tip.pk, GROUP_SIZE_CAP],
+            )
+        else:
+            cursor.execute(
+                "UPDATE tips_tip SET group_size = %s WHERE group_id = %s AND group_size <> %s",
+                [size, group_id, size],
+            )
+    tip.group_id, tip.signature = group_id, sig.tobytes()
 
 
 def _touched(tip: Tip) -> bool:
     return tip.status != TipStatus.NEW or tip.assigned_to_id is not None
 
 
-def _best_group(*, traced_object_id: int, sig: np.ndarray, keys: list[int]) -> int | None:
+@dataclass(frozen=True)
+class Found:
+    """The group a tip joins, as the grouping read it: its flood state, and which of the
+    tip's band keys it holds already (none to write again)."""
+
+    group_id: int
+    flood: str | None
+    keys: frozenset[int] = frozenset()
+
+
+def _found(group_id: int) -> Found:
+    flood = TipGroup.objects.filter(pk=group_id).values_list("flood", flat=True).first()
+    return Found(group_id=group_id, flood=flood)
+
+
+# The candidates' band keys, with their groups' flood state.
+_BANDS_SQL = """
+    SELECT band.tip_id, band.group_id, band.key, grp.flood FROM tips_tipband AS band
+    JOIN tips_tipgroup AS grp ON grp.id = band.group_id
+    WHERE band.traced_object_id = %s AND band.key IN ({keys})"""
+
+
+def _best_group(*, traced_object_id: int, sig: np.ndarray, keys: list[int]) -> Found | None:
     """The group of the most similar candidate, if similar enough."""
-    matches = Counter(
-        TipBand.objects.filter(traced_object_id=traced_object_id, key__in=keys).values_list(
-            "tip_id", "group_id"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _BANDS_SQL.format(keys=", ".join(["%s"] * len(keys))), [traced_object_id, *keys]
         )
-    )
-    if not matches:
+        bands = cursor.fetchall()
+    if not bands:
         return None
+    matches = Counter((tip_id, group_id) for tip_id, group_id, _key, _flood in bands)
     groups = dict(pair for pair, _count in matches.most_common(CANDIDATES_CHECKED))
-    best, best_group = 0.0, None
     members = Tip.objects.filter(pk__in=list(groups)).values_list("pk", "signature")
-    for tip_id, stored in members:
-        if stored is None:
-            continue
-        score = similarity(sig, signature_from_bytes(bytes(stored)))
-        if score > best:
-            best, best_group = score, groups[tip_id]
-    if best * 100 >= settings.TIP_GROUP_SIMILARITY_PERCENT:
-        return best_group
-    return None
+    signed = [
+        (pk, signature_from_bytes(bytes(stored))) for pk, stored in members if stored is not None
+    ]
+    signed = [(pk, stored) for pk, stored in signed if len(stored) == len(sig)]
+    if not signed:
+        return None
+    # similarity() of each, at once; the first of the most similar, as members are read.
+    scores = (np.stack([stored for _pk, stored in signed]) == sig).mean(axis=1)
+    best = float(scores.max())
+    best_group = groups[signed[int(scores.argmax())][0]]
+    if best == 0 or best * 100 < settings.TIP_GROUP_SIMILARITY_PERCENT:
+        return None
+    flood = next(flood for _tip, group_id, _key, flood in bands if group_id == best_group)
+    held = frozenset(key for _tip, group_id, key, _flood in bands if group_id == best_group)
+    return Found(group_id=best_group, flood=flood, keys=held)
 
 
-def _index(*, tip: Tip, group_id: int, keys: list[int]) -> None:
+def _index(*, tip: Tip, group_id: int, keys: list[int], held: frozenset[int] = frozenset()) -> None:
+    """Store the band keys of `tip` that its group does not hold yet (`held`: those it
+    is known to hold)."""
+    missing = [key for key in keys if key not in held]
+    if not missing:
+        return
     TipBand.objects.bulk_create(
         [
             TipBand(traced_object_id=_object_id(tip), group_id=group_id, tip_id=tip.pk, key=k)
-            for k in keys
+            for k in missing
         ],
         ignore_conflicts=True,  # the group has this key already
     )
@@ -217,11 +281,15 @@ def _claims_write(tip: Tip, *, fresh: bool = False) -> list[tuple[str, str]]:
     """Write the tip's claims, and say what they are."""
     if not fresh:
         TipClaim.objects.filter(tip=tip).delete()
-    region_hint = (
-        TracedObject.objects.filter(pk=_object_id(tip))
-        .values_list("region_hint", flat=True)
-        .first()
-    )
+    region_hint: str | None = ""
+    if Tip.traced_object.is_cached(tip):  # import_tips: the object is in hand
+        region_hint = tip.traced_object.region_hint if tip.traced_object else ""
+    else:
+        region_hint = (
+            TracedObject.objects.filter(pk=_object_id(tip))
+            .values_list("region_hint", flat=True)
+            .first()
+        )
     claims, places = tip_claims_and_places(
         body=tip.body,
         where=tip.where,
@@ -247,45 +315,6 @@ def _claims_write(tip: Tip, *, fresh: bool = False) -> list[tuple[str, str]]:
         )
     TipClaim.objects.bulk_create(rows, ignore_conflicts=True)
     return [(row.kind, row.value) for row in rows]
-
-
-def _flood_check(*, group_id: int, at: datetime) -> bool:
-    """Hold the group when it got TIP_FLOOD_MIN_TIPS tips in a window of
-    TIP_FLOOD_WINDOW_MINUTES around `at` (the windows ending and starting at `at`: imports
-    arrive out of order). A group an analyst released or rejected keeps that decision."""
-    window = timedelta(minutes=settings.TIP_FLOOD_WINDOW_MINUTES)
-    enough = settings.TIP_FLOOD_MIN_TIPS
-    members = Tip.objects.filter(group_id=group_id).order_by()
-    for start, end in ((at - window, at), (at, at + window)):
-        # Counting stops at the threshold: a flood of 5,000 costs what one of 20 does.
-        in_window = members.filter(received_at__gte=start, received_at__lte=end)[:enough]
-        if in_window.count() >= enough:
-            return bool(
-                TipGroup.objects.filter(pk=group_id, flood=FloodState.NONE).update(
-                    flood=FloodState.HELD, flood_detected_at=timezone.now()
-                )
-            )
-    return False
-
-
-def _breaker_flood(*, traced_object_id: int) -> int:
-    """The object's held flood of tips taken over a shared budget (tips/ratelimits.py): one
-    group per burst, whatever its tips say, so the analyst releases or rejects the burst at
-    once. A burst an analyst has decided on is closed; the next tip over budget opens a new
-    one. Called under the object's lock (_lock_object)."""
-    held = (
-        TipGroup.objects.filter(
-            traced_object_id=traced_object_id, flood=FloodState.HELD, tips__held_by_breaker=True
-        )
-        .order_by("-pk")
-        .values_list("pk", flat=True)
-        .first()
-    )
-    if held is not None:
-        return held
-    return TipGroup.objects.create(
-        traced_object_id=traced_object_id, flood=FloodState.HELD, flood_detected_at=minute_now()
-    ).pk
 
 
 def _lock_object(traced_object_id: int) -> None:
@@ -344,27 +373,28 @@ def _analyse(tip: Tip, *, fresh: bool) -> int:
     keys = band_keys(sig)
     object_id = _object_id(tip)
     if tip.held_by_breaker and not tip.group_id:
-        found: int | None = _breaker_flood(traced_object_id=object_id)
+        found: Found | None = Found(
+            group_id=flood.breaker_flood(traced_object_id=object_id), flood=FloodState.HELD
+        )
+    elif tip.group_id:
+        found = _found(tip.group_id)
     else:
-        found = tip.group_id or _best_group(traced_object_id=object_id, sig=sig, keys=keys)
-    opened = found is None
-    group_id = TipGroup.objects.create(traced_object_id=object_id).pk if found is None else found
-    Tip.objects.filter(pk=tip.pk).update(
-        group_id=group_id,
-        signature=sig.tobytes(),
-        group_read=_group_read_of(group_id=group_id, tip=tip),
-    )
-    tip.group_id, tip.signature = group_id, sig.tobytes()
-    group_sizes_refresh([group_id])
+        found = _best_group(traced_object_id=object_id, sig=sig, keys=keys)
+    state: str | None = FloodState.NONE  # the group's flood state
+    if found is None:  # it opens a group of its own
+        group_id = TipGroup.objects.create(traced_object_id=object_id).pk
+    else:
+        group_id, state = found.group_id, found.flood
+    _join(tip, group_id=group_id, sig=sig)
     if _touched(tip):  # taken before the worker grouped it: its group is being read
         group_read_mark(group_id)
-    _index(tip=tip, group_id=group_id, keys=keys)
+    _index(tip=tip, group_id=group_id, keys=keys, held=found.keys if found else frozenset())
     claims = _claims_write(tip, fresh=fresh)
     # A group of one is no flood (TIP_FLOOD_MIN_TIPS is at least 2).
-    if not opened and _flood_check(group_id=group_id, at=tip.received_at):
+    if found is not None and flood.flood_check(group_id=group_id, at=tip.received_at, flood=state):
         strength.groups_strength_refresh([group_id])  # held: its support no longer counts
     else:
-        strength.tip_strength_added(tip, claims)
+        strength.tip_strength_added(tip, claims, flood=state)
     return group_id
 
 

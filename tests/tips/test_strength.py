@@ -134,3 +134,66 @@ def test_strengths_kept_tip_by_tip_equal_a_count_from_scratch():
     object_strength_refresh(traced_object.pk)
     assert dict(Tip.objects.values_list("pk", "group_strength")) == kept
     assert set(ClaimAgreement.objects.values_list("kind", "value", "score")) == scores
+
+
+@pytest.mark.parametrize("slot_hours", [24, 5])
+def test_the_counting_statement_agrees_with_a_count_in_python(settings, slot_hours):
+    """scores_count (written-out SQL) against the rule counted in Python over the ORM's
+    rows: tips rejected, a held flood, tips without a language, countries with their places,
+    slots of other lengths than a day."""
+    from datetime import UTC, datetime
+
+    from django.utils import timezone
+
+    from tests.tips.corpus import corpus_import, corpus_object, make_corpus
+    from tips.evidence import agreement_score
+    from tips.models import FLOOD_DISCOUNTED, STRENGTH_CAP, TipClaim, TipStatus
+    from tips.services import tip_import
+    from tips.strength import claim_keys, scores_count
+
+    settings.TIP_AGREEMENT_SLOT_HOURS = slot_hours
+    traced_object = corpus_object()
+    tips = [tip for tip in corpus_import(make_corpus(seed=7, tips=240), traced_object) if tip]
+    # Two voices six hours apart on one day: one slot of a day, two of five hours.
+    for n, body in enumerate(
+        [
+            "I bought it at the Zorblax kiosk near the station, years ago.",
+            "My neighbour sells this in her Zorblax corner shop, same label exactly.",
+        ]
+    ):
+        tip_import(
+            traced_object=traced_object,
+            content=TipContent(body=body),
+            language="en",
+            received_at=datetime(2026, 3, 10, 1 + 6 * n, tzinfo=UTC),
+            source="test",
+            ref=f"zorblax-{n}",
+        )
+    Tip.objects.filter(pk__in=[tip.pk for tip in tips[::7]]).update(
+        status=TipStatus.REJECTED, closed_at=timezone.now()
+    )
+    Tip.objects.filter(pk__in=[tip.pk for tip in tips[3::5]]).update(language="")
+    assert TipGroup.objects.filter(traced_object=traced_object, flood=FloodState.HELD).exists()
+    claims = TipClaim.objects.filter(traced_object=traced_object).select_related("tip__group")
+    keys = {key for claim in claims for key in claim_keys(claim.kind, claim.value)}
+    assert any(kind == "place" for kind, _value in keys)
+    seconds = slot_hours * 3600
+    expected = {}
+    for key in keys:
+        support = [
+            claim.tip
+            for claim in claims
+            if key in claim_keys(claim.kind, claim.value)
+            and claim.tip.group_id is not None
+            and claim.tip.status != TipStatus.REJECTED
+            and claim.tip.group.flood not in FLOOD_DISCOUNTED
+        ]
+        score = agreement_score(
+            groups=len({tip.group_id for tip in support}),
+            languages=len({tip.language for tip in support if tip.language}),
+            slots=len({int(tip.received_at.timestamp() // seconds) for tip in support}),
+        )
+        expected[key] = min(STRENGTH_CAP, round(100 * score))
+    assert expected[("name", "zorblax")] == (200 if slot_hours == 24 else 250)
+    assert scores_count(traced_object.pk, keys) == expected
+    assert len(set(expected.values())) > 3
