@@ -6,7 +6,8 @@ The database marks what to count again: triggers (migration tips 0023) write a T
 for every claim whose support may have moved (a claim written or deleted, its tip's group,
 status, language or time changed, its group's flood decision changed), whoever made the
 change (the grouping, triage, an admin action, a retention delete, a plain UPDATE). The
-board counts the marked claims again before it reads, and only those.
+board counts the marked claims again before it reads, and only those. Times are tips'
+received_at, already cut to the minute (written by SQL, not by these fields).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 from django.db import models
 
 from objects.models import TracedObject
+from traceobject.fields import MinuteDateTimeField
 
 
 class ClaimTally(models.Model):
@@ -31,7 +33,7 @@ class ClaimTally(models.Model):
     slots = models.PositiveIntegerField()  # TIP_AGREEMENT_SLOT_HOURS slots of those tips
     certain = models.BooleanField()  # some tip claimed it without doubt
     score = models.FloatField()  # evidence.agreement_score(groups, languages, slots)
-    first_at = models.DateTimeField()  # the first tip (not rejected) to claim it
+    first_at = MinuteDateTimeField()  # the first tip (not rejected) to claim it
 
     class Meta:
         indexes = [
@@ -56,7 +58,7 @@ class ClaimPoint(models.Model):
     tips = models.JSONField()
     languages = models.JSONField()
     slots = models.JSONField()
-    first_at = models.DateTimeField()  # the first independent tip (any tip, if none)
+    first_at = MinuteDateTimeField()  # the first independent tip (any tip, if none)
     certain = models.BooleanField()
 
     class Meta:

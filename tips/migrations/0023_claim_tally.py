@@ -11,6 +11,8 @@ no change between the two is missed.
 import django.db.models.deletion
 from django.db import migrations, models
 
+import traceobject.fields
+
 # On the claims, statement triggers with transition tables: one INSERT ... SELECT per
 # statement, however many claims it wrote.
 MARK_CLAIMS = """
@@ -150,7 +152,7 @@ class Migration(migrations.Migration):
                 ("tips", models.JSONField()),
                 ("languages", models.JSONField()),
                 ("slots", models.JSONField()),
-                ("first_at", models.DateTimeField()),
+                ("first_at", traceobject.fields.MinuteDateTimeField()),
                 ("certain", models.BooleanField()),
                 (
                     "traced_object",
@@ -186,7 +188,7 @@ class Migration(migrations.Migration):
                 ("slots", models.PositiveIntegerField()),
                 ("certain", models.BooleanField()),
                 ("score", models.FloatField()),
-                ("first_at", models.DateTimeField()),
+                ("first_at", traceobject.fields.MinuteDateTimeField()),
                 (
                     "traced_object",
                     models.ForeignKey(
