@@ -392,9 +392,9 @@ def test_the_gallery_says_who_published_a_partners_object_in_the_visitors_langua
     ours = bare_published_object(case, investigator, second_investigator, title="Our lamp")
     [theirs] = imported(partner, item())
     html = client.get("/nl/").content.decode()
-    assert "Houten trein" in html and "Gepubliceerd door Politie Nederland" in html
+    assert "Houten trein" in html and "Gepubliceerd door <bdi>Politie Nederland</bdi>" in html
     detail = client.get(f"/nl/objects/{theirs.code}/").content.decode()
-    assert "Politie Nederland (NL-2026-0001)" in detail
+    assert "<bdi>Politie Nederland</bdi> (<bdi>NL-2026-0001</bdi>)" in detail
     assert ours.code in html
 
 

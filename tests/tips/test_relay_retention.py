@@ -117,6 +117,7 @@ def test_the_daily_retention_task_runs_it_and_no_beat_entry_of_its_own(partner, 
         "tips.tasks.apply_retention",
         "tips.tasks.requeue_lost_work",
         "tips.tasks.relays_send_due",
+        "tips.tasks.tally_refresh_marked",
     }
 
 
