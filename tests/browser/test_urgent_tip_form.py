@@ -8,7 +8,7 @@ import pytest
 from django.utils import translation
 from django.utils.translation import gettext
 
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import TAKE_SCREENSHOTS, screenshot
 from tests.browser.languages import ALL
 from tests.factories import published_object
 
@@ -63,7 +63,7 @@ def test_the_danger_box_and_its_numbers_are_on_screen_in_every_language(
                 wrong.append(f"{where}: first number {seen['numberText']!r}")
             if seen["scroll"] > seen["inner"]:
                 wrong.append(f"{where}: the page is {seen['scroll']} px wide")
-            if code in SEEN:
+            if code in SEEN and TAKE_SCREENSHOTS:
                 page.locator(".danger-inline").screenshot(
                     path=str(screenshot(page, f"urgent-tip-{code}-{width}").with_suffix(".box.png"))
                 )
