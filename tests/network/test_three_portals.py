@@ -22,6 +22,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -90,6 +91,12 @@ class Running:
         )  # fmt: skip
 
     def start(self, *what: str) -> None:
+        self.spawn(*what)
+        self.ready(*what)
+
+    def spawn(self, *what: str) -> None:
+        """Start the processes without waiting for them (`ready` waits): the portals'
+        processes come up side by side instead of one after another."""
         for name in what or ("web", "worker", "beat"):
             if name == "web":
                 self._start("web", [
@@ -107,8 +114,13 @@ class Running:
                     str(BIN / "celery"), "-A", "traceobject", "beat", "--loglevel", "INFO",
                     "--schedule", str(self.logs / f"beat-schedule-{self.name}"),
                 ])  # fmt: skip
+
+    def ready(self, *what: str) -> None:
+        """Wait until the web and worker processes `spawn` started answer."""
         if "web" in (what or ("web",)):
-            wait_for(self.port)
+            # Up to a minute, as for the worker: the three portals' nine processes start at
+            # once on what may be a small machine.
+            wait_until(lambda: listening(self.port), seconds=60, what=f"{self.name}'s gunicorn")
         if "worker" in (what or ("worker",)):
             log = self.logs / f"worker-{self.name}.log"
             wait_until(
@@ -157,6 +169,14 @@ class Running:
 
     def query(self, sql: str, params: tuple = ()) -> list[tuple]:
         return query(self.database, sql, params)
+
+
+def listening(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+        return True
+    except OSError:
+        return False
 
 
 def database_url(name: str) -> str:
@@ -238,26 +258,22 @@ def portals(tmp_path_factory):
         # Production serves hashed static files from collectstatic's manifest: so do we.
         done = running["a"].manage("collectstatic", "--noinput", "-v0")
         assert done.returncode == 0, done.stderr[-3000:]
-        # The three migrations at once: the slowest part of the harness.
-        migrations = {
-            name: subprocess.Popen(
-                [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
-                cwd=ROOT,
-                env=r.env,
-                stderr=(logs / f"migrate-{name}.log").open("w"),
-            )  # fmt: skip
-            for name, r in running.items()
-        }
-        for name, proc in migrations.items():
-            assert proc.wait(timeout=180) == 0, (logs / f"migrate-{name}.log").read_text()[-3000:]
+        # The slowest part of the harness: migrate A's database once, then copy it for B and
+        # C (CREATE DATABASE … TEMPLATE). The migrations and their post_migrate handlers read
+        # no setting that differs between the portals, so each copy is what its own
+        # `migrate` would have made.
+        done = running["a"].manage("migrate", "--noinput", "-v0")
+        assert done.returncode == 0, done.stderr[-3000:]
+        for name in ("b", "c"):
+            recreate(running[name].database, template=running["a"].database)
         # Each portal runs as deployed: gunicorn, one worker and one beat. Beat's intervals
         # are the shipped ones (a minute for the poll and the relay), too slow for a test of
         # a few minutes, so the test also queues those periodic tasks itself, through the
         # same broker to the same worker (Running.run_task), when it needs them to run.
         for r in running.values():
-            r.start("web", "beat")
+            r.spawn("web", "beat", "worker")
         for r in running.values():
-            r.start("worker")
+            r.ready("web", "worker")
         yield running
     finally:
         for r in running.values():
