@@ -1,8 +1,9 @@
 """The stored tally of an object's claims (tips/tally_models.py), kept by counting again
-only the claims the database's triggers marked (migration tips 0023), just before the board
-reads it: one short statement when nothing changed, and one more, over the marked claims'
-rows only, when something did. PostgreSQL only; the embedded database of `make run` folds
-its claims in Python on every view (tips/evidence_embedded.py).
+only the claims the database's triggers marked (migration tips 0023), before the board reads
+it and every TALLY_REFRESH_SECONDS from beat: a look at the marks when nothing changed, and
+one statement over the marked claims' rows only when something did. PostgreSQL only; the
+embedded database of `make run` folds its claims in Python on every view
+(tips/evidence_embedded.py).
 
 What a claim's figures are (docs/tips.md, "The agreement score"): over the object's tips
 not rejected that claim it, its tips; its independent groups (a tip not grouped yet is a
