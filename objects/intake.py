@@ -13,7 +13,7 @@ from typing import BinaryIO
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Case, F, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 
@@ -30,6 +30,10 @@ STALLED_INTAKE_MINUTES = 10
 # OOM killer or a decoder crash) comes back through late acknowledgement and the stalled-intake
 # job; past this many starts the draft fails instead of taking the worker down again.
 MAX_INTAKE_ATTEMPTS = 3
+_EXHAUSTED = (
+    f"processing stopped before finishing {MAX_INTAKE_ATTEMPTS} times (the image may crash the "
+    "decoder); save it again as PNG or JPEG and upload it again"
+)
 
 
 def intake_limits() -> Limits:
@@ -74,17 +78,21 @@ def object_intake(*, object_id: int) -> TracedObject:
     obj = TracedObject.objects.get(pk=object_id)
     if obj.state != ObjectState.DRAFT:
         return obj  # already processed
-    # Counted and committed before the image is opened, so a run that dies still counts.
+    # Counted and committed before the image is opened, so a run that dies still counts. The
+    # run past the limit fails in the same statement: no moment where it is a draft over it.
+    exhausted = Q(intake_attempts__gte=MAX_INTAKE_ATTEMPTS)
     TracedObject.objects.filter(pk=obj.pk, state=ObjectState.DRAFT).update(
-        intake_attempts=F("intake_attempts") + 1
+        intake_attempts=F("intake_attempts") + 1,
+        state=Case(When(exhausted, then=Value(ObjectState.FAILED)), default=F("state")),
+        failure_reason=Case(When(exhausted, then=Value(_EXHAUSTED)), default=F("failure_reason")),
+        updated_at=Case(When(exhausted, then=Value(timezone.now())), default=F("updated_at")),
     )
-    obj.refresh_from_db(fields=["intake_attempts"])
-    if obj.intake_attempts > MAX_INTAKE_ATTEMPTS:
-        _intake_fail(
-            obj,
-            f"processing stopped before finishing {MAX_INTAKE_ATTEMPTS} times (the image may "
-            "crash the decoder); save it again as PNG or JPEG and upload it again",
-        )
+    obj.refresh_from_db(fields=["intake_attempts", "state", "failure_reason", "updated_at"])
+    if obj.state == ObjectState.FAILED:
+        metrics.INTAKE_FAILURES.inc()
+        _intake_discard(obj)
+        return obj
+    if obj.state != ObjectState.DRAFT:
         return obj
     upload = Path(settings.INTAKE_ROOT) / obj.intake_path
     if not obj.intake_path or not upload.exists():
@@ -143,9 +151,14 @@ def _intake_fail(obj: TracedObject, reason: str) -> None:
     TracedObject.objects.filter(pk=obj.pk, state=ObjectState.DRAFT).update(
         state=ObjectState.FAILED,
         failure_reason=reason[:300],
-        intake_path="",
         updated_at=timezone.now(),
     )
+    _intake_discard(obj)
+
+
+def _intake_discard(obj: TracedObject) -> None:
+    """Remove a failed draft's upload."""
+    TracedObject.objects.filter(pk=obj.pk, state=ObjectState.FAILED).update(intake_path="")
     if obj.intake_path:
         (Path(settings.INTAKE_ROOT) / obj.intake_path).unlink(missing_ok=True)
     obj.refresh_from_db()

@@ -231,7 +231,11 @@ def test_an_archive_altered_or_cut_short_does_not_open(backup_settings, tmp_path
     with open(path, "rb") as source:
         assert DecryptingReader(source).read() == plain
     sealed = path.read_bytes()
-    for broken in (sealed[:-100], sealed[: len(sealed) // 2], sealed[:40] + b"x" + sealed[41:]):
+    for broken in (
+        sealed[:-100],
+        sealed[: len(sealed) // 2],
+        sealed[:40] + bytes([sealed[40] ^ 1]) + sealed[41:],
+    ):
         path.write_bytes(broken)
         with open(path, "rb") as source, pytest.raises(backups.BackupError):
             DecryptingReader(source).read()
