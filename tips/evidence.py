@@ -152,11 +152,10 @@ _BOARD_GROUPS = f"""
     ), flood AS (
         SELECT id, flood FROM tips_tipgroup
         WHERE traced_object_id = %(object)s AND flood IN %(flooded)s
-    ), sized AS (
-        SELECT g, count(*) AS size, min(received_at) AS first_at FROM tip GROUP BY g
     ), light AS (
-        SELECT sized.*, coalesce(flood.flood IN %(discounted)s, false) AS discounted
-        FROM sized LEFT JOIN flood ON flood.id = sized.g
+        SELECT g, count(*) AS size, min(received_at) AS first_at,
+               g IN (SELECT id FROM flood WHERE flood IN %(discounted)s) AS discounted
+        FROM tip GROUP BY g
     ), bar AS (
         SELECT (SELECT min(size) FROM (SELECT size FROM light WHERE NOT discounted
                                        ORDER BY size DESC LIMIT %(calm_shown)s) AS best)

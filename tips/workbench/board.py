@@ -19,6 +19,7 @@ from django.http import (
     HttpResponseNotAllowed,
     HttpResponseRedirect,
 )
+from django.middleware.csrf import get_token
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -27,6 +28,7 @@ from objects.staff_images import fitted
 from tips import actions, triage
 from tips.activity import activity_context
 from tips.board import IMAGE_SIDE, board_read
+from tips.board_html import Acting
 from tips.models import Tip
 from tips.permissions import MAX_TIPS_PER_FORWARD, may_forward
 from tips.selectors import board_group_tips, board_object, group_has_tip
@@ -68,9 +70,13 @@ def board_view(request: HttpRequest, object_id: int, *, tips_admin: TipsAdmin) -
         image_height=height,
         object_url=reverse("admin:objects_tracedobject_change", args=[obj.pk]),
         queue_url=reverse("admin:tips_tip_changelist") + f"?object={obj.pk}",
-        can_change=tips_admin.has_change_permission(request),
-        can_forward=may_forward(request.user),
-        forward_at_most=MAX_TIPS_PER_FORWARD,
+        acting=Acting(
+            act_url=reverse("admin:tips_tip_board_act", args=[obj.pk]),
+            csrf_token=get_token(request),
+            can_change=tips_admin.has_change_permission(request),
+            can_forward=may_forward(request.user),
+            forward_at_most=MAX_TIPS_PER_FORWARD,
+        ),
         activity=activity_context(obj, counted=board.pop("counted")),
         **board,
     )
