@@ -97,20 +97,17 @@ def _group_buttons(row: BoardGroup, acting: Acting) -> list[SafeString]:
         )
     open_tips = row.rejectable
     if open_tips:
-        for do, one, many in (
-            (
-                "reject_spam",
-                "Reject %(count)s open tip as spam",
-                "Reject %(count)s open tips as spam",
-            ),
-            (
-                "reject_irrelevant",
-                "Reject %(count)s open tip as irrelevant",
-                "Reject %(count)s open tips as irrelevant",
-            ),
-        ):
-            label = ngettext(one, many, open_tips) % {"count": open_tips}
-            buttons.append(_button(do, label, danger=True))
+        count = {"count": open_tips}
+        spam = ngettext(
+            "Reject %(count)s open tip as spam", "Reject %(count)s open tips as spam", open_tips
+        )
+        irrelevant = ngettext(
+            "Reject %(count)s open tip as irrelevant",
+            "Reject %(count)s open tips as irrelevant",
+            open_tips,
+        )
+        buttons.append(_button("reject_spam", spam % count, danger=True))
+        buttons.append(_button("reject_irrelevant", irrelevant % count, danger=True))
     forwardable = row.forwardable
     if acting.can_forward and forwardable:
         if forwardable <= acting.forward_at_most:
