@@ -235,8 +235,7 @@ class Tip(models.Model):
             # "Take the next tip" and the new tips' order: urgent first, then groups nobody
             # has started on, the strongest by evidence, then the largest, then the oldest
             # (the group's lead tip). It carries the group: the queue leaves floods out, and
-            # its capped count then reads this index alone (PostgreSQL; others ignore
-            # `include`).
+            # its capped count reads this index alone (PostgreSQL; others ignore `include`).
             models.Index(
                 fields=[
                     "status",
@@ -267,6 +266,12 @@ class Tip(models.Model):
             ),
             # Flood detection counts a group's tips in a time window.
             models.Index(fields=["group", "received_at"], name="tip_group_time"),
+            # The evidence board reads an object's tips from the index alone (tips/evidence.py).
+            models.Index(
+                fields=["traced_object"],
+                include=["id", "group_id", "received_at", "language", "status", "urgent"],
+                name="tip_board",
+            ),
             # The dashboard's median wait for a first triage, over a window of first triages,
             # read from the index alone.
             models.Index(fields=["first_triaged_at", "received_at"], name="tip_first_triage"),
@@ -477,21 +482,5 @@ class ClaimAgreement(models.Model):
         return f"{self.kind}: {self.value} ({self.score / 100:.2f})"
 
 
-class ObjectViewDay(models.Model):
-    """How many times an object's public page was served on one day: an aggregate counter,
-    nothing about any visitor (tips/activity.py counts and flushes it)."""
-
-    traced_object = models.ForeignKey(TracedObject, on_delete=models.CASCADE, related_name="+")
-    day = models.DateField()
-    views = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["traced_object", "day"], name="objectviewday_unique")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.traced_object_id} on {self.day}: {self.views}"
-
-
-from tips.tally_models import ClaimPoint, ClaimTally, TallyMark  # noqa: E402, F401 (their own module)
+from tips.activity_models import ObjectViewDay  # noqa: E402, F401 (their own modules)
+from tips.tally_models import ClaimPoint, ClaimTally, TallyMark  # noqa: E402, F401
