@@ -16,21 +16,16 @@ INDEX = models.Index(
 class Concurrently(AddIndexConcurrently):
     """AddIndexConcurrently on PostgreSQL, AddIndex on the embedded database."""
 
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_forwards(app_label, schema_editor, from_state, to_state)
-        else:
-            migrations.AddIndex.database_forwards(
-                self, app_label, schema_editor, from_state, to_state
-            )
+    def _run(self, direction, app_label, schema_editor, from_state, to_state):
+        postgres = schema_editor.connection.vendor == "postgresql"
+        operation = AddIndexConcurrently if postgres else migrations.AddIndex
+        getattr(operation, direction)(self, app_label, schema_editor, from_state, to_state)
 
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_backwards(app_label, schema_editor, from_state, to_state)
-        else:
-            migrations.AddIndex.database_backwards(
-                self, app_label, schema_editor, from_state, to_state
-            )
+    def database_forwards(self, *args):
+        self._run("database_forwards", *args)
+
+    def database_backwards(self, *args):
+        self._run("database_backwards", *args)
 
 
 class Migration(migrations.Migration):
