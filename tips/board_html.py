@@ -1,4 +1,4 @@
-"""One group of the evidence board as HTML (`{% board_group row %}`, tips/templatetags/
+"""One group of the evidence board as HTML (`{% board_group row acting %}`, tips/templatetags/
 tips_board.py): its title, languages and dates, its first tip's text, and the buttons that
 post to the board's act view, which runs the queue's bulk action on the group's tips.
 
