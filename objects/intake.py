@@ -86,7 +86,9 @@ def object_intake(*, object_id: int) -> TracedObject:
         state=Case(When(exhausted, then=Value(ObjectState.FAILED)), default=F("state")),
         failure_reason=Case(When(exhausted, then=Value(_EXHAUSTED)), default=F("failure_reason")),
         updated_at=Case(When(exhausted, then=Value(timezone.now())), default=F("updated_at")),
+        intake_path=Case(When(exhausted, then=Value("")), default=F("intake_path")),
     )
+    # Not intake_path: a run that failed here still knows which upload to remove.
     obj.refresh_from_db(fields=["intake_attempts", "state", "failure_reason", "updated_at"])
     if obj.state == ObjectState.FAILED:
         metrics.INTAKE_FAILURES.inc()
@@ -151,14 +153,14 @@ def _intake_fail(obj: TracedObject, reason: str) -> None:
     TracedObject.objects.filter(pk=obj.pk, state=ObjectState.DRAFT).update(
         state=ObjectState.FAILED,
         failure_reason=reason[:300],
+        intake_path="",
         updated_at=timezone.now(),
     )
     _intake_discard(obj)
 
 
 def _intake_discard(obj: TracedObject) -> None:
-    """Remove a failed draft's upload."""
-    TracedObject.objects.filter(pk=obj.pk, state=ObjectState.FAILED).update(intake_path="")
+    """Remove the upload of a draft that has just failed (its row no longer names it)."""
     if obj.intake_path:
         (Path(settings.INTAKE_ROOT) / obj.intake_path).unlink(missing_ok=True)
     obj.refresh_from_db()

@@ -3,6 +3,7 @@ the template had, every value escaped, and HTML a parser reads back as it was me
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 
@@ -138,15 +139,10 @@ def test_floods_offer_release_and_reject_while_held_and_nothing_once_rejected():
 
 
 def test_who_may_only_read_sees_no_form_and_who_may_not_forward_no_forward_button():
-    reader = Parsed(group_article(row(), _acting(can_change=False)))
+    reader = Parsed(group_article(row(), replace(ACTING, can_change=False)))
     assert not any(tag == "form" for tag, _ in reader.tags)
-    no_forward = Parsed(group_article(row(), _acting(can_forward=False)))
+    no_forward = Parsed(group_article(row(), replace(ACTING, can_forward=False)))
     assert "forward" not in no_forward.buttons() and "reject_spam" in no_forward.buttons()
-
-
-def _acting(**changes) -> Acting:
-    fields = {name: getattr(ACTING, name) for name in Acting.__slots__}
-    return Acting(**{**fields, **changes})
 
 
 def test_every_value_is_escaped():
