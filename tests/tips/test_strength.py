@@ -61,7 +61,7 @@ def test_three_agreeing_voices_come_before_an_unflagged_burst(public_object, ana
 
 
 def test_a_rejected_tip_stops_agreeing_and_a_reopened_one_agrees_again(public_object, analyst):
-    at = minute_now() - timedelta(days=1)
+    at = minute_now().replace(hour=1, minute=0) - timedelta(days=1)  # one day slot
     tips = [
         received(public_object, body, at=at + timedelta(hours=n), language=language)
         for n, (language, body) in enumerate(AGREEING)
@@ -80,7 +80,7 @@ def test_a_held_flood_counts_nothing_and_a_released_one_counts_once(
     public_object, analyst, settings
 ):
     settings.TIP_FLOOD_MIN_TIPS = 3
-    at = minute_now() - timedelta(days=1)
+    at = minute_now().replace(hour=1, minute=0) - timedelta(days=1)  # one day slot
     first = received(public_object, AGREEING[0][1], at=at, language="fr")
     for n in range(2):
         received(public_object, AGREEING[0][1] + " " * n, at=at, language="fr")
@@ -95,7 +95,7 @@ def test_a_held_flood_counts_nothing_and_a_released_one_counts_once(
 
 
 def test_a_split_and_a_merge_recount_the_strength(public_object, analyst):
-    at = minute_now() - timedelta(days=1)
+    at = minute_now().replace(hour=1, minute=0) - timedelta(days=1)  # one day slot
     tips = [
         received(public_object, body, at=at + timedelta(hours=n), language=language)
         for n, (language, body) in enumerate(AGREEING)
@@ -111,7 +111,7 @@ def test_a_split_and_a_merge_recount_the_strength(public_object, analyst):
 def test_the_command_counts_strengths_left_at_one_voice(public_object):
     from django.core.management import call_command
 
-    at = minute_now() - timedelta(days=1)
+    at = minute_now().replace(hour=1, minute=0) - timedelta(days=1)  # one day slot
     for n, (language, body) in enumerate(AGREEING):
         received(public_object, body, at=at + timedelta(hours=n), language=language)
     Tip.objects.update(group_strength=100)  # as migration 0017 leaves them
